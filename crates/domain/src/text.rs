@@ -1,0 +1,89 @@
+//! Short human-readable text: names of enterprises, agencies, inspectors, districts.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a piece of text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters, got {len}")]
+    TooLong { max: usize, len: usize },
+    #[error("must not contain control characters")]
+    ControlCharacter,
+}
+
+/// A trimmed, non-empty name of at most [`Name::MAX_CHARS`] characters
+/// without control characters. Chinese text is welcome.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(TextError::Empty);
+        }
+        let len = trimmed.chars().count();
+        if len > Self::MAX_CHARS {
+            return Err(TextError::TooLong {
+                max: Self::MAX_CHARS,
+                len,
+            });
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(TextError::ControlCharacter);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Name {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Name> for String {
+    fn from(value: Name) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_keeps_chinese() {
+        assert_eq!(
+            Name::parse("  淮安市某化工有限公司 ").map(String::from),
+            Ok("淮安市某化工有限公司".to_owned())
+        );
+    }
+
+    #[test]
+    fn refuses_empty_long_and_control() {
+        assert_eq!(Name::parse("   "), Err(TextError::Empty));
+        assert_eq!(
+            Name::parse(&"化".repeat(201)),
+            Err(TextError::TooLong { max: 200, len: 201 })
+        );
+        assert_eq!(Name::parse("a\u{0}b"), Err(TextError::ControlCharacter));
+    }
+}

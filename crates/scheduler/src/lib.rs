@@ -1,0 +1,1 @@
+//! The planner: a pure function from a planning problem to a plan.
