@@ -1,0 +1,538 @@
+//! The planning algorithm (see the crate documentation for the walk-through).
+
+use crate::model::{Model, NONE, Req};
+use crate::plan::{Plan, Reason, Stats, Unscheduled};
+use crate::problem::{AgencyTeam, Problem, ProblemError, Visit};
+use crate::state::State;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Plans a problem. Pure and deterministic: the same problem (in any order of its
+/// lists) gives the same plan.
+pub fn plan(problem: &Problem) -> Result<Plan, ProblemError> {
+    let model = Arc::new(Model::build(problem, None)?);
+    Ok(plan_model(problem, model))
+}
+
+/// Reads, checks and plans a problem given as JSON, interning it only once (what the
+/// command line should call).
+pub fn plan_json(bytes: &[u8]) -> Result<Plan, ProblemError> {
+    let problem = Problem::parse_json(bytes)?;
+    plan(&problem)
+}
+
+/// The pending requests of each enterprise (known references, an open day, not
+/// locked), sorted by (last open day, first open day, id): the order of the
+/// interval-stabbing greedy.
+pub(crate) struct Agenda {
+    pub start: Vec<u32>,
+    pub list: Vec<u32>,
+}
+
+impl Agenda {
+    pub fn new(m: &Model) -> Agenda {
+        let n_ent = m.ent_orig.len();
+        let mut count = vec![0u32; n_ent + 1];
+        let pending = |r: usize| {
+            let q = &m.req[r];
+            q.ent != NONE && q.agency != NONE && q.has_open_day() && m.req_locked[r] == NONE
+        };
+        for r in 0..m.req.len() {
+            if pending(r) {
+                count[m.req[r].ent as usize + 1] += 1;
+            }
+        }
+        for e in 0..n_ent {
+            count[e + 1] += count[e];
+        }
+        let start = count.clone();
+        let mut fill = count;
+        let mut list = vec![0u32; start[n_ent] as usize];
+        for r in 0..m.req.len() {
+            if pending(r) {
+                let e = m.req[r].ent as usize;
+                list[fill[e] as usize] = r as u32;
+                fill[e] += 1;
+            }
+        }
+        for e in 0..n_ent {
+            let slice = &mut list[start[e] as usize..start[e + 1] as usize];
+            slice.sort_unstable_by_key(|&r| {
+                let q = &m.req[r as usize];
+                (q.last, q.first, r)
+            });
+        }
+        Agenda { start, list }
+    }
+
+    pub fn of(&self, e: usize) -> &[u32] {
+        &self.list[self.start[e] as usize..self.start[e + 1] as usize]
+    }
+}
+
+/// Open days of an enterprise's locked visits, sorted: points that cost nothing.
+fn locked_days(st: &State, e: usize) -> Vec<u32> {
+    let mut days: Vec<u32> = st.ent_visits[e]
+        .iter()
+        .map(|&v| &st.visits[v as usize])
+        .filter(|v| v.locked.is_some() && v.day != NONE && st.m.is_open(v.ent, v.day))
+        .map(|v| v.day)
+        .collect();
+    days.sort_unstable();
+    days
+}
+
+/// The interval-stabbing greedy over `reqs` (sorted by last open day): requests met by
+/// a free point (a locked visit's day) are set aside, the others get the last open day
+/// of the first request not yet met. Returns the number of new points; writes each
+/// request's point into `targets` when given.
+fn stab(m: &Model, free: &[u32], reqs: impl Iterator<Item = u32>, mut targets: Option<&mut [u32]>) -> u64 {
+    let mut points = 0;
+    let mut last_point: Option<u32> = None;
+    for r in reqs {
+        let q = &m.req[r as usize];
+        let hit_free = {
+            let idx = free.partition_point(|&d| d <= q.last);
+            (idx > 0 && free[idx - 1] >= q.first).then(|| free[idx - 1])
+        };
+        let t = if let Some(d) = hit_free {
+            d
+        } else if let Some(p) = last_point.filter(|&p| p >= q.first) {
+            p
+        } else {
+            points += 1;
+            last_point = Some(q.last);
+            q.last
+        };
+        if let Some(ts) = targets.as_deref_mut() {
+            ts[r as usize] = t;
+        }
+    }
+    points
+}
+
+/// Places request `r`: on its ideal day, else joining a visit of its enterprise, else
+/// moving a visit to a common day (when `relocate`), else on a new day.
+fn place_request(st: &mut State, r: u32, target: u32, relocate: bool) -> bool {
+    let m = Arc::clone(&st.m);
+    let m = &*m;
+    let q = &m.req[r as usize];
+    let e = q.ent;
+    if target != NONE {
+        match st.visit_on(e, target) {
+            Some(v) => {
+                if st.join_cost(v, r).is_some() {
+                    st.join(v, r);
+                    return true;
+                }
+            }
+            None => {
+                if st.can_open(r, target) {
+                    st.open(r, target);
+                    return true;
+                }
+            }
+        }
+    }
+    // Join the visit that needs the fewest extra inspectors, latest day first.
+    let mut best: Option<(u32, u32, u32)> = None;
+    for &v in &st.ent_visits[e as usize] {
+        if let Some(extra) = st.join_cost(v, r) {
+            let day = st.visits[v as usize].day;
+            let better = match best {
+                None => true,
+                Some((bx, bd, _)) => extra < bx || (extra == bx && day > bd),
+            };
+            if better {
+                best = Some((extra, day, v));
+            }
+        }
+    }
+    if let Some((_, _, v)) = best {
+        st.join(v, r);
+        return true;
+    }
+    if relocate {
+        let mut candidates: Vec<(u32, u32)> = st.ent_visits[e as usize]
+            .iter()
+            .map(|&v| (st.visits[v as usize].day, v))
+            .collect();
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, v) in candidates {
+            if st.relocate_with(v, r) {
+                return true;
+            }
+        }
+    }
+    let mut day = q.last + 1;
+    while day > q.first {
+        day -= 1;
+        if st.can_open(r, day) {
+            st.open(r, day);
+            return true;
+        }
+    }
+    false
+}
+
+/// Local search: try to empty each non-locked visit (smallest first) by moving all its
+/// requests into the other visits of its enterprise; keep the move only if it empties
+/// the visit.
+fn empty_visits(st: &mut State) {
+    for e in 0..st.ent_visits.len() {
+        if st.ent_visits[e].len() < 2 {
+            continue;
+        }
+        let mut cands: Vec<(usize, u32, u32)> = st.ent_visits[e]
+            .iter()
+            .filter(|&&v| st.visits[v as usize].locked.is_none())
+            .map(|&v| (st.visits[v as usize].requests.len(), st.visits[v as usize].day, v))
+            .collect();
+        cands.sort_unstable();
+        for (_, _, v) in cands {
+            if st.ent_visits[e].len() < 2 || !st.visits[v as usize].alive {
+                continue;
+            }
+            let saved = st.remove(v);
+            let mut undo = Vec::new();
+            let mut ok = true;
+            for &r in &saved.requests {
+                let mut best: Option<(u32, u32, u32)> = None;
+                for &w in &st.ent_visits[e] {
+                    if let Some(extra) = st.join_cost(w, r) {
+                        let day = st.visits[w as usize].day;
+                        if best.is_none_or(|(bx, bd, _)| extra < bx || (extra == bx && day > bd)) {
+                            best = Some((extra, day, w));
+                        }
+                    }
+                }
+                match best {
+                    Some((_, _, w)) => undo.push(st.join(w, r)),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                while let Some(u) = undo.pop() {
+                    st.undo_join(u);
+                }
+                st.restore(v, saved);
+            }
+        }
+    }
+}
+
+/// Reassigns inspectors per agency and day, least-loaded first (ties by id), so the
+/// work spreads over each roster. Locked visits keep their teams. A group whose
+/// greedy assignment fails (conflicts of interest) keeps the assignment it had.
+fn spread_inspectors(st: &mut State) {
+    let m = Arc::clone(&st.m);
+    let m = &*m;
+    let d = m.days as usize;
+    let mut load = vec![0u32; m.insp_orig.len()];
+    let mut groups: Vec<(u32, u32, u32, u32)> = Vec::new(); // (day, agency, visit, team idx)
+    for (vi, v) in st.visits.iter().enumerate() {
+        if !v.alive || v.day == NONE {
+            continue;
+        }
+        if v.locked.is_some() {
+            for t in &v.teams {
+                for &i in &t.members {
+                    load[i as usize] += 1;
+                }
+            }
+            continue;
+        }
+        for (ti, t) in v.teams.iter().enumerate() {
+            groups.push((v.day, t.agency, vi as u32, ti as u32));
+        }
+    }
+    groups.sort_unstable();
+    let mut used = vec![false; m.insp_orig.len()];
+    let mut g = 0;
+    while g < groups.len() {
+        let (day, agency) = (groups[g].0, groups[g].1);
+        let mut h = g;
+        while h < groups.len() && groups[h].0 == day && groups[h].1 == agency {
+            h += 1;
+        }
+        let group = &groups[g..h];
+        let mut pool: Vec<u32> = m.roster[agency as usize]
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let b = st.busy[i as usize * d + day as usize];
+                b == 0
+                    || (b != crate::state::UNAVAILABLE
+                        && st.visits[(b - 1) as usize].locked.is_none())
+            })
+            .collect();
+        pool.sort_unstable_by_key(|&i| (load[i as usize], i));
+        // Visits with a conflict in this agency first: they are the constrained ones.
+        let mut order: Vec<(bool, u32, u32)> = group
+            .iter()
+            .map(|&(_, a, v, ti)| {
+                let e = st.visits[v as usize].ent;
+                let constrained = m.ent_conflicts[e as usize]
+                    .iter()
+                    .any(|&i| m.insp_agency[i as usize] == a);
+                (!constrained, v, ti)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut fresh: Vec<(u32, u32, Vec<u32>)> = Vec::with_capacity(order.len());
+        let mut ok = true;
+        for &(_, v, ti) in &order {
+            let vs = &st.visits[v as usize];
+            let need = vs.teams[ti as usize].members.len();
+            let conflicts = &m.ent_conflicts[vs.ent as usize];
+            let mut team = Vec::with_capacity(need);
+            for &i in &pool {
+                if team.len() == need {
+                    break;
+                }
+                if !used[i as usize] && !conflicts.contains(&i) {
+                    used[i as usize] = true;
+                    team.push(i);
+                }
+            }
+            if team.len() < need {
+                ok = false;
+            }
+            fresh.push((v, ti, team));
+        }
+        for (_, _, team) in &fresh {
+            for &i in team {
+                used[i as usize] = false;
+            }
+        }
+        if ok {
+            for (v, ti, mut team) in fresh {
+                team.sort_unstable();
+                st.visits[v as usize].teams[ti as usize].members = team;
+            }
+        }
+        for &(_, _, v, ti) in group {
+            for &i in &st.visits[v as usize].teams[ti as usize].members {
+                load[i as usize] += 1;
+            }
+        }
+        g = h;
+    }
+    st.rebuild_resources();
+}
+
+/// The reason an unscheduled request stays out, evaluated on the final plan.
+pub(crate) fn reason(st: &State, r: u32) -> Reason {
+    reason_req(st, &st.m.req[r as usize])
+}
+
+/// The first reason of the spec's list that holds for a request left out of the plan.
+pub(crate) fn reason_req(st: &State, q: &Req) -> Reason {
+    let m = &*st.m;
+    if q.ent == NONE || q.agency == NONE {
+        return Reason::UnknownReference;
+    }
+    if !q.has_open_day() {
+        return Reason::NoOpenDay;
+    }
+    if !q.urgent
+        && let Some(cap) = m.ent_cap[q.ent as usize]
+        && st.cap_used[q.ent as usize] >= cap
+        && !st.ent_visits[q.ent as usize]
+            .iter()
+            .any(|&v| st.join_cost_req(v, q).is_some())
+    {
+        return Reason::EnterpriseCap;
+    }
+    if (q.first..=q.last).any(|d| m.is_open(q.ent, d) && st.agency_full(q.agency, d)) {
+        return Reason::AgencyCapacity;
+    }
+    Reason::NoInspector
+}
+
+/// The honest lower bound: per enterprise, its locked visits plus the least number of
+/// open days meeting every other scheduled request not already met by a locked visit's
+/// day (exact, by the interval-stabbing greedy).
+fn lower_bound(st: &State, agenda: &Agenda) -> u64 {
+    let m = Arc::clone(&st.m);
+    let m = &*m;
+    let mut total = 0;
+    for e in 0..m.ent_orig.len() {
+        let locked = st.ent_visits[e]
+            .iter()
+            .filter(|&&v| st.visits[v as usize].locked.is_some())
+            .count() as u64;
+        let free = locked_days(st, e);
+        let scheduled = agenda
+            .of(e)
+            .iter()
+            .copied()
+            .filter(|&r| st.assigned[r as usize] != NONE);
+        total += locked + stab(m, &free, scheduled, None);
+    }
+    total
+}
+
+pub(crate) fn run(st: &mut State) -> Agenda {
+    let m = Arc::clone(&st.m);
+    let m = &*m;
+    let agenda = Agenda::new(m);
+    // 1. The ideal plan: the stabbing greedy per enterprise, ignoring capacities.
+    let mut targets = vec![NONE; m.req.len()];
+    for e in 0..m.ent_orig.len() {
+        let free = locked_days(st, e);
+        stab(m, &free, agenda.of(e).iter().copied(), Some(&mut targets));
+    }
+    // 2. Urgent requests first, then the others, each on its ideal day if the hard
+    //    rules allow, else repaired.
+    for urgent in [true, false] {
+        for e in 0..m.ent_orig.len() {
+            for &r in agenda.of(e) {
+                if m.req[r as usize].urgent == urgent {
+                    place_request(st, r, targets[r as usize], true);
+                }
+            }
+        }
+    }
+    // 3. Local search: empty visits into the others.
+    empty_visits(st);
+    // 4. Inspectors: spread the work over each roster.
+    spread_inspectors(st);
+    // 5. Last chance for the requests still out, against the final plan (this makes
+    //    the plan locally optimal: no request left out could join or open a visit).
+    for urgent in [true, false] {
+        for e in 0..m.ent_orig.len() {
+            for &r in agenda.of(e) {
+                if m.req[r as usize].urgent == urgent && st.assigned[r as usize] == NONE {
+                    place_request(st, r, NONE, false);
+                }
+            }
+        }
+    }
+    agenda
+}
+
+fn plan_model(p: &Problem, m: Arc<Model>) -> Plan {
+    let mut st = State::new(m);
+    let agenda = run(&mut st);
+    let lower = lower_bound(&st, &agenda);
+    render(p, &st, lower)
+}
+
+fn render(p: &Problem, st: &State, lower_bound: u64) -> Plan {
+    let m = Arc::clone(&st.m);
+    let m = &*m;
+    let req_id = |r: u32| p.requests[m.req_orig[r as usize] as usize].id.clone();
+    let ent_id = |e: u32| &p.enterprises[m.ent_orig[e as usize] as usize].id;
+    let agency_id = |a: u32| &p.agencies[m.agency_orig[a as usize] as usize].id;
+    let insp_id = |i: u32| p.inspectors[m.insp_orig[i as usize] as usize].id.clone();
+
+    // New visits are numbered P000001… in (date, enterprise) order, skipping any id
+    // a locked visit already has.
+    let taken: HashSet<&str> = p.locked.iter().map(|v| v.id.as_str()).collect();
+    let mut fresh: Vec<(u32, u32, u32)> = st
+        .visits
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.alive && v.locked.is_none())
+        .map(|(i, v)| (v.day, v.ent, i as u32))
+        .collect();
+    fresh.sort_unstable();
+    let mut counter = 0u64;
+    let mut visits = Vec::with_capacity(fresh.len() + p.locked.len());
+    let mut scheduled = 0u64;
+    for &(day, ent, vi) in &fresh {
+        let id = loop {
+            counter += 1;
+            let id = format!("P{counter:06}");
+            if !taken.contains(id.as_str()) {
+                break id;
+            }
+        };
+        let v = &st.visits[vi as usize];
+        let mut reqs = v.requests.clone();
+        reqs.sort_unstable();
+        scheduled += reqs.len() as u64;
+        let inspectors = v
+            .teams
+            .iter()
+            .map(|t| {
+                let mut members = t.members.clone();
+                members.sort_unstable();
+                AgencyTeam {
+                    agency: agency_id(t.agency).clone(),
+                    inspectors: members.into_iter().map(insp_id).collect(),
+                }
+            })
+            .collect();
+        visits.push(Visit {
+            id,
+            enterprise: ent_id(ent).clone(),
+            date: m.date_of(day),
+            requests: reqs.into_iter().map(req_id).collect(),
+            inspectors,
+        });
+    }
+    for v in &st.visits {
+        let Some(li) = v.locked else { continue };
+        let lv = &m.locked[li as usize];
+        let given = &p.locked[lv.orig as usize];
+        let mut reqs = v.requests.clone();
+        reqs.sort_unstable();
+        scheduled += reqs.len() as u64;
+        let mut teams: Vec<AgencyTeam> = given.inspectors.clone();
+        for t in &v.teams {
+            let before = lv
+                .teams
+                .iter()
+                .find(|(a, _)| *a == t.agency)
+                .map_or(0, |(_, ms)| ms.len());
+            if t.members.len() > before {
+                let name = agency_id(t.agency);
+                let added = t.members[before..].iter().map(|&i| insp_id(i));
+                match teams.iter_mut().find(|x| &x.agency == name) {
+                    Some(x) => x.inspectors.extend(added),
+                    None => teams.push(AgencyTeam {
+                        agency: name.clone(),
+                        inspectors: added.collect(),
+                    }),
+                }
+            }
+        }
+        for t in &mut teams {
+            t.inspectors.sort();
+        }
+        teams.sort_by(|a, b| a.agency.cmp(&b.agency));
+        visits.push(Visit {
+            id: given.id.clone(),
+            enterprise: given.enterprise.clone(),
+            date: given.date,
+            requests: reqs.into_iter().map(req_id).collect(),
+            inspectors: teams,
+        });
+    }
+    visits.sort_by(|a, b| {
+        (a.date, &a.enterprise, &a.id).cmp(&(b.date, &b.enterprise, &b.id))
+    });
+    let unscheduled: Vec<Unscheduled> = (0..m.req.len() as u32)
+        .filter(|&r| st.assigned[r as usize] == NONE)
+        .map(|r| Unscheduled {
+            request: req_id(r),
+            reason: reason(st, r),
+        })
+        .collect();
+    let n_visits = visits.len() as u64;
+    Plan {
+        stats: Stats {
+            requests: m.req.len() as u64,
+            scheduled,
+            visits: n_visits,
+            lower_bound: lower_bound.min(n_visits),
+        },
+        visits,
+        unscheduled,
+    }
+}
