@@ -1,1 +1,302 @@
-fn main() {}
+//! `onevisit`: the one binary. `main` only parses the command line and wires the parts.
+
+mod config;
+
+use clap::{Args, Parser, Subcommand};
+use config::{ConfigError, FileConfig, LogFormat};
+use onevisit_api::app::{self, Application, ServeConfig};
+use onevisit_api::db::DatabaseConfig;
+use onevisit_api::seed::{Quarter, SeedData};
+use onevisit_api::store;
+use onevisit_domain::CalendarYear;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// OneVisit: merges many agencies' inspection requests into joint visits.
+#[derive(Debug, Parser)]
+#[command(name = "onevisit", version, about, long_about = None)]
+struct Cli {
+    /// A TOML file with settings (listen, database_url, log_format); flags and environment win over it.
+    #[arg(long, global = true, env = "ONEVISIT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// How to write logs (to standard error).
+    #[arg(long, global = true, env = "ONEVISIT_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// sqlite://FILE or postgres://USER@HOST:PORT/DB [default: sqlite://onevisit.db]
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve {
+        /// Address and port to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "ONEVISIT_LISTEN", value_name = "ADDR:PORT")]
+        listen: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Seed the demo data set first if the database is empty (demo accounts: not for real use).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Load a data set into the database, in one transaction; seeding twice adds nothing.
+    Seed {
+        /// The demo data set: 6 agencies, 40 inspectors, 200 enterprises in Huai'an, a quarter of requests.
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        demo: bool,
+        /// A JSON data set (agencies, enterprises, inspectors, requests).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The demo's quarter, like 2026Q4 [default: the current quarter]
+        #[arg(long, requires = "demo")]
+        quarter: Option<Quarter>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the OpenAPI document of the HTTP API (as committed in openapi/openapi.json).
+    Openapi,
+    /// The statutory holiday calendar (working days, holidays, make-up workdays).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Add or correct a year from a JSON file (see crates/domain/calendars/2026.json).
+    Import {
+        /// The year's calendar file.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the holidays and make-up workdays of a year.
+    Show {
+        year: i32,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// How a command failed: bad input exits 2, a failure while running exits 1.
+#[derive(Debug)]
+enum Failure {
+    Input(String),
+    Runtime(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(err: ConfigError) -> Self {
+        Self::Input(err.to_string())
+    }
+}
+
+fn runtime(err: impl std::fmt::Display) -> Failure {
+    Failure::Runtime(err.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = FileConfig::load(cli.config.as_deref())
+        .map_err(Failure::from)
+        .and_then(|file| {
+            init_logging(cli.log_format.or(file.log_format).unwrap_or_default());
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(runtime)?;
+            runtime.block_on(run(cli.command, &file))
+        });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn open(
+    file: &FileConfig,
+    database: &DatabaseArgs,
+) -> Result<(DatabaseConfig, sea_orm::DatabaseConnection), Failure> {
+    let config = file.database(database.database_url.as_deref())?;
+    let db = app::open_database(&config).await.map_err(runtime)?;
+    Ok((config, db))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
+    match command {
+        Command::Serve {
+            listen,
+            database,
+            demo,
+        } => {
+            let config = ServeConfig {
+                listen: file.listen(listen.as_deref())?,
+                database: file.database(database.database_url.as_deref())?,
+                demo,
+                today: today(),
+            };
+            tracing::info!(database = %config.database.url, "starting");
+            let app = Application::build(&config).await.map_err(runtime)?;
+            let addr = app.local_addr().map_err(runtime)?;
+            tracing::info!("listening on http://{addr}");
+            app.run_until(shutdown_signal()).await.map_err(runtime)?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate { database } => {
+            let (config, _db) = open(file, &database).await?;
+            tracing::info!(database = %config.url, "the schema is up to date");
+            Ok(())
+        }
+        Command::Seed {
+            demo,
+            file: data_file,
+            quarter,
+            database,
+        } => {
+            // Read and check the data before touching the database.
+            let data = match (&data_file, demo) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| Failure::Input(format!("--file {}: {e}", path.display())))?;
+                    let data: SeedData = serde_json::from_str(&text)
+                        .map_err(|e| Failure::Input(format!("--file {}: {e}", path.display())))?;
+                    data.validate().map_err(|e| Failure::Input(e.to_string()))?;
+                    Some(data)
+                }
+                (None, _) => None,
+            };
+            let (_, db) = open(file, &database).await?;
+            let data = match data {
+                Some(data) => data,
+                None => {
+                    let calendar = store::load_calendar(&db).await.map_err(runtime)?;
+                    onevisit_api::seed::demo(
+                        quarter.unwrap_or_else(|| Quarter::containing(today())),
+                        &calendar,
+                    )
+                }
+            };
+            let valid = data.validate().map_err(|e| Failure::Input(e.to_string()))?;
+            let report = onevisit_api::seed::apply(&db, &valid)
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::Seed(problems) => Failure::Input(problems.to_string()),
+                    other => runtime(other),
+                })?;
+            tracing::info!(
+                agencies = report.agencies_added,
+                enterprises = report.enterprises_added,
+                inspectors = report.inspectors_added,
+                requests = report.requests_added,
+                already_present = report.skipped,
+                "seeded"
+            );
+            Ok(())
+        }
+        Command::Openapi => {
+            let spec =
+                serde_json::to_string_pretty(&onevisit_api::http::openapi()).map_err(runtime)?;
+            write_stdout(&format!("{spec}\n")).map_err(runtime)
+        }
+        Command::Calendar { command } => match command {
+            CalendarCommand::Import {
+                file: path,
+                database,
+            } => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+                let year = CalendarYear::parse_json(&text)
+                    .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+                let (_, db) = open(file, &database).await?;
+                store::import_calendar(&db, &year).await.map_err(runtime)?;
+                tracing::info!(
+                    year = year.year(),
+                    periods = year.periods().len(),
+                    "calendar imported; running servers pick it up when restarted"
+                );
+                Ok(())
+            }
+            CalendarCommand::Show { year, database } => {
+                let (_, db) = open(file, &database).await?;
+                let calendar = store::load_calendar(&db).await.map_err(runtime)?;
+                let in_year = |d: &chrono::NaiveDate| chrono::Datelike::year(d) == year;
+                let report = serde_json::json!({
+                    "year": year,
+                    "known": calendar.knows_year(year),
+                    "holidays": calendar.holidays().filter(in_year).collect::<Vec<_>>(),
+                    "workdays": calendar.workdays().filter(in_year).collect::<Vec<_>>(),
+                });
+                write_stdout(&format!("{report:#}\n")).map_err(runtime)
+            }
+        },
+    }
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

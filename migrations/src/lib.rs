@@ -1,1 +1,17 @@
+//! OneVisit's database schema. The only way the schema changes: add a new
+//! `mYYYYMMDD_HHMMSS_name.rs` migration and list it below; never edit one that has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial_schema;
+
+/// Runs OneVisit's migrations in order.
+#[derive(Debug)]
 pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial_schema::Migration)]
+    }
+}

@@ -1,1 +1,13 @@
+//! OneVisit's service: HTTP API (axum), persistence (sea-orm) and the wiring that
+//! runs them. The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
 
+pub mod app;
+pub mod db;
+pub mod entities;
+pub mod http;
+pub mod seed;
+pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+pub use app::{AppState, Application, ServeConfig, StartError};

@@ -1,7 +1,9 @@
 //! Inclusive date ranges: request windows, quiet periods, horizons.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// Why a date range was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,6 +88,69 @@ impl DateRange {
     }
 }
 
+/// A calendar quarter: burden caps are counted per quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    year: i32,
+    number: u32,
+}
+
+/// Why a quarter was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("quarter must look like 2026Q4, got {0:?}")]
+pub struct QuarterError(String);
+
+impl Quarter {
+    pub fn containing(date: NaiveDate) -> Self {
+        Self {
+            year: date.year(),
+            number: date.month0() / 3 + 1,
+        }
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// 1 to 4.
+    pub fn number(self) -> u32 {
+        self.number
+    }
+
+    /// The quarter's days, first to last.
+    pub fn range(self) -> DateRange {
+        let first_month = (self.number - 1) * 3 + 1;
+        let start = NaiveDate::from_ymd_opt(self.year, first_month, 1).unwrap_or(NaiveDate::MIN);
+        let next = if self.number == 4 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, first_month + 3, 1)
+        };
+        let end = next.and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MAX);
+        DateRange { start, end }
+    }
+}
+
+impl FromStr for Quarter {
+    type Err = QuarterError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || QuarterError(s.to_owned());
+        let (year, number) = s.split_once(['Q', 'q']).ok_or_else(bad)?;
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let number: u32 = number.parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&number) || !(1900..=9999).contains(&year) {
+            return Err(bad());
+        }
+        Ok(Self { year, number })
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.number)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +185,22 @@ mod tests {
         let c = DateRange::new(d("2026-03-11"), d("2026-03-20")).expect("c");
         assert_eq!(a.intersection(&b), Some(DateRange::day(d("2026-03-10"))));
         assert_eq!(a.intersection(&c), None);
+    }
+
+    #[test]
+    fn quarters() {
+        let q = Quarter::containing(d("2026-11-28"));
+        assert_eq!(q.to_string(), "2026Q4");
+        assert_eq!(
+            q.range(),
+            DateRange::new(d("2026-10-01"), d("2026-12-31")).expect("range")
+        );
+        assert_eq!(
+            "2027q1".parse::<Quarter>().map(|q| q.range().end()),
+            Ok(d("2027-03-31"))
+        );
+        assert!("2027Q5".parse::<Quarter>().is_err());
+        assert!("Q1".parse::<Quarter>().is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod words;
 pub use agency::{Agency, AgencyCode, AgencyError, DailyCapacity};
 pub use calendar::{CalendarError, CalendarYear, WorkCalendar};
 pub use credit_code::{CreditCode, CreditCodeError};
-pub use dates::{DateRange, DateRangeError};
+pub use dates::{DateRange, DateRangeError, Quarter, QuarterError};
 pub use enterprise::{
     BurdenCap, Enterprise, EnterpriseError, EnterpriseInput, EnterpriseStatus, QuietPeriod,
     RiskMarkers, Sector,

@@ -1,0 +1,141 @@
+//! Wiring the service together: state, startup and the server loop.
+
+use crate::db::{self, DatabaseConfig, DatabaseError};
+use crate::http::{self, metrics::Metrics};
+use crate::seed::{self, Quarter, SeedReport};
+use crate::store::{self, StoreError};
+use chrono::{Datelike, NaiveDate};
+use onevisit_domain::WorkCalendar;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub metrics: Arc<Metrics>,
+    pub calendar: Arc<WorkCalendar>,
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database: DatabaseConfig,
+    /// Seed the demo data set into an empty database first.
+    pub demo: bool,
+    /// The day the demo's quarter is taken from (today unless a test says otherwise).
+    pub today: NaiveDate,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Connects and brings the schema up to date.
+pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
+    let db = db::connect(config).await?;
+    db::migrate(&db, &config.url).await?;
+    Ok(db)
+}
+
+/// Seeds the demo data set for the quarter containing `today`.
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+) -> Result<SeedReport, StoreError> {
+    let calendar = store::load_calendar(db).await?;
+    let data = seed::demo(Quarter::containing(today), &calendar);
+    let valid = data.validate()?;
+    seed::apply(db, &valid).await
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, seeds the demo if asked, and binds the listener.
+    pub async fn build(config: &ServeConfig) -> Result<Self, StartError> {
+        let db = open_database(&config.database).await?;
+        if config.demo {
+            let empty = crate::entities::enterprise::Entity::find()
+                .count(&db)
+                .await
+                .map_err(StoreError::from)?
+                == 0;
+            if empty {
+                let report = seed_demo(&db, config.today).await?;
+                tracing::info!(?report, "seeded the demo data set");
+            } else {
+                tracing::info!(
+                    "the database holds data already; the demo data set was not seeded again"
+                );
+            }
+            tracing::warn!("running with DEMO data: do not use this database for real work");
+        }
+        let calendar = store::load_calendar(&db).await?;
+        for year in [config.today.year(), config.today.year() + 1] {
+            if !calendar.knows_year(year) {
+                tracing::warn!(
+                    year,
+                    "no statutory holiday calendar for {year}: only weekends count as days off; \
+                     add it with `onevisit calendar import FILE`"
+                );
+            }
+        }
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(Self {
+            listener,
+            state: AppState {
+                db,
+                metrics: Arc::new(Metrics::default()),
+                calendar: Arc::new(calendar),
+            },
+        })
+    }
+
+    /// The address actually bound (port 0 picks a free port).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = http::router(self.state.clone());
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.state.db.close_by_ref().await.ok();
+        Ok(())
+    }
+}

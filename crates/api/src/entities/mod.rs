@@ -1,0 +1,14 @@
+//! sea-orm entities, one per table. They are the storage shape only: the API speaks
+//! in its own types and the rules live in the domain crate.
+
+pub mod agency;
+pub mod calendar_year;
+pub mod enterprise;
+pub mod inspection_request;
+pub mod inspector;
+pub mod inspector_conflict;
+pub mod inspector_unavailable_day;
+pub mod joint_visit;
+pub mod quiet_period;
+pub mod visit_inspector;
+pub mod visit_team;

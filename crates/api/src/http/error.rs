@@ -1,0 +1,116 @@
+//! The one error type of the HTTP layer, answered as RFC 9457 `application/problem+json`.
+
+use crate::store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A field that failed validation, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name as the request spelled it (`enterprise.credit_code`).
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For validation problems: each field and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request cannot be read (bad JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404: no such thing, or not one the caller may see.
+    #[error("not found")]
+    NotFound,
+    /// 422: the request was read but its fields are wrong.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 503: a dependency (the database) is not answering.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a fault of ours; logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] StoreError),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "The request cannot be read",
+            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Some fields are not valid",
+            ),
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(StoreError::Database(err))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        let detail = match &self {
+            Self::BadRequest(d) | Self::Unavailable(d) => Some(d.clone()),
+            Self::Internal(err) => {
+                // The request id is on the tracing span; the caller gets no internals.
+                tracing::error!(error = %err, "internal error");
+                None
+            }
+            Self::NotFound | Self::Validation(_) => None,
+        };
+        let errors = match self {
+            Self::Validation(errors) => errors,
+            _ => Vec::new(),
+        };
+        let problem = Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut response = (status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

@@ -1,0 +1,78 @@
+//! The HTTP surface: routes, middleware and the OpenAPI document.
+
+pub mod error;
+pub mod health;
+pub mod metrics;
+
+use crate::app::AppState;
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OneVisit",
+        description = "Multi-agency joint-inspection scheduler: agencies book inspection requests, \
+                       OneVisit merges them into joint visits, enterprises see their schedule.",
+        license(name = "Apache-2.0")
+    ),
+    tags((name = "operations", description = "Health, readiness and metrics"))
+)]
+struct ApiDoc;
+
+/// The routes and the OpenAPI document they describe.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(metrics::metrics))
+}
+
+/// The OpenAPI document of the API, as committed in `openapi/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The whole application: routes, the spec at `/openapi.json`, and middleware.
+pub fn router(state: AppState) -> Router {
+    let (router, spec) = routes().split_for_parts();
+    let spec = std::sync::Arc::new(spec);
+    let x_request_id = HeaderName::from_static("x-request-id");
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let spec = spec.clone();
+                async move { axum::Json(spec.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                        let request_id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(x_request_id))
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,235 @@
+//! The binary as a new user runs it: `serve --demo`, `seed`, and clear refusals of bad input.
+
+use onevisit_api::testing::TestDatabase;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn onevisit() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onevisit"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("ONEVISIT_LISTEN")
+        .env_remove("ONEVISIT_CONFIG");
+    command
+}
+
+/// Runs a command to its end; returns the exit code and standard error.
+fn run(command: &mut Command) -> (i32, String) {
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn count(database: &TestDatabase, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = onevisit_api::db::connect(&database.config)
+        .await
+        .expect("connect");
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count query")
+        .expect("one row");
+    row.try_get::<i64>("", "n").expect("a count")
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health_and_ready_then_stops_on_sigterm() {
+    let database = TestDatabase::new().await;
+    let mut child = onevisit()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database.url(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                tx.send(addr).ok();
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server says where it listens");
+
+    let client = reqwest::Client::new();
+    for path in ["/health", "/ready"] {
+        let response = client
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    assert_eq!(count(&database, "enterprises").await, 200);
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[tokio::test]
+async fn seeding_the_demo_twice_adds_nothing_the_second_time() {
+    let database = TestDatabase::new().await;
+    let seed = || {
+        run(onevisit().args([
+            "seed",
+            "--demo",
+            "--quarter",
+            "2026Q4",
+            "--database-url",
+            database.url(),
+        ]))
+    };
+    assert_eq!(seed().0, 0);
+    let tables = [
+        "agencies",
+        "inspectors",
+        "enterprises",
+        "inspection_requests",
+        "enterprise_quiet_periods",
+    ];
+    let mut first = Vec::new();
+    for table in tables {
+        first.push(count(&database, table).await);
+    }
+    assert_eq!(first[0], 6);
+    assert_eq!(first[2], 200);
+    let (code, stderr) = seed();
+    assert_eq!(code, 0, "{stderr}");
+    for (table, before) in tables.iter().zip(first) {
+        assert_eq!(count(&database, table).await, before, "{table} grew");
+    }
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_by_name() {
+    let (code, stderr) = run(onevisit().args([
+        "migrate",
+        "--database-url",
+        "mysql://root@localhost/onevisit",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("DATABASE_URL: unsupported scheme \"mysql\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn an_unreachable_database_names_where_it_looked() {
+    let (code, stderr) = run(onevisit().args([
+        "migrate",
+        "--database-url",
+        "postgres://onevisit:secret@127.0.0.1:9/onevisit",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("cannot reach the database at postgres://onevisit:***@127.0.0.1:9/onevisit"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("secret"),
+        "the password must not be printed: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn bad_rows_in_a_seed_file_are_named_and_nothing_is_written() {
+    let database = TestDatabase::new().await;
+    assert_eq!(
+        run(onevisit().args(["migrate", "--database-url", database.url()])).0,
+        0
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        (
+            r#"{"enterprises":[{"credit_code":"91110000802100433C","name":"甲化工","sector":"chemical","district":"清江浦区","status":"operating"}]}"#,
+            "enterprises[0] (91110000802100433C): credit_code: check character is 'C', expected 'B'",
+        ),
+        (
+            r#"{"agencies":[{"code":"fire","name":"消防","daily_capacity":3}],
+                "enterprises":[{"credit_code":"91110000802100433B","name":"甲化工","sector":"chemical","district":"清江浦区","status":"operating"}],
+                "requests":[{"key":"r1","agency":"firee","enterprise":"91110000802100433B","earliest":"2026-03-02","latest":"2026-03-20","team_size":1}]}"#,
+            "requests[0] (r1): agency: unknown agency \"firee\"",
+        ),
+        (
+            r#"{"requests":[{"key":"r1","agency":"fire","enterprise":"91110000802100433B","earliest":"2026-03-20","latest":"2026-03-02","team_size":1}]}"#,
+            "requests[0] (r1): window: ends (2026-03-02) before it starts (2026-03-20)",
+        ),
+        (
+            r#"{"enterprises":[{"credit_code":"91110000802100433B","name":"甲化工","sector":"mining","district":"清江浦区","status":"operating"}]}"#,
+            "sector: unknown value \"mining\"",
+        ),
+    ];
+    for (i, (json, expected)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("case{i}.json"));
+        std::fs::write(&path, json).expect("write the case");
+        let (code, stderr) = run(onevisit().args([
+            "seed",
+            "--file",
+            path.to_str().expect("utf-8 path"),
+            "--database-url",
+            database.url(),
+        ]));
+        assert_eq!(code, 2, "case {i}: {stderr}");
+        assert!(stderr.contains(expected), "case {i}: {stderr}");
+        assert!(!stderr.contains("panicked"), "case {i}: {stderr}");
+    }
+    for table in ["agencies", "enterprises", "inspection_requests"] {
+        assert_eq!(count(&database, table).await, 0, "{table} was written to");
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["seed", "--help"],
+        vec!["calendar", "import", "--help"],
+        vec!["openapi", "--help"],
+    ] {
+        let output = onevisit().args(&args).output().expect("runs");
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage: onevisit"),
+            "{args:?}"
+        );
+    }
+}
