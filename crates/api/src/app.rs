@@ -48,7 +48,7 @@ pub enum StartError {
 /// Connects and brings the schema up to date.
 pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
     let db = db::connect(config).await?;
-    db::migrate(&db, &config.url).await?;
+    db::migrate(config, &db).await?;
     Ok(db)
 }
 

@@ -153,47 +153,63 @@ impl DatabaseConfig {
 
 /// Connects, failing fast with a message that names the database.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
+    connect_with(config, config.max_connections).await
+}
+
+async fn connect_with(config: &DatabaseConfig, max_connections: u32) -> Result<DatabaseConnection, DatabaseError> {
+    let unreachable = |source| DatabaseError::Unreachable {
+        url: config.url.to_string(),
+        source,
+    };
     let mut options = ConnectOptions::new(config.url.expose().to_owned());
     options
-        .max_connections(config.max_connections)
+        .max_connections(max_connections)
         .connect_timeout(config.connect_timeout)
         .acquire_timeout(config.connect_timeout)
         .sqlx_logging(false);
     if config.url.backend() == Backend::Sqlite {
         // One writer at a time is SQLite's rule; a small pool avoids lock storms.
-        options.max_connections(config.max_connections.min(4));
+        options.max_connections(max_connections.min(4));
     }
     if let Some(schema) = &config.schema {
         options.set_schema_search_path(schema.clone());
     }
-    let db = Database::connect(options)
-        .await
-        .map_err(|source| DatabaseError::Unreachable {
-            url: config.url.to_string(),
-            source,
-        })?;
+    let db = Database::connect(options).await.map_err(unreachable)?;
     if config.url.backend() == Backend::Sqlite {
         // Readers do not block the writer, and a busy writer is waited for, not failed.
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000"] {
-            db.execute_unprepared(pragma)
-                .await
-                .map_err(|source| DatabaseError::Unreachable {
-                    url: config.url.to_string(),
-                    source,
-                })?;
+            db.execute_unprepared(pragma).await.map_err(unreachable)?;
         }
     }
     Ok(db)
 }
 
-/// Brings the schema up to date.
-pub async fn migrate(db: &DatabaseConnection, url: &DatabaseUrl) -> Result<(), DatabaseError> {
-    Migrator::up(db, None)
+/// Any fixed number: the PostgreSQL advisory lock that lets one replica migrate at a time.
+const MIGRATION_LOCK: i64 = 0x6f6e_6576_6973_6974;
+
+/// Brings the schema up to date. On PostgreSQL, replicas starting together take turns:
+/// the first migrates under an advisory lock, the others then find nothing to do.
+pub async fn migrate(config: &DatabaseConfig, db: &DatabaseConnection) -> Result<(), DatabaseError> {
+    let failed = |source| DatabaseError::Migration {
+        url: config.url.to_string(),
+        source,
+    };
+    if config.url.backend() != Backend::Postgres {
+        return Migrator::up(db, None).await.map_err(failed);
+    }
+    // A session lock belongs to one connection: migrate on a pool of exactly one.
+    let single = connect_with(config, 1).await?;
+    single
+        .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .await
-        .map_err(|source| DatabaseError::Migration {
-            url: url.to_string(),
-            source,
-        })
+        .map_err(failed)?;
+    let outcome = Migrator::up(&single, None).await.map_err(failed);
+    single
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await
+        .ok();
+    single.close().await.ok();
+    outcome
 }
 
 #[cfg(test)]
