@@ -156,7 +156,10 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, Data
     connect_with(config, config.max_connections).await
 }
 
-async fn connect_with(config: &DatabaseConfig, max_connections: u32) -> Result<DatabaseConnection, DatabaseError> {
+async fn connect_with(
+    config: &DatabaseConfig,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DatabaseError> {
     let unreachable = |source| DatabaseError::Unreachable {
         url: config.url.to_string(),
         source,
@@ -189,7 +192,10 @@ const MIGRATION_LOCK: i64 = 0x6f6e_6576_6973_6974;
 
 /// Brings the schema up to date. On PostgreSQL, replicas starting together take turns:
 /// the first migrates under an advisory lock, the others then find nothing to do.
-pub async fn migrate(config: &DatabaseConfig, db: &DatabaseConnection) -> Result<(), DatabaseError> {
+pub async fn migrate(
+    config: &DatabaseConfig,
+    db: &DatabaseConnection,
+) -> Result<(), DatabaseError> {
     let failed = |source| DatabaseError::Migration {
         url: config.url.to_string(),
         source,

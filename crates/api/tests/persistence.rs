@@ -3,8 +3,8 @@
 
 use chrono::{NaiveDate, Utc};
 use onevisit_api::entities::{
-    agency, enterprise, inspection_request, inspector, inspector_conflict, joint_visit, quiet_period,
-    visit_inspector,
+    agency, enterprise, inspection_request, inspector, inspector_conflict, joint_visit,
+    quiet_period, visit_inspector,
 };
 use onevisit_api::seed::{self, Quarter};
 use onevisit_api::testing::TestDatabase;
@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 async fn fresh() -> (TestDatabase, DatabaseConnection) {
     let database = TestDatabase::new().await;
-    let db = onevisit_api::app::open_database(&database.config).await.expect("open and migrate");
+    let db = onevisit_api::app::open_database(&database.config)
+        .await
+        .expect("open and migrate");
     (database, db)
 }
 
@@ -28,8 +30,13 @@ fn day(s: &str) -> NaiveDate {
 
 async fn seeded() -> (TestDatabase, DatabaseConnection) {
     let (database, db) = fresh().await;
-    let data = seed::demo("2026Q4".parse::<Quarter>().expect("quarter"), &WorkCalendar::shipped());
-    seed::apply(&db, &data.validate().expect("valid demo")).await.expect("seed");
+    let data = seed::demo(
+        "2026Q4".parse::<Quarter>().expect("quarter"),
+        &WorkCalendar::shipped(),
+    );
+    seed::apply(&db, &data.validate().expect("valid demo"))
+        .await
+        .expect("seed");
     (database, db)
 }
 
@@ -39,7 +46,9 @@ async fn table_names(db: &DatabaseConnection) -> Vec<String> {
         sea_orm::DatabaseBackend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         }
-        _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name",
+        _ => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
+        }
     };
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
@@ -53,8 +62,18 @@ async fn table_names(db: &DatabaseConnection) -> Vec<String> {
 async fn migrations_go_down_and_up_again() {
     let (_database, db) = fresh().await;
     let up = table_names(&db).await;
-    for table in ["agencies", "enterprises", "inspection_requests", "joint_visits", "visit_inspectors", "calendar_years"] {
-        assert!(up.contains(&table.to_owned()), "{table} missing after up: {up:?}");
+    for table in [
+        "agencies",
+        "enterprises",
+        "inspection_requests",
+        "joint_visits",
+        "visit_inspectors",
+        "calendar_years",
+    ] {
+        assert!(
+            up.contains(&table.to_owned()),
+            "{table} missing after up: {up:?}"
+        );
     }
     Migrator::down(&db, None).await.expect("down");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
@@ -93,20 +112,49 @@ async fn a_seeded_enterprise_comes_back_as_it_went_in() {
     assert_eq!(quiet[0].start_date, with_quiet.quiet_periods[0].start);
 
     assert_eq!(agency::Entity::find().count(&db).await.expect("count"), 6);
-    let conflicts = data.inspectors.iter().map(|i| i.conflicts.len() as u64).sum::<u64>();
-    assert_eq!(inspector_conflict::Entity::find().count(&db).await.expect("count"), conflicts);
-    let requests = inspection_request::Entity::find().all(&db).await.expect("requests");
+    let conflicts = data
+        .inspectors
+        .iter()
+        .map(|i| i.conflicts.len() as u64)
+        .sum::<u64>();
+    assert_eq!(
+        inspector_conflict::Entity::find()
+            .count(&db)
+            .await
+            .expect("count"),
+        conflicts
+    );
+    let requests = inspection_request::Entity::find()
+        .all(&db)
+        .await
+        .expect("requests");
     assert_eq!(requests.len(), data.requests.len());
-    assert!(requests.iter().all(|r| r.earliest <= r.latest && r.status == "open"));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.earliest <= r.latest && r.status == "open")
+    );
 }
 
 fn sql_err(result: Result<impl std::fmt::Debug, DbErr>) -> SqlErr {
-    result.expect_err("the database must refuse this").sql_err().expect("a constraint violation")
+    result
+        .expect_err("the database must refuse this")
+        .sql_err()
+        .expect("a constraint violation")
 }
 
 async fn some_ids(db: &DatabaseConnection) -> (agency::Model, enterprise::Model, inspector::Model) {
-    let fire = agency::Entity::find().filter(agency::Column::Code.eq("fire")).one(db).await.expect("q").expect("fire");
-    let plant = enterprise::Entity::find().one(db).await.expect("q").expect("an enterprise");
+    let fire = agency::Entity::find()
+        .filter(agency::Column::Code.eq("fire"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("fire");
+    let plant = enterprise::Entity::find()
+        .one(db)
+        .await
+        .expect("q")
+        .expect("an enterprise");
     let inspector = inspector::Entity::find()
         .filter(inspector::Column::AgencyId.eq(fire.id))
         .one(db)
@@ -116,7 +164,11 @@ async fn some_ids(db: &DatabaseConnection) -> (agency::Model, enterprise::Model,
     (fire, plant, inspector)
 }
 
-fn request(agency_id: Uuid, enterprise_id: Uuid, key: Option<&str>) -> inspection_request::ActiveModel {
+fn request(
+    agency_id: Uuid,
+    enterprise_id: Uuid,
+    key: Option<&str>,
+) -> inspection_request::ActiveModel {
     let now = Utc::now();
     inspection_request::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -157,21 +209,33 @@ async fn a_credit_code_is_stored_once() {
     let mut copy: enterprise::ActiveModel = plant.into();
     copy.id = Set(Uuid::now_v7());
     let copy = copy.reset_all();
-    assert!(matches!(sql_err(copy.insert(&db).await), SqlErr::UniqueConstraintViolation(_)));
+    assert!(matches!(
+        sql_err(copy.insert(&db).await),
+        SqlErr::UniqueConstraintViolation(_)
+    ));
 }
 
 #[tokio::test]
 async fn an_idempotency_key_is_used_once_per_agency() {
     let (_database, db) = seeded().await;
     let (fire, plant, _) = some_ids(&db).await;
-    request(fire.id, plant.id, Some("key-1")).insert(&db).await.expect("first use");
+    request(fire.id, plant.id, Some("key-1"))
+        .insert(&db)
+        .await
+        .expect("first use");
     assert!(matches!(
         sql_err(request(fire.id, plant.id, Some("key-1")).insert(&db).await),
         SqlErr::UniqueConstraintViolation(_)
     ));
     // Requests without a key are many.
-    request(fire.id, plant.id, None).insert(&db).await.expect("no key");
-    request(fire.id, plant.id, None).insert(&db).await.expect("no key again");
+    request(fire.id, plant.id, None)
+        .insert(&db)
+        .await
+        .expect("no key");
+    request(fire.id, plant.id, None)
+        .insert(&db)
+        .await
+        .expect("no key again");
 }
 
 #[tokio::test]
@@ -184,24 +248,39 @@ async fn references_and_checks_hold() {
     ));
     let mut zero_team = request(fire.id, plant.id, None);
     zero_team.team_size = Set(0);
-    zero_team.insert(&db).await.expect_err("a team of 0 is refused");
+    zero_team
+        .insert(&db)
+        .await
+        .expect_err("a team of 0 is refused");
     let mut inverted = request(fire.id, plant.id, None);
     inverted.earliest = Set(day("2026-12-11"));
-    inverted.insert(&db).await.expect_err("an inverted window is refused");
+    inverted
+        .insert(&db)
+        .await
+        .expect_err("an inverted window is refused");
 }
 
 #[tokio::test]
 async fn an_enterprise_has_one_live_visit_a_day() {
     let (_database, db) = seeded().await;
     let (_, plant, _) = some_ids(&db).await;
-    visit(plant.id, "2026-12-02", "proposed").insert(&db).await.expect("first visit");
+    visit(plant.id, "2026-12-02", "proposed")
+        .insert(&db)
+        .await
+        .expect("first visit");
     assert!(matches!(
         sql_err(visit(plant.id, "2026-12-02", "confirmed").insert(&db).await),
         SqlErr::UniqueConstraintViolation(_)
     ));
     // A cancelled visit does not hold the day.
-    visit(plant.id, "2026-12-03", "cancelled").insert(&db).await.expect("cancelled");
-    visit(plant.id, "2026-12-03", "proposed").insert(&db).await.expect("the day is free");
+    visit(plant.id, "2026-12-03", "cancelled")
+        .insert(&db)
+        .await
+        .expect("cancelled");
+    visit(plant.id, "2026-12-03", "proposed")
+        .insert(&db)
+        .await
+        .expect("the day is free");
 }
 
 #[tokio::test]
@@ -214,14 +293,26 @@ async fn an_inspector_is_in_one_visit_a_day() {
         .await
         .expect("q")
         .expect("another enterprise");
-    let first = visit(plant.id, "2026-12-02", "proposed").insert(&db).await.expect("visit");
-    let second = visit(other.id, "2026-12-02", "proposed").insert(&db).await.expect("visit");
+    let first = visit(plant.id, "2026-12-02", "proposed")
+        .insert(&db)
+        .await
+        .expect("visit");
+    let second = visit(other.id, "2026-12-02", "proposed")
+        .insert(&db)
+        .await
+        .expect("visit");
     let assign = |visit_id| visit_inspector::ActiveModel {
         visit_id: Set(visit_id),
         inspector_id: Set(inspector.id),
         agency_id: Set(fire.id),
         visit_date: Set(day("2026-12-02")),
     };
-    assign(first.id).insert(&db).await.expect("first assignment");
-    assert!(matches!(sql_err(assign(second.id).insert(&db).await), SqlErr::UniqueConstraintViolation(_)));
+    assign(first.id)
+        .insert(&db)
+        .await
+        .expect("first assignment");
+    assert!(matches!(
+        sql_err(assign(second.id).insert(&db).await),
+        SqlErr::UniqueConstraintViolation(_)
+    ));
 }
