@@ -6,6 +6,29 @@ use crate::problem::{Problem, ProblemError, Visit};
 use chrono::NaiveDate;
 use onevisit_domain::WorkCalendar;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: ids are short strings and the maps are built once, so a cheap hash wins
+/// over SipHash (nothing here is exposed to adversarial keys beyond one problem).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// Marks an unknown reference.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -94,8 +117,8 @@ fn check_unique(list: &str, order: &[u32], ids: &[&str]) -> Result<(), ProblemEr
     Ok(())
 }
 
-fn index_map<'a>(order: &[u32], ids: &[&'a str]) -> HashMap<&'a str, u32> {
-    let mut map = HashMap::with_capacity(order.len());
+fn index_map<'a>(order: &[u32], ids: &[&'a str]) -> FastMap<&'a str, u32> {
+    let mut map = FastMap::with_capacity_and_hasher(order.len(), Default::default());
     for (rank, &orig) in order.iter().enumerate() {
         map.insert(ids[orig as usize], rank as u32);
     }
@@ -244,7 +267,7 @@ impl Model {
             un.sort_unstable();
             un.dedup();
             insp_unavailable.push(un);
-            let mut seen = HashSet::new();
+            let mut seen = FastSet::default();
             for c in &spec.conflicts {
                 // A conflict with an enterprise not in the problem binds nothing.
                 if let Some(&e) = ent_map.get(c.as_str())
@@ -318,12 +341,12 @@ impl Model {
         // Locked visits.
         let locked_list: &[Visit] = locked.unwrap_or(&p.locked);
         let list_name = if locked.is_some() { "visits" } else { "locked" };
-        let mut req_map: Option<HashMap<&str, u32>> = None;
+        let mut req_map: Option<FastMap<&str, u32>> = None;
         if !locked_list.is_empty() {
             req_map = Some(index_map(&req_order, &req_ids));
         }
         let mut req_locked = vec![NONE; req_order.len()];
-        let mut seen_ids: HashSet<&str> = HashSet::with_capacity(locked_list.len());
+        let mut seen_ids: FastSet<&str> = FastSet::with_capacity_and_hasher(locked_list.len(), Default::default());
         for (li, v) in locked_list.iter().enumerate() {
             if v.id.is_empty() {
                 return Err(ProblemError::new(format!("{list_name}[#{li}].id"), "must not be empty"));

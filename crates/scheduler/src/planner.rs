@@ -269,6 +269,21 @@ fn spread_inspectors(st: &mut State) {
                         && st.visits[(b - 1) as usize].locked.is_none())
             })
             .collect();
+        // Only the least loaded `k` can be needed (the teams, plus the people some
+        // visit must skip for a conflict of interest): select them, then sort them.
+        let need_total: usize = group
+            .iter()
+            .map(|&(_, _, v, ti)| st.visits[v as usize].teams[ti as usize].members.len())
+            .sum();
+        let slack: usize = group
+            .iter()
+            .map(|&(_, _, v, _)| m.ent_conflicts[st.visits[v as usize].ent as usize].len())
+            .sum();
+        let k = need_total + slack;
+        if k < pool.len() {
+            pool.select_nth_unstable_by_key(k, |&i| (load[i as usize], i));
+            pool.truncate(k);
+        }
         pool.sort_unstable_by_key(|&i| (load[i as usize], i));
         // Visits with a conflict in this agency first: they are the constrained ones.
         let mut order: Vec<(bool, u32, u32)> = group
@@ -284,12 +299,17 @@ fn spread_inspectors(st: &mut State) {
         order.sort_unstable();
         let mut fresh: Vec<(u32, u32, Vec<u32>)> = Vec::with_capacity(order.len());
         let mut ok = true;
+        // Everything before `cursor` in the pool is used.
+        let mut cursor = 0;
         for &(_, v, ti) in &order {
             let vs = &st.visits[v as usize];
             let need = vs.teams[ti as usize].members.len();
             let conflicts = &m.ent_conflicts[vs.ent as usize];
             let mut team = Vec::with_capacity(need);
-            for &i in &pool {
+            while cursor < pool.len() && used[pool[cursor] as usize] {
+                cursor += 1;
+            }
+            for &i in &pool[cursor..] {
                 if team.len() == need {
                     break;
                 }
@@ -514,9 +534,31 @@ fn render(p: &Problem, st: &State, lower_bound: u64) -> Plan {
             inspectors: teams,
         });
     }
-    visits.sort_by(|a, b| {
-        (a.date, &a.enterprise, &a.id).cmp(&(b.date, &b.enterprise, &b.id))
+    // Sort by (date, enterprise, id) comparing the cheap keys first: enterprise ranks
+    // follow the order of their ids.
+    let mut keyed: Vec<(chrono::NaiveDate, u32, usize)> = Vec::with_capacity(visits.len());
+    let mut k = 0;
+    for &(_, ent, _) in &fresh {
+        keyed.push((visits[k].date, ent, k));
+        k += 1;
+    }
+    for v in &st.visits {
+        if v.locked.is_some() {
+            keyed.push((visits[k].date, v.ent, k));
+            k += 1;
+        }
+    }
+    keyed.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| visits[a.2].id.cmp(&visits[b.2].id))
     });
+    let mut slots: Vec<Option<Visit>> = visits.into_iter().map(Some).collect();
+    let visits: Vec<Visit> = keyed
+        .iter()
+        .filter_map(|&(_, _, i)| slots[i].take())
+        .collect();
+    drop(slots);
     let unscheduled: Vec<Unscheduled> = (0..m.req.len() as u32)
         .filter(|&r| st.assigned[r as usize] == NONE)
         .map(|r| Unscheduled {

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use onevisit_domain::DateRange;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why a problem was refused: the path of the offending field (naming the element's
@@ -102,10 +103,35 @@ pub struct AgencyTeam {
 pub struct Visit {
     pub id: String,
     pub enterprise: String,
+    #[serde(serialize_with = "write_date")]
     pub date: NaiveDate,
     pub requests: Vec<String>,
     #[serde(with = "team_map", default)]
     pub inspectors: Vec<AgencyTeam>,
+}
+
+/// Writes a date as `YYYY-MM-DD` (chrono's formatter is slow on a million dates).
+pub(crate) fn write_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    use chrono::Datelike;
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&y) {
+        return s.collect_str(date);
+    }
+    let y = y as u32;
+    let digit = |v: u32| b'0' + (v % 10) as u8;
+    let buf = [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ];
+    s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
 }
 
 /// Serialises `Vec<AgencyTeam>` as a JSON object.
@@ -196,13 +222,15 @@ impl Problem {
 }
 
 // ----------------------------------------------------------------------------------
-// Raw, lenient records.
+// Raw, lenient records, converted to the typed ones while the JSON is read (so the
+// raw form of a million requests never sits in memory at once).
 
-/// Any JSON value, kept only as far as the checks need it.
+/// Any JSON value, kept only as far as the checks need it. Strings are borrowed from
+/// the input when they hold no escapes.
 #[derive(Debug, Clone, PartialEq)]
-enum Scalar {
-    Str(String),
-    Int(i128),
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
     Float(f64),
     Bool(bool),
     Null,
@@ -210,7 +238,7 @@ enum Scalar {
     Object,
 }
 
-impl Scalar {
+impl Scalar<'_> {
     fn describe(&self) -> String {
         match self {
             Scalar::Str(s) => format!("{s:?}"),
@@ -224,202 +252,303 @@ impl Scalar {
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 Ok(Scalar::Bool(v))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(i128::from(v)))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(i128::from(v)))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Ok(Scalar::Float(v))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Scalar::Null)
             }
-            fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Scalar::Null)
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
                 Scalar::deserialize(d)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Scalar::Array)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(Scalar::Object)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl Scalar<'_> {
+    fn into_static(self) -> Scalar<'static> {
+        match self {
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
+            Scalar::Int(i) => Scalar::Int(i),
+            Scalar::Float(f) => Scalar::Float(f),
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Null => Scalar::Null,
+            Scalar::Array => Scalar::Array,
+            Scalar::Object => Scalar::Object,
+        }
+    }
+}
+
+/// A scalar that owns its text.
+#[derive(Debug)]
+struct Owned(Scalar<'static>);
+
+impl<'de> Deserialize<'de> for Owned {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Scalar::<'de>::deserialize(d).map(|s| Owned(s.into_static()))
+    }
+}
+
+/// A list of strings (ids or dates), each element possibly of the wrong type.
+#[derive(Debug, Default)]
+struct List(Vec<Scalar<'static>>);
+
+impl<'de> Deserialize<'de> for List {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = List;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Owned(el)) = seq.next_element::<Owned>()? {
+                    out.push(el);
+                }
+                Ok(List(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<List, E> {
+                Ok(List(Vec::new()))
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// A list whose elements may each be anything (a wrong element is reported with its
-/// index and the id of its record).
-#[derive(Debug, Default)]
-struct List<T>(Vec<Result<T, String>>);
+/// A record (JSON object) or a description of the wrong value found instead.
+struct Record<T>(Result<T, String>);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Record<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<T>(std::marker::PhantomData<T>);
         impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = List<T>;
+            type Value = Record<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array")
+                f.write_str("an object")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-                while let Some(el) = seq.next_element::<Element<T>>()? {
-                    out.push(el.0);
-                }
-                Ok(List(out))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Record<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Record(Ok(t)))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<List<T>, E> {
-                Ok(List(Vec::new()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Record<T>, E> {
+                Ok(Record(Err(format!("expected an object, found {v:?}"))))
             }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// One element of a list: the record, or a description of the wrong value.
-struct Element<T>(Result<T, String>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Element<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Records are JSON objects; anything else is described, not parsed.
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Element<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an element")
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Record<T>, E> {
+                Ok(Record(Err(format!("expected an object, found {v}"))))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Element<T>, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Element(Ok(t)))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Record<T>, E> {
+                Ok(Record(Err(format!("expected an object, found {v}"))))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Element<T>, E> {
-                // Strings are the elements of id lists.
-                T::deserialize(de::value::StrDeserializer::<E>::new(v))
-                    .map(|t| Element(Ok(t)))
-                    .or_else(|_| Ok(Element(Err(format!("{v:?} is not expected here")))))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Record<T>, E> {
+                Ok(Record(Err(format!("expected an object, found {v}"))))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Element<T>, E> {
-                Ok(Element(Err(format!("expected an object or a string, found {v}"))))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Record<T>, E> {
+                Ok(Record(Err(format!("expected an object, found {v}"))))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Element<T>, E> {
-                Ok(Element(Err(format!("expected an object or a string, found {v}"))))
+            fn visit_unit<E: de::Error>(self) -> Result<Record<T>, E> {
+                Ok(Record(Err("expected an object, found null".into())))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Element<T>, E> {
-                Ok(Element(Err(format!("expected an object or a string, found {v}"))))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Element<T>, E> {
-                Ok(Element(Err(format!("expected an object or a string, found {v}"))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Element<T>, E> {
-                Ok(Element(Err("expected an object or a string, found null".into())))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element<T>, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record<T>, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Element(Err(
-                    "expected an object or a string, found an array".into()
-                )))
+                Ok(Record(Err("expected an object, found an array".into())))
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
-/// A string element of an id or date list.
-#[derive(Debug)]
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Text)
-    }
+/// A typed record converted from its raw form with the context for error messages.
+trait Convert<'de>: Sized {
+    type Raw: Deserialize<'de>;
+    const LIST: &'static str;
+    fn convert(raw: Self::Raw, index: usize) -> Result<Self, ProblemError>;
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawRange {
-    start: Option<Scalar>,
-    end: Option<Scalar>,
+/// A list of records, converted as they are read; the first error is kept and the
+/// rest of the list is only skipped over.
+struct Converted<T>(Result<Vec<T>, ProblemError>);
+
+impl<'de, T: Convert<'de>> Deserialize<'de> for Converted<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Convert<'de>> Visitor<'de> for V<T> {
+            type Value = Converted<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of objects")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Converted<T>, A::Error> {
+                let mut out: Result<Vec<T>, ProblemError> =
+                    Ok(Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16)));
+                let mut index = 0;
+                loop {
+                    if out.is_err() {
+                        if seq.next_element::<IgnoredAny>()?.is_none() {
+                            break;
+                        }
+                        continue;
+                    }
+                    let Some(Record(el)) = seq.next_element::<Record<T::Raw>>()? else {
+                        break;
+                    };
+                    let converted = el
+                        .map_err(|m| ProblemError::new(format!("{}[#{index}]", T::LIST), m))
+                        .and_then(|raw| T::convert(raw, index));
+                    match converted {
+                        Ok(t) => {
+                            if let Ok(v) = out.as_mut() {
+                                v.push(t);
+                            }
+                        }
+                        Err(e) => out = Err(e),
+                    }
+                    index += 1;
+                }
+                Ok(Converted(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Converted<T>, E> {
+                Ok(Converted(Ok(Vec::new())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Converted<T>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Converted(Err(ProblemError::new(T::LIST, "expected an array, found an object"))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Converted<T>, E> {
+                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v:?}")))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Converted<T>, E> {
+                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Converted<T>, E> {
+                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Converted<T>, E> {
+                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Converted<T>, E> {
+                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawCalendar {
-    holidays: Option<List<Text>>,
-    workdays: Option<List<Text>>,
+    holidays: Option<List>,
+    workdays: Option<List>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RawAgency {
-    id: Option<Scalar>,
-    daily_capacity: Option<Scalar>,
+struct RawAgency<'a> {
+    #[serde(borrow)]
+    id: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    daily_capacity: Option<Scalar<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RawInspector {
-    id: Option<Scalar>,
-    agency: Option<Scalar>,
-    unavailable: Option<List<Text>>,
-    conflicts: Option<List<Text>>,
+struct RawInspector<'a> {
+    #[serde(borrow)]
+    id: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    agency: Option<Scalar<'a>>,
+    unavailable: Option<List>,
+    conflicts: Option<List>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RawEnterprise {
-    id: Option<Scalar>,
-    max_visits: Option<Scalar>,
-    quiet: Option<List<RawRange>>,
+struct RawEnterprise<'a> {
+    #[serde(borrow)]
+    id: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    max_visits: Option<Scalar<'a>>,
+    quiet: Option<Vec<Record<RawRangeOwned>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RawRequest {
-    id: Option<Scalar>,
-    agency: Option<Scalar>,
-    enterprise: Option<Scalar>,
-    earliest: Option<Scalar>,
-    latest: Option<Scalar>,
-    inspectors: Option<Scalar>,
-    urgent: Option<Scalar>,
+struct RawRangeOwned {
+    start: Option<Owned>,
+    end: Option<Owned>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RawLocked {
-    id: Option<Scalar>,
-    enterprise: Option<Scalar>,
-    date: Option<Scalar>,
-    requests: Option<List<Text>>,
+struct RawRequest<'a> {
+    #[serde(borrow)]
+    id: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    agency: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    enterprise: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    earliest: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    latest: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    inspectors: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    urgent: Option<Scalar<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLocked<'a> {
+    #[serde(borrow)]
+    id: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    enterprise: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    date: Option<Scalar<'a>>,
+    requests: Option<List>,
     inspectors: Option<RawTeams>,
 }
 
 /// `{agency: [inspector, …]}`, leniently.
 #[derive(Debug)]
-struct RawTeams(Result<Vec<(String, List<Text>)>, String>);
+struct RawTeams(Result<Vec<(String, List)>, String>);
 
 impl<'de> Deserialize<'de> for RawTeams {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -431,20 +560,19 @@ impl<'de> Deserialize<'de> for RawTeams {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawTeams, A::Error> {
                 let mut out = Vec::new();
+                let mut wrong = None;
                 while let Some(key) = map.next_key::<String>()? {
-                    let value = map.next_value::<Scalarish>()?;
+                    let value = map.next_value::<ListOrNot>()?;
                     match value {
-                        Scalarish::List(l) => out.push((key, l)),
-                        Scalarish::Other(what) => {
-                            // Drain and report.
-                            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                            return Ok(RawTeams(Err(format!(
+                        ListOrNot::List(l) => out.push((key, l)),
+                        ListOrNot::Not(what) => {
+                            wrong.get_or_insert(format!(
                                 "{key}: expected a list of inspector ids, found {what}"
-                            ))));
+                            ));
                         }
                     }
                 }
-                Ok(RawTeams(Ok(out)))
+                Ok(RawTeams(wrong.map_or(Ok(out), Err)))
             }
             fn visit_unit<E: de::Error>(self) -> Result<RawTeams, E> {
                 Ok(RawTeams(Ok(Vec::new())))
@@ -473,48 +601,48 @@ impl<'de> Deserialize<'de> for RawTeams {
     }
 }
 
-/// A list, or a description of the non-list value found instead.
-enum Scalarish {
-    List(List<Text>),
-    Other(String),
+/// A list of strings, or a description of the non-list value found instead.
+enum ListOrNot {
+    List(List),
+    Not(String),
 }
 
-impl<'de> Deserialize<'de> for Scalarish {
+impl<'de> Deserialize<'de> for ListOrNot {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Scalarish;
+            type Value = ListOrNot;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalarish, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ListOrNot, A::Error> {
                 let mut out = Vec::new();
-                while let Some(el) = seq.next_element::<Element<Text>>()? {
-                    out.push(el.0);
+                while let Some(Owned(el)) = seq.next_element::<Owned>()? {
+                    out.push(el);
                 }
-                Ok(Scalarish::List(List(out)))
+                Ok(ListOrNot::List(List(out)))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalarish, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ListOrNot, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalarish::Other("an object".into()))
+                Ok(ListOrNot::Not("an object".into()))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalarish, E> {
-                Ok(Scalarish::Other(format!("{v:?}")))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::Not(format!("{v:?}")))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalarish, E> {
-                Ok(Scalarish::Other(v.to_string()))
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::Not(v.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalarish, E> {
-                Ok(Scalarish::Other(v.to_string()))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::Not(v.to_string()))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalarish, E> {
-                Ok(Scalarish::Other(v.to_string()))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::Not(v.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalarish, E> {
-                Ok(Scalarish::Other(v.to_string()))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::Not(v.to_string()))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Scalarish, E> {
-                Ok(Scalarish::List(List(Vec::new())))
+            fn visit_unit<E: de::Error>(self) -> Result<ListOrNot, E> {
+                Ok(ListOrNot::List(List(Vec::new())))
             }
         }
         d.deserialize_any(V)
@@ -524,48 +652,63 @@ impl<'de> Deserialize<'de> for Scalarish {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawProblem {
-    horizon: Option<RawRangeOrWrong>,
-    calendar: Option<RawCalendarOrWrong>,
-    agencies: Option<List<RawAgency>>,
-    inspectors: Option<List<RawInspector>>,
-    enterprises: Option<List<RawEnterprise>>,
-    requests: Option<List<RawRequest>>,
-    locked: Option<List<RawLocked>>,
+    horizon: Option<Record<RawRangeOwned>>,
+    calendar: Option<Record<RawCalendar>>,
+    agencies: Option<Converted<AgencySpec>>,
+    inspectors: Option<Converted<InspectorSpec>>,
+    enterprises: Option<Converted<EnterpriseSpec>>,
+    requests: Option<Converted<Request>>,
+    locked: Option<Converted<Visit>>,
 }
 
-/// A top-level object field that may be of the wrong type.
-#[derive(Debug)]
-struct Wrong<T>(Result<T, String>);
-type RawRangeOrWrong = Wrong<RawRange>;
-type RawCalendarOrWrong = Wrong<RawCalendar>;
+impl<T> fmt::Debug for Converted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Converted")
+    }
+}
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Wrong<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Element::<T>::deserialize(d).map(|e| Wrong(e.0))
+impl<T> fmt::Debug for Record<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Record")
     }
 }
 
 // ----------------------------------------------------------------------------------
 // Conversion with context.
 
-fn parse_date(s: &str) -> Option<NaiveDate> {
+/// Parses `YYYY-MM-DD` exactly.
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    if !b
-        .iter()
-        .enumerate()
-        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-    {
-        return None;
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let y = num(0..4)?;
+    let m = num(5..7)?;
+    let d = num(8..10)?;
+    NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
 struct Ctx<'a> {
-    list: &'a str,
-    id: String,
+    list: &'static str,
+    id: &'a str,
+}
+
+fn take_id(list: &'static str, raw: Option<Scalar<'_>>, index: usize) -> Result<String, ProblemError> {
+    let path = || format!("{list}[#{index}].id");
+    match raw {
+        None => Err(ProblemError::new(path(), "missing")),
+        Some(Scalar::Str(s)) if !s.is_empty() => Ok(s.into_owned()),
+        Some(Scalar::Str(_)) => Err(ProblemError::new(path(), "must not be empty")),
+        Some(other) => Err(ProblemError::new(
+            path(),
+            format!("expected a string, found {}", other.describe()),
+        )),
+    }
 }
 
 impl Ctx<'_> {
@@ -573,161 +716,212 @@ impl Ctx<'_> {
         ProblemError::new(format!("{}[{}].{field}", self.list, self.id), message)
     }
 
-    fn required<'v>(&self, field: &str, v: &'v Option<Scalar>) -> Result<&'v Scalar, ProblemError> {
-        match v {
-            None => Err(self.err(field, "missing")),
-            Some(s) => Ok(s),
-        }
+    fn required<'v, 'a>(&self, field: &str, v: Option<Scalar<'a>>) -> Result<Scalar<'a>, ProblemError> {
+        v.ok_or_else(|| self.err(field, "missing"))
     }
 
-    fn string(&self, field: &str, v: &Option<Scalar>) -> Result<String, ProblemError> {
+    fn string(&self, field: &str, v: Option<Scalar<'_>>) -> Result<String, ProblemError> {
         match self.required(field, v)? {
-            Scalar::Str(s) if !s.is_empty() => Ok(s.clone()),
+            Scalar::Str(s) if !s.is_empty() => Ok(s.into_owned()),
             Scalar::Str(_) => Err(self.err(field, "must not be empty")),
-            other => Err(self.err(
-                field,
-                format!("expected a string, found {}", other.describe()),
-            )),
+            other => Err(self.err(field, format!("expected a string, found {}", other.describe()))),
         }
     }
 
-    fn date(&self, field: &str, v: &Option<Scalar>) -> Result<NaiveDate, ProblemError> {
+    fn date(&self, field: &str, v: Option<Scalar<'_>>) -> Result<NaiveDate, ProblemError> {
         match self.required(field, v)? {
-            Scalar::Str(s) => parse_date(s)
-                .ok_or_else(|| self.err(field, format!("{s:?} is not a date (YYYY-MM-DD)"))),
-            other => Err(self.err(
-                field,
-                format!("expected a date, found {}", other.describe()),
-            )),
+            Scalar::Str(s) => {
+                parse_date(&s).ok_or_else(|| self.err(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
+            }
+            other => Err(self.err(field, format!("expected a date, found {}", other.describe()))),
         }
     }
 
-    fn count(&self, field: &str, v: &Scalar) -> Result<u32, ProblemError> {
+    fn count(&self, field: &str, v: Scalar<'_>) -> Result<u32, ProblemError> {
         match v {
-            Scalar::Int(i) if *i < 0 => Err(self.err(field, format!("{i} is negative"))),
-            Scalar::Int(i) => u32::try_from(*i)
-                .map_err(|_| self.err(field, format!("{i} is too large"))),
-            Scalar::Float(f) if f.fract() == 0.0 && *f < 0.0 => {
+            Scalar::Int(i) if i < 0 => Err(self.err(field, format!("{i} is negative"))),
+            Scalar::Int(i) => u32::try_from(i).map_err(|_| self.err(field, format!("{i} is too large"))),
+            Scalar::Float(f) if f.fract() == 0.0 && f < 0.0 => {
                 Err(self.err(field, format!("{f} is negative")))
             }
-            other => Err(self.err(
-                field,
-                format!("expected a whole number, found {}", other.describe()),
-            )),
+            Scalar::Float(f) if f.fract() == 0.0 && f > 0.0 => {
+                Err(self.err(field, format!("{f} is too large")))
+            }
+            other => Err(self.err(field, format!("expected a whole number, found {}", other.describe()))),
         }
     }
 
-    fn dates(&self, field: &str, v: Option<List<Text>>) -> Result<Vec<NaiveDate>, ProblemError> {
-        let Some(list) = v else {
-            return Ok(Vec::new());
-        };
+    fn dates(&self, field: &str, v: Option<List>) -> Result<Vec<NaiveDate>, ProblemError> {
+        let Some(list) = v else { return Ok(Vec::new()) };
         list.0
             .into_iter()
             .enumerate()
-            .map(|(i, el)| match el {
-                Ok(Text(s)) => parse_date(&s).ok_or_else(|| {
-                    self.err(&format!("{field}[{i}]"), format!("{s:?} is not a date (YYYY-MM-DD)"))
-                }),
-                Err(m) => Err(self.err(&format!("{field}[{i}]"), m)),
-            })
+            .map(|(i, el)| self.date(&format!("{field}[{i}]"), Some(el)))
             .collect()
     }
 
-    fn ids(&self, field: &str, v: Option<List<Text>>) -> Result<Vec<String>, ProblemError> {
-        let Some(list) = v else {
-            return Ok(Vec::new());
-        };
+    fn ids(&self, field: &str, v: Option<List>) -> Result<Vec<String>, ProblemError> {
+        let Some(list) = v else { return Ok(Vec::new()) };
         list.0
             .into_iter()
             .enumerate()
-            .map(|(i, el)| match el {
-                Ok(Text(s)) if !s.is_empty() => Ok(s),
-                Ok(Text(_)) => Err(self.err(&format!("{field}[{i}]"), "must not be empty")),
-                Err(m) => Err(self.err(&format!("{field}[{i}]"), m)),
-            })
+            .map(|(i, el)| self.string(&format!("{field}[{i}]"), Some(el)))
             .collect()
     }
 
-    fn range(&self, field: &str, raw: &RawRange) -> Result<DateRange, ProblemError> {
-        let start = self.date(&format!("{field}.start"), &raw.start)?;
-        let end = self.date(&format!("{field}.end"), &raw.end)?;
-        DateRange::new(start, end).map_err(|_| {
-            self.err(
-                &format!("{field}.end"),
-                format!("{end} is before start {start}"),
-            )
-        })
+    fn range(&self, field: &str, raw: RawRangeOwned) -> Result<DateRange, ProblemError> {
+        let start = self.date(&format!("{field}.start"), raw.start.map(|o| o.0))?;
+        let end = self.date(&format!("{field}.end"), raw.end.map(|o| o.0))?;
+        DateRange::new(start, end)
+            .map_err(|_| self.err(&format!("{field}.end"), format!("{end} is before start {start}")))
     }
 }
 
-/// The id of a record for error messages: the id if it is a usable string, else `#index`.
-fn label(id: &Option<Scalar>, index: usize) -> String {
-    match id {
-        Some(Scalar::Str(s)) if !s.is_empty() => s.clone(),
-        _ => format!("#{index}"),
+impl<'de> Convert<'de> for AgencySpec {
+    type Raw = RawAgency<'de>;
+    const LIST: &'static str = "agencies";
+    fn convert(raw: RawAgency<'de>, index: usize) -> Result<Self, ProblemError> {
+        let id = take_id(Self::LIST, raw.id, index)?;
+        let ctx = Ctx { list: Self::LIST, id: &id };
+        let daily_capacity = ctx.count("daily_capacity", ctx.required("daily_capacity", raw.daily_capacity)?)?;
+        Ok(AgencySpec { id, daily_capacity })
     }
 }
 
-fn records<T>(
-    list_name: &'static str,
-    v: Option<List<T>>,
-    required: bool,
-) -> Result<Vec<(usize, T)>, ProblemError> {
+impl<'de> Convert<'de> for InspectorSpec {
+    type Raw = RawInspector<'de>;
+    const LIST: &'static str = "inspectors";
+    fn convert(raw: RawInspector<'de>, index: usize) -> Result<Self, ProblemError> {
+        let id = take_id(Self::LIST, raw.id, index)?;
+        let ctx = Ctx { list: Self::LIST, id: &id };
+        let agency = ctx.string("agency", raw.agency)?;
+        let unavailable = ctx.dates("unavailable", raw.unavailable)?;
+        let conflicts = ctx.ids("conflicts", raw.conflicts)?;
+        Ok(InspectorSpec { id, agency, unavailable, conflicts })
+    }
+}
+
+impl<'de> Convert<'de> for EnterpriseSpec {
+    type Raw = RawEnterprise<'de>;
+    const LIST: &'static str = "enterprises";
+    fn convert(raw: RawEnterprise<'de>, index: usize) -> Result<Self, ProblemError> {
+        let id = take_id(Self::LIST, raw.id, index)?;
+        let ctx = Ctx { list: Self::LIST, id: &id };
+        let max_visits = match raw.max_visits {
+            None | Some(Scalar::Null) => None,
+            Some(v) => Some(ctx.count("max_visits", v)?),
+        };
+        let mut quiet = Vec::new();
+        for (q, Record(el)) in raw.quiet.unwrap_or_default().into_iter().enumerate() {
+            let field = format!("quiet[{q}]");
+            match el {
+                Ok(r) => quiet.push(ctx.range(&field, r)?),
+                Err(m) => return Err(ctx.err(&field, m)),
+            }
+        }
+        Ok(EnterpriseSpec { id, max_visits, quiet })
+    }
+}
+
+impl<'de> Convert<'de> for Request {
+    type Raw = RawRequest<'de>;
+    const LIST: &'static str = "requests";
+    fn convert(raw: RawRequest<'de>, index: usize) -> Result<Self, ProblemError> {
+        let id = take_id(Self::LIST, raw.id, index)?;
+        let ctx = Ctx { list: Self::LIST, id: &id };
+        let agency = ctx.string("agency", raw.agency)?;
+        let enterprise = ctx.string("enterprise", raw.enterprise)?;
+        let earliest = ctx.date("earliest", raw.earliest)?;
+        let latest = ctx.date("latest", raw.latest)?;
+        if earliest > latest {
+            return Err(ctx.err("earliest", format!("{earliest} is after latest {latest}")));
+        }
+        let inspectors = ctx.count("inspectors", ctx.required("inspectors", raw.inspectors)?)?;
+        if inspectors == 0 {
+            return Err(ctx.err("inspectors", "must be at least 1"));
+        }
+        let urgent = match raw.urgent {
+            None | Some(Scalar::Null) => false,
+            Some(Scalar::Bool(b)) => b,
+            Some(other) => {
+                return Err(ctx.err("urgent", format!("expected true or false, found {}", other.describe())));
+            }
+        };
+        Ok(Request { id, agency, enterprise, earliest, latest, inspectors, urgent })
+    }
+}
+
+impl<'de> Convert<'de> for Visit {
+    type Raw = RawLocked<'de>;
+    const LIST: &'static str = "locked";
+    fn convert(raw: RawLocked<'de>, index: usize) -> Result<Self, ProblemError> {
+        let id = take_id(Self::LIST, raw.id, index)?;
+        let ctx = Ctx { list: Self::LIST, id: &id };
+        let enterprise = ctx.string("enterprise", raw.enterprise)?;
+        let date = ctx.date("date", raw.date)?;
+        let requests = ctx.ids("requests", raw.requests)?;
+        let mut teams = Vec::new();
+        match raw.inspectors {
+            None => {}
+            Some(RawTeams(Err(m))) => return Err(ctx.err("inspectors", m)),
+            Some(RawTeams(Ok(list))) => {
+                for (agency, members) in list {
+                    let inspectors = ctx.ids(&format!("inspectors.{agency}"), Some(members))?;
+                    teams.push(AgencyTeam { agency, inspectors });
+                }
+            }
+        }
+        teams.sort_by(|a, b| a.agency.cmp(&b.agency));
+        Ok(Visit { id, enterprise, date, requests, inspectors: teams })
+    }
+}
+
+fn list<T>(name: &'static str, v: Option<Converted<T>>, required: bool) -> Result<Vec<T>, ProblemError> {
     match v {
-        None if required => Err(ProblemError::new(list_name, "missing")),
+        None if required => Err(ProblemError::new(name, "missing")),
         None => Ok(Vec::new()),
-        Some(list) => list
-            .0
-            .into_iter()
-            .enumerate()
-            .map(|(i, el)| {
-                el.map(|t| (i, t))
-                    .map_err(|m| ProblemError::new(format!("{list_name}[#{i}]"), m))
-            })
-            .collect(),
+        Some(Converted(r)) => r,
     }
 }
 
 impl RawProblem {
     fn convert(self) -> Result<Problem, ProblemError> {
-        let top = Ctx {
-            list: "",
-            id: String::new(),
-        };
         let horizon = match self.horizon {
             None => return Err(ProblemError::new("horizon", "missing")),
-            Some(Wrong(Err(m))) => return Err(ProblemError::new("horizon", m)),
-            Some(Wrong(Ok(raw))) => {
-                let start = top
-                    .date("start", &raw.start)
-                    .map_err(|e| ProblemError::new("horizon.start", e.message))?;
-                let end = top
-                    .date("end", &raw.end)
-                    .map_err(|e| ProblemError::new("horizon.end", e.message))?;
+            Some(Record(Err(m))) => return Err(ProblemError::new("horizon", m)),
+            Some(Record(Ok(raw))) => {
+                let top = |field: &str, v: Option<Scalar<'_>>| -> Result<NaiveDate, ProblemError> {
+                    let path = format!("horizon.{field}");
+                    match v {
+                        None => Err(ProblemError::new(path, "missing")),
+                        Some(Scalar::Str(s)) => parse_date(&s)
+                            .ok_or_else(|| ProblemError::new(path, format!("{s:?} is not a date (YYYY-MM-DD)"))),
+                        Some(other) => Err(ProblemError::new(path, format!("expected a date, found {}", other.describe()))),
+                    }
+                };
+                let start = top("start", raw.start.map(|o| o.0))?;
+                let end = top("end", raw.end.map(|o| o.0))?;
                 if end < start {
-                    return Err(ProblemError::new(
-                        "horizon.end",
-                        format!("{end} is before start {start}"),
-                    ));
+                    return Err(ProblemError::new("horizon.end", format!("{end} is before start {start}")));
                 }
                 Horizon { start, end }
             }
         };
         let calendar = match self.calendar {
             None => CalendarLists::default(),
-            Some(Wrong(Err(m))) => return Err(ProblemError::new("calendar", m)),
-            Some(Wrong(Ok(raw))) => {
-                let conv = |name: &str, l: Option<List<Text>>| -> Result<Vec<NaiveDate>, ProblemError> {
+            Some(Record(Err(m))) => return Err(ProblemError::new("calendar", m)),
+            Some(Record(Ok(raw))) => {
+                let conv = |name: &str, l: Option<List>| -> Result<Vec<NaiveDate>, ProblemError> {
                     let Some(l) = l else { return Ok(Vec::new()) };
                     l.0.into_iter()
                         .enumerate()
                         .map(|(i, el)| {
                             let path = format!("calendar.{name}[{i}]");
                             match el {
-                                Ok(Text(s)) => parse_date(&s).ok_or_else(|| {
+                                Scalar::Str(s) => parse_date(&s).ok_or_else(|| {
                                     ProblemError::new(path, format!("{s:?} is not a date (YYYY-MM-DD)"))
                                 }),
-                                Err(m) => Err(ProblemError::new(path, m)),
+                                other => Err(ProblemError::new(path, format!("expected a date, found {}", other.describe()))),
                             }
                         })
                         .collect()
@@ -738,145 +932,14 @@ impl RawProblem {
                 }
             }
         };
-
-        let mut agencies = Vec::new();
-        for (i, raw) in records("agencies", self.agencies, true)? {
-            let ctx = Ctx {
-                list: "agencies",
-                id: label(&raw.id, i),
-            };
-            let id = ctx.string("id", &raw.id)?;
-            let daily_capacity = ctx.count(
-                "daily_capacity",
-                ctx.required("daily_capacity", &raw.daily_capacity)?,
-            )?;
-            agencies.push(AgencySpec { id, daily_capacity });
-        }
-
-        let mut inspectors = Vec::new();
-        for (i, raw) in records("inspectors", self.inspectors, false)? {
-            let ctx = Ctx {
-                list: "inspectors",
-                id: label(&raw.id, i),
-            };
-            inspectors.push(InspectorSpec {
-                id: ctx.string("id", &raw.id)?,
-                agency: ctx.string("agency", &raw.agency)?,
-                unavailable: ctx.dates("unavailable", raw.unavailable)?,
-                conflicts: ctx.ids("conflicts", raw.conflicts)?,
-            });
-        }
-
-        let mut enterprises = Vec::new();
-        for (i, raw) in records("enterprises", self.enterprises, true)? {
-            let ctx = Ctx {
-                list: "enterprises",
-                id: label(&raw.id, i),
-            };
-            let id = ctx.string("id", &raw.id)?;
-            let max_visits = match &raw.max_visits {
-                None | Some(Scalar::Null) => None,
-                Some(v) => Some(ctx.count("max_visits", v)?),
-            };
-            let mut quiet = Vec::new();
-            if let Some(list) = raw.quiet {
-                for (q, el) in list.0.into_iter().enumerate() {
-                    let field = format!("quiet[{q}]");
-                    match el {
-                        Ok(r) => quiet.push(ctx.range(&field, &r)?),
-                        Err(m) => return Err(ctx.err(&field, m)),
-                    }
-                }
-            }
-            enterprises.push(EnterpriseSpec {
-                id,
-                max_visits,
-                quiet,
-            });
-        }
-
-        let raw_requests = records("requests", self.requests, true)?;
-        let mut requests = Vec::with_capacity(raw_requests.len());
-        for (i, raw) in raw_requests {
-            let ctx = Ctx {
-                list: "requests",
-                id: label(&raw.id, i),
-            };
-            let id = ctx.string("id", &raw.id)?;
-            let agency = ctx.string("agency", &raw.agency)?;
-            let enterprise = ctx.string("enterprise", &raw.enterprise)?;
-            let earliest = ctx.date("earliest", &raw.earliest)?;
-            let latest = ctx.date("latest", &raw.latest)?;
-            if earliest > latest {
-                return Err(ctx.err(
-                    "earliest",
-                    format!("{earliest} is after latest {latest}"),
-                ));
-            }
-            let inspectors = ctx.count("inspectors", ctx.required("inspectors", &raw.inspectors)?)?;
-            if inspectors == 0 {
-                return Err(ctx.err("inspectors", "must be at least 1"));
-            }
-            let urgent = match &raw.urgent {
-                None | Some(Scalar::Null) => false,
-                Some(Scalar::Bool(b)) => *b,
-                Some(other) => {
-                    return Err(ctx.err(
-                        "urgent",
-                        format!("expected true or false, found {}", other.describe()),
-                    ));
-                }
-            };
-            requests.push(Request {
-                id,
-                agency,
-                enterprise,
-                earliest,
-                latest,
-                inspectors,
-                urgent,
-            });
-        }
-
-        let mut locked = Vec::new();
-        for (i, raw) in records("locked", self.locked, false)? {
-            let ctx = Ctx {
-                list: "locked",
-                id: label(&raw.id, i),
-            };
-            let id = ctx.string("id", &raw.id)?;
-            let enterprise = ctx.string("enterprise", &raw.enterprise)?;
-            let date = ctx.date("date", &raw.date)?;
-            let requests = ctx.ids("requests", raw.requests)?;
-            let mut teams = Vec::new();
-            match raw.inspectors {
-                None => {}
-                Some(RawTeams(Err(m))) => return Err(ctx.err("inspectors", m)),
-                Some(RawTeams(Ok(list))) => {
-                    for (agency, members) in list {
-                        let inspectors = ctx.ids(&format!("inspectors.{agency}"), Some(members))?;
-                        teams.push(AgencyTeam { agency, inspectors });
-                    }
-                }
-            }
-            teams.sort_by(|a, b| a.agency.cmp(&b.agency));
-            locked.push(Visit {
-                id,
-                enterprise,
-                date,
-                requests,
-                inspectors: teams,
-            });
-        }
-
         Ok(Problem {
             horizon,
             calendar,
-            agencies,
-            inspectors,
-            enterprises,
-            requests,
-            locked,
+            agencies: list("agencies", self.agencies, true)?,
+            inspectors: list("inspectors", self.inspectors, false)?,
+            enterprises: list("enterprises", self.enterprises, true)?,
+            requests: list("requests", self.requests, true)?,
+            locked: list("locked", self.locked, false)?,
         })
     }
 }
