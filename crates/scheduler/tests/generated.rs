@@ -1,0 +1,85 @@
+//! Generated quarter-sized instances: valid plans, quality against the lower bound,
+//! determinism of the generator, and the place fast path on a real plan.
+
+mod common;
+
+use onevisit_scheduler::generate::{generate, GenParams};
+use onevisit_scheduler::{place, plan, PlanIndex, Placement, Reason};
+
+#[test]
+fn generated_plans_pass_the_checker() {
+    for (seed, binds) in [(1, false), (2, true), (3, false), (4, true)] {
+        let p = generate(&GenParams::new(seed, 150, 400, binds));
+        let out = plan(&p).expect("generated problems are well-formed");
+        common::assert_valid(&p, &out);
+        // The generator makes every kind of refusal possible; with caps and holidays
+        // some requests always stay out.
+        assert!(out.unscheduled.iter().any(|u| u.reason == Reason::NoOpenDay));
+    }
+}
+
+#[test]
+fn generator_is_deterministic_and_realistic() {
+    let a = generate(&GenParams::new(7, 300, 1000, false));
+    let b = generate(&GenParams::new(7, 300, 1000, false));
+    assert_eq!(a, b);
+    let c = generate(&GenParams::new(8, 300, 1000, false));
+    assert_ne!(a, c);
+    assert_eq!(a.agencies.len(), 6);
+    assert_eq!(a.requests.len(), 1000);
+    assert!(a.requests.iter().any(|r| r.urgent));
+    assert!(a.enterprises.iter().any(|e| e.max_visits.is_some()));
+    assert!(a.enterprises.iter().any(|e| !e.quiet.is_empty()));
+    assert!(a.calendar.workdays.contains(&common::d("2026-02-14")));
+    // It reads back through the parser unchanged.
+    let back = onevisit_scheduler::Problem::from_json(a.to_json(false).as_bytes()).expect("valid JSON");
+    assert_eq!(back, a);
+}
+
+#[test]
+fn quality_when_capacity_does_not_bind() {
+    for seed in [11, 12] {
+        let p = generate(&GenParams::new(seed, 4000, 10_000, false));
+        let out = plan(&p).expect("well-formed");
+        let s = out.stats;
+        assert!(s.lower_bound <= s.visits);
+        assert!(
+            s.visits as f64 <= 1.02 * s.lower_bound as f64,
+            "visits {} vs lower bound {}",
+            s.visits,
+            s.lower_bound
+        );
+    }
+}
+
+#[test]
+fn place_on_a_generated_plan() {
+    let p = generate(&GenParams::new(21, 300, 800, false));
+    let out = plan(&p).expect("well-formed");
+    let index = PlanIndex::new(&p, &out).expect("indexes");
+    let view = common::View::new(&p, &out);
+    let others = generate(&GenParams::new(22, 300, 60, false));
+    let mut joined = 0;
+    for (k, r) in others.requests.iter().enumerate() {
+        let q = onevisit_scheduler::Request { id: format!("NEW{k}"), ..r.clone() };
+        match place(&index, &q) {
+            Placement::Join { visit, date, .. } => {
+                let v = out.visits.iter().find(|v| v.id == visit).expect("visit");
+                assert_eq!(v.date, date);
+                assert!(view.can_join(v, &q));
+                joined += 1;
+            }
+            Placement::NewVisit { date, inspectors } => {
+                assert!(!out.visits.iter().any(|v| view.can_join(v, &q)));
+                assert!(view.can_open(&q, date));
+                assert_eq!(inspectors.len(), q.inspectors as usize);
+            }
+            Placement::Unplaceable { reason } => {
+                assert!(!view.placeable(&q));
+                assert_eq!(reason, view.expected_reason(&q));
+            }
+            Placement::Invalid { error } => panic!("refused a valid request: {error}"),
+        }
+    }
+    assert!(joined > 0);
+}
