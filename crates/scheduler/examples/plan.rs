@@ -2,7 +2,7 @@
 //! `plan INPUT OUTPUT [--pretty]`; prints a summary line on stderr.
 //! For measuring end-to-end time and memory (`/usr/bin/time -v`).
 
-use onevisit_scheduler::plan_json;
+use onevisit_scheduler::plan_json_output;
 use std::time::Instant;
 
 fn main() {
@@ -21,7 +21,7 @@ fn main() {
         }
     };
     let t_read = t0.elapsed();
-    let plan = match plan_json(&bytes) {
+    let out = match plan_json_output(&bytes, pretty) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("malformed problem: {e}");
@@ -30,12 +30,11 @@ fn main() {
     };
     drop(bytes);
     let t_plan = t0.elapsed();
-    let json = plan.to_json(pretty);
-    if let Err(e) = std::fs::write(output, json) {
+    if let Err(e) = std::fs::write(output, &out.json) {
         eprintln!("cannot write {output}: {e}");
         std::process::exit(1);
     }
-    let s = plan.stats;
+    let s = out.stats;
     eprintln!(
         "requests {} scheduled {} visits {} lower_bound {} ratio {:.4} read {:.3}s parse+plan {:.3}s total {:.3}s",
         s.requests,

@@ -7,13 +7,14 @@ mod model;
 mod place;
 mod plan;
 mod planner;
+mod render;
 mod problem;
 mod state;
 
 pub use model::MAX_HORIZON_DAYS;
 pub use place::{PlanIndex, Placement, place};
 pub use plan::{Plan, Reason, Stats, Unscheduled};
-pub use planner::{plan, plan_json};
+pub use planner::{PlanOutput, plan, plan_json, plan_json_output, plan_to_json};
 pub use problem::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Problem,
     ProblemError, Request, Visit,

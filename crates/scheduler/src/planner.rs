@@ -1,10 +1,9 @@
 //! The planning algorithm (see the crate documentation for the walk-through).
 
 use crate::model::{Model, NONE, Req};
-use crate::plan::{Plan, Reason, Stats, Unscheduled};
-use crate::problem::{AgencyTeam, Problem, ProblemError, Visit};
+use crate::plan::{Plan, Reason, Stats};
+use crate::problem::{Problem, ProblemError};
 use crate::state::State;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Plans a problem. Pure and deterministic: the same problem (in any order of its
@@ -439,142 +438,35 @@ fn plan_model(p: &Problem, m: Arc<Model>) -> Plan {
     let mut st = State::new(m);
     let agenda = run(&mut st);
     let lower = lower_bound(&st, &agenda);
-    render(p, &st, lower)
+    let layout = crate::render::Layout::new(p, &mut st, lower);
+    layout.to_plan(p, &st)
 }
 
-fn render(p: &Problem, st: &State, lower_bound: u64) -> Plan {
-    let m = Arc::clone(&st.m);
-    let m = &*m;
-    let req_id = |r: u32| p.requests[m.req_orig[r as usize] as usize].id.clone();
-    let ent_id = |e: u32| &p.enterprises[m.ent_orig[e as usize] as usize].id;
-    let agency_id = |a: u32| &p.agencies[m.agency_orig[a as usize] as usize].id;
-    let insp_id = |i: u32| p.inspectors[m.insp_orig[i as usize] as usize].id.clone();
+/// Plans a problem and writes the plan as JSON directly, without building a [`Plan`]
+/// (what the command line should call on large problems: the same bytes as
+/// `plan(problem)?.to_json(pretty)`, with far fewer allocations).
+pub fn plan_to_json(problem: &Problem, pretty: bool) -> Result<PlanOutput, ProblemError> {
+    let model = Arc::new(Model::build(problem, None)?);
+    let mut st = State::new(model);
+    let agenda = run(&mut st);
+    let lower = lower_bound(&st, &agenda);
+    let layout = crate::render::Layout::new(problem, &mut st, lower);
+    Ok(PlanOutput {
+        json: layout.to_json(problem, &st, pretty),
+        stats: layout.stats,
+    })
+}
 
-    // New visits are numbered P000001… in (date, enterprise) order, skipping any id
-    // a locked visit already has.
-    let taken: HashSet<&str> = p.locked.iter().map(|v| v.id.as_str()).collect();
-    let mut fresh: Vec<(u32, u32, u32)> = st
-        .visits
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.alive && v.locked.is_none())
-        .map(|(i, v)| (v.day, v.ent, i as u32))
-        .collect();
-    fresh.sort_unstable();
-    let mut counter = 0u64;
-    let mut visits = Vec::with_capacity(fresh.len() + p.locked.len());
-    let mut scheduled = 0u64;
-    for &(day, ent, vi) in &fresh {
-        let id = loop {
-            counter += 1;
-            let id = format!("P{counter:06}");
-            if !taken.contains(id.as_str()) {
-                break id;
-            }
-        };
-        let v = &st.visits[vi as usize];
-        let mut reqs = v.requests.clone();
-        reqs.sort_unstable();
-        scheduled += reqs.len() as u64;
-        let inspectors = v
-            .teams
-            .iter()
-            .map(|t| {
-                let mut members = t.members.clone();
-                members.sort_unstable();
-                AgencyTeam {
-                    agency: agency_id(t.agency).clone(),
-                    inspectors: members.into_iter().map(insp_id).collect(),
-                }
-            })
-            .collect();
-        visits.push(Visit {
-            id,
-            enterprise: ent_id(ent).clone(),
-            date: m.date_of(day),
-            requests: reqs.into_iter().map(req_id).collect(),
-            inspectors,
-        });
-    }
-    for v in &st.visits {
-        let Some(li) = v.locked else { continue };
-        let lv = &m.locked[li as usize];
-        let given = &p.locked[lv.orig as usize];
-        let mut reqs = v.requests.clone();
-        reqs.sort_unstable();
-        scheduled += reqs.len() as u64;
-        let mut teams: Vec<AgencyTeam> = given.inspectors.clone();
-        for t in &v.teams {
-            let before = lv
-                .teams
-                .iter()
-                .find(|(a, _)| *a == t.agency)
-                .map_or(0, |(_, ms)| ms.len());
-            if t.members.len() > before {
-                let name = agency_id(t.agency);
-                let added = t.members[before..].iter().map(|&i| insp_id(i));
-                match teams.iter_mut().find(|x| &x.agency == name) {
-                    Some(x) => x.inspectors.extend(added),
-                    None => teams.push(AgencyTeam {
-                        agency: name.clone(),
-                        inspectors: added.collect(),
-                    }),
-                }
-            }
-        }
-        for t in &mut teams {
-            t.inspectors.sort();
-        }
-        teams.sort_by(|a, b| a.agency.cmp(&b.agency));
-        visits.push(Visit {
-            id: given.id.clone(),
-            enterprise: given.enterprise.clone(),
-            date: given.date,
-            requests: reqs.into_iter().map(req_id).collect(),
-            inspectors: teams,
-        });
-    }
-    // Sort by (date, enterprise, id) comparing the cheap keys first: enterprise ranks
-    // follow the order of their ids.
-    let mut keyed: Vec<(chrono::NaiveDate, u32, usize)> = Vec::with_capacity(visits.len());
-    let mut k = 0;
-    for &(_, ent, _) in &fresh {
-        keyed.push((visits[k].date, ent, k));
-        k += 1;
-    }
-    for v in &st.visits {
-        if v.locked.is_some() {
-            keyed.push((visits[k].date, v.ent, k));
-            k += 1;
-        }
-    }
-    keyed.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| visits[a.2].id.cmp(&visits[b.2].id))
-    });
-    let mut slots: Vec<Option<Visit>> = visits.into_iter().map(Some).collect();
-    let visits: Vec<Visit> = keyed
-        .iter()
-        .filter_map(|&(_, _, i)| slots[i].take())
-        .collect();
-    drop(slots);
-    let unscheduled: Vec<Unscheduled> = (0..m.req.len() as u32)
-        .filter(|&r| st.assigned[r as usize] == NONE)
-        .map(|r| Unscheduled {
-            request: req_id(r),
-            reason: reason(st, r),
-        })
-        .collect();
-    let n_visits = visits.len() as u64;
-    Plan {
-        stats: Stats {
-            requests: m.req.len() as u64,
-            scheduled,
-            visits: n_visits,
-            lower_bound: lower_bound.min(n_visits),
-        },
-        visits,
-        unscheduled,
-    }
+/// Reads, checks and plans a problem given as JSON and writes the plan as JSON: the
+/// whole of `onevisit plan` but the files (`--pretty` is `pretty`).
+pub fn plan_json_output(bytes: &[u8], pretty: bool) -> Result<PlanOutput, ProblemError> {
+    let problem = Problem::parse_json(bytes)?;
+    plan_to_json(&problem, pretty)
+}
+
+/// A plan written as JSON, with its stats for the summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOutput {
+    pub json: String,
+    pub stats: Stats,
 }

@@ -12,6 +12,9 @@ fn generated_plans_pass_the_checker() {
         let p = generate(&GenParams::new(seed, 150, 400, binds));
         let out = plan(&p).expect("generated problems are well-formed");
         common::assert_valid(&p, &out);
+        let direct = onevisit_scheduler::plan_json_output(p.to_json(false).as_bytes(), false).expect("well-formed");
+        assert_eq!(direct.json, out.to_json(false));
+        assert_eq!(direct.stats, out.stats);
         // The generator makes every kind of refusal possible; with caps and holidays
         // some requests always stay out.
         assert!(out.unscheduled.iter().any(|u| u.reason == Reason::NoOpenDay));

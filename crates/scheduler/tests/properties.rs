@@ -32,6 +32,11 @@ proptest! {
         prop_assert_eq!(&a, &b);
         let c = plan(&shuffled(&p, shuffle)).expect("well-formed").to_json(false);
         prop_assert_eq!(&a, &c);
+        // The JSON written straight from the planner is the same, compact or pretty.
+        let direct = onevisit_scheduler::plan_to_json(&p, false).expect("well-formed");
+        prop_assert_eq!(&a, &direct.json);
+        let pretty = onevisit_scheduler::plan_to_json(&p, true).expect("well-formed");
+        prop_assert_eq!(plan(&p).expect("well-formed").to_json(true), pretty.json);
     }
 
     /// The JSON round trip: a problem written and read back plans the same.
@@ -85,6 +90,8 @@ proptest! {
         p2.locked = first.visits.iter().step_by(2).cloned().collect();
         let second = plan(&p2).expect("well-formed");
         assert_valid(&p2, &second);
+        let direct = onevisit_scheduler::plan_to_json(&p2, true).expect("well-formed");
+        prop_assert_eq!(second.to_json(true), direct.json);
         for l in &p2.locked {
             let v = second.visits.iter().find(|v| v.id == l.id).expect("kept");
             prop_assert_eq!(&v.enterprise, &l.enterprise);
