@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod credit_code;
 pub mod dates;
 pub mod enterprise;
+pub mod hazard;
 pub mod inspector;
 pub mod request;
 pub mod text;
@@ -22,6 +23,9 @@ pub use dates::{DateRange, DateRangeError, Quarter, QuarterError};
 pub use enterprise::{
     BurdenCap, Enterprise, EnterpriseError, EnterpriseInput, EnterpriseStatus, QuietPeriod,
     RiskMarkers, Sector,
+};
+pub use hazard::{
+    DeadlinePolicy, Finding, FindingInput, HazardCategory, HazardError, NoticeNumber, Severity,
 };
 pub use inspector::{Inspector, InspectorCode, InspectorError};
 pub use request::{InspectionRequest, RequestError, RequestKind, TeamSize};
