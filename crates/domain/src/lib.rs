@@ -25,7 +25,8 @@ pub use enterprise::{
     RiskMarkers, Sector,
 };
 pub use hazard::{
-    DeadlinePolicy, Finding, FindingInput, HazardCategory, HazardError, NoticeNumber, Severity,
+    Actor, DeadlinePolicy, Finding, FindingInput, Hazard, HazardCategory, HazardError, HazardEvent,
+    HazardStatus, HazardStep, HazardStepError, NoticeNumber, Severity,
 };
 pub use inspector::{Inspector, InspectorCode, InspectorError};
 pub use request::{InspectionRequest, RequestError, RequestKind, TeamSize};

@@ -4,15 +4,21 @@
 //!   evidence, the visit a hazard was found in and its responsible agency;
 //! - [`deadline`]: rectification deadlines per severity and the re-inspection window;
 //! - [`finding`]: a hazard as recorded in a visit;
+//! - [`lifecycle`]: the state machine over an append-only history of events;
 //! - [`notice`]: the numbers of hazard lists (整改通知).
 
 pub mod deadline;
 pub mod finding;
+pub mod lifecycle;
 pub mod notice;
 pub mod vocab;
 
 pub use deadline::DeadlinePolicy;
 pub use finding::{Finding, FindingInput};
+pub use lifecycle::{
+    Actor, At, FollowUpNeed, Hazard, HazardEvent, HazardEventKind, HazardStatus, HazardStep,
+    HazardStepError, MAX_EVIDENCE, PendingExtension, ReplayError, Submission,
+};
 pub use notice::{NoticeError, NoticeNumber};
 pub use vocab::{
     EvidenceRef, HazardCategory, HazardError, LegalBasis, LongText, ResponsibleAgency, Severity,
