@@ -215,7 +215,11 @@ fn check_item(item: &str, spec: FieldSpec, index: usize) -> Result<(), String> {
     if let Some(step) = step {
         match step.parse::<u32>() {
             Ok(s) if s >= 1 && step.bytes().all(|b| b.is_ascii_digit()) => {}
-            _ => return Err(format!("step {step:?} must be a whole number of at least 1")),
+            _ => {
+                return Err(format!(
+                    "step {step:?} must be a whole number of at least 1"
+                ));
+            }
         }
     }
     if range == "*" {
@@ -255,7 +259,9 @@ mod tests {
             assert!(parsed.is_ok(), "{ok}: {parsed:?}");
         }
         assert_eq!(
-            CronSchedule::parse("  0  0 8 1 *   *").expect("valid").as_str(),
+            CronSchedule::parse("  0  0 8 1 *   *")
+                .expect("valid")
+                .as_str(),
             "0 0 8 1 * *"
         );
     }
@@ -264,7 +270,10 @@ mod tests {
     fn a_five_field_expression_is_refused_naming_schedule() {
         let err = CronSchedule::parse("0 8 1 * *").expect_err("five fields");
         assert_eq!(err, CronError::FieldCount(5));
-        assert!(err.to_string().starts_with("schedule: expected 6 or 7 fields"));
+        assert!(
+            err.to_string()
+                .starts_with("schedule: expected 6 or 7 fields")
+        );
         assert_eq!(
             CronSchedule::parse("").expect_err("empty"),
             CronError::FieldCount(0)

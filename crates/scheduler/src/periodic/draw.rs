@@ -103,7 +103,12 @@ fn random_u64(seed: &DrawSeed, label: Option<&str>, i: usize) -> u64 {
 
 /// The first `n` items of a Fisher–Yates shuffle of `items` driven by the seed:
 /// for `i` in `0..min(n, len)`, `j = i + random_u64(i) mod (len - i)`, swap `i` and `j`.
-fn shuffled_prefix<T: Clone>(items: &[T], seed: &DrawSeed, label: Option<&str>, n: usize) -> Vec<T> {
+fn shuffled_prefix<T: Clone>(
+    items: &[T],
+    seed: &DrawSeed,
+    label: Option<&str>,
+    n: usize,
+) -> Vec<T> {
     let mut a = items.to_vec();
     let len = a.len();
     let k = n.min(len);
@@ -431,14 +436,44 @@ mod tests {
         let mut a = items.clone();
         for i in 0..3 {
             let r = random_u64(&seed(), None, i);
-            let j = i + usize::try_from(r % u64::try_from(5 - i).expect("small"))
-                .expect("small");
+            let j = i + usize::try_from(r % u64::try_from(5 - i).expect("small")).expect("small");
             a.swap(i, j);
         }
         assert_eq!(shuffled_prefix(&items, &seed(), None, 3), a[..3].to_vec());
         // Taking fewer is a prefix of taking more.
         let all = shuffled_prefix(&items, &seed(), None, 5);
         assert_eq!(all[..3].to_vec(), a[..3].to_vec());
+    }
+
+    /// The worked example of the module documentation. The expected values were
+    /// computed by a separate Python reimplementation of the documented steps
+    /// (hashlib.sha256), not by this code.
+    #[test]
+    fn an_independent_reimplementation_agrees() {
+        let record = DrawRecord::draw("example", pool(10), DrawSize::Count(3), seed());
+        let result: Vec<&str> = record.result.iter().map(CreditCode::as_str).collect();
+        assert_eq!(
+            result,
+            [
+                "91320800000000006U",
+                "91320800000000002F",
+                "91320800000000001C"
+            ]
+        );
+        let fire = AgencyCode::parse("fire").expect("agency");
+        let roster: Vec<Inspector> = (1..=5).map(|n| inspector(n, "fire")).collect();
+        let draw = draw_inspectors(
+            &seed(),
+            &code(1),
+            &fire,
+            TeamSize::new(2).expect("size"),
+            d("2026-03-04"),
+            &roster,
+            &LastVisits::new(),
+        )
+        .expect("enough");
+        let drawn: Vec<&str> = draw.drawn.iter().map(InspectorCode::as_str).collect();
+        assert_eq!(drawn, ["fire-03", "fire-05"]);
     }
 
     #[test]
@@ -448,7 +483,13 @@ mod tests {
             DrawSeed::from_hex(&SEED.to_uppercase()).expect("upper case"),
             seed()
         );
-        for bad in ["", "00", &SEED[1..], &format!("{}g", &SEED[1..]), &format!("{}+f", &SEED[2..])] {
+        for bad in [
+            "",
+            "00",
+            &SEED[1..],
+            &format!("{}g", &SEED[1..]),
+            &format!("{}+f", &SEED[2..]),
+        ] {
             let err = DrawSeed::from_hex(bad).expect_err(bad);
             assert!(err.to_string().starts_with("seed:"));
         }
@@ -459,7 +500,12 @@ mod tests {
     #[test]
     fn the_draw_is_deterministic_and_verifiable() {
         let a = DrawRecord::draw("plan", pool(40), DrawSize::Count(7), seed());
-        let b = DrawRecord::draw("plan", pool(40).into_iter().rev(), DrawSize::Count(7), seed());
+        let b = DrawRecord::draw(
+            "plan",
+            pool(40).into_iter().rev(),
+            DrawSize::Count(7),
+            seed(),
+        );
         assert_eq!(a, b, "the input order of the pool does not matter");
         assert_eq!(a.result.len(), 7);
         assert!(verify(&a));
@@ -522,7 +568,11 @@ mod tests {
         let mut renamed = true_record.clone();
         renamed.plan = "another plan".to_owned();
         assert!(verify(&renamed), "the plan name does not drive the draw");
-        assert_ne!(renamed.digest(), true_record.digest(), "but the digest shows it");
+        assert_ne!(
+            renamed.digest(),
+            true_record.digest(),
+            "but the digest shows it"
+        );
     }
 
     #[test]
@@ -530,16 +580,29 @@ mod tests {
         let enterprises: Vec<_> = (1..=20)
             .map(|n| {
                 let status = if n % 4 == 0 { "closed" } else { "operating" };
-                enterprise(n, "chemical", "淮安区", true, RiskMarkers::default(), status)
+                enterprise(
+                    n,
+                    "chemical",
+                    "淮安区",
+                    true,
+                    RiskMarkers::default(),
+                    status,
+                )
             })
             .collect();
         let p = plan(PlanKind::Random, PoolFilter::default(), DrawSize::Count(5));
-        let record = draw_targets(&p, &enterprises, &InspectionHistory::new(), d("2026-03-02"), seed());
+        let record = draw_targets(
+            &p,
+            &enterprises,
+            &InspectionHistory::new(),
+            d("2026-03-02"),
+            seed(),
+        );
         assert_eq!(record.plan, "test plan");
         assert_eq!(record.pool.len(), 15);
-        assert!(record.pool.iter().all(|c| !enterprises
-            .iter()
-            .any(|e| e.credit_code == *c && e.status != onevisit_domain::EnterpriseStatus::Operating)));
+        assert!(record.pool.iter().all(|c| !enterprises.iter().any(
+            |e| e.credit_code == *c && e.status != onevisit_domain::EnterpriseStatus::Operating
+        )));
         assert_eq!(record.result.len(), 5);
         assert!(verify(&record));
     }
@@ -589,10 +652,17 @@ mod tests {
         padded.eligible.push(roster[0].code.clone());
         assert!(!verify_inspectors(&seed(), &padded), "a changed roster");
 
-
         // On another day the first inspector is available again.
-        let next = draw_inspectors(&seed(), &plant, &fire, TeamSize::new(4).expect("size"), d("2026-03-05"), &roster, &last)
-            .expect("enough");
+        let next = draw_inspectors(
+            &seed(),
+            &plant,
+            &fire,
+            TeamSize::new(4).expect("size"),
+            d("2026-03-05"),
+            &roster,
+            &last,
+        )
+        .expect("enough");
         assert_eq!(next.eligible.len(), 4);
         assert!(next.eligible.contains(&roster[0].code));
     }
@@ -629,11 +699,18 @@ mod tests {
         let mut roster: Vec<Inspector> = (1..=5).map(|n| inspector(n, "fire")).collect();
         roster.push(inspector(1, "ecology"));
         let mut last = LastVisits::new();
-        last.record(record.result[1].clone(), AgencyCode::parse("ecology").expect("code"), [roster[5].code.clone()]);
+        last.record(
+            record.result[1].clone(),
+            AgencyCode::parse("ecology").expect("code"),
+            [roster[5].code.clone()],
+        );
         let teams = draw_teams(&record, &p, d("2026-03-04"), &roster, &last);
         assert_eq!(teams.len(), 6);
         assert!(teams[0].is_ok() && teams[1].is_ok());
-        assert!(teams[3].is_err(), "the only ecology inspector visited the second target last");
+        assert!(
+            teams[3].is_err(),
+            "the only ecology inspector visited the second target last"
+        );
         for team in teams.iter().flatten() {
             assert!(verify_inspectors(&record.seed, team));
         }
@@ -647,14 +724,17 @@ mod tests {
             seed_bytes in any::<[u8; 32]>(),
         ) {
             let pool = pool(size);
-            let record = DrawRecord::draw("p", pool.clone(), DrawSize::Count(n.max(1)), DrawSeed::from_bytes(seed_bytes));
-            let expected = usize::try_from(n.max(1).min(size)).expect("small");
+            let seed = DrawSeed::from_bytes(seed_bytes);
+            let record = DrawRecord::draw("p", pool.clone(), DrawSize::Count(n), seed);
+            let expected = usize::try_from(n.min(size)).expect("small");
             prop_assert_eq!(record.result.len(), expected);
             let distinct: BTreeSet<_> = record.result.iter().collect();
             prop_assert_eq!(distinct.len(), expected);
             prop_assert!(record.result.iter().all(|c| pool.contains(c)));
             prop_assert!(verify(&record));
-            let all = DrawRecord::draw("p", pool.clone(), DrawSize::All, DrawSeed::from_bytes(seed_bytes));
+            // Drawing all is a permutation of the pool, and a smaller draw its prefix.
+            let all = DrawRecord::draw("p", pool.clone(), DrawSize::All, seed);
+            prop_assert_eq!(&all.result[..expected], &record.result[..]);
             let mut sorted = all.result.clone();
             sorted.sort();
             prop_assert_eq!(sorted, pool);
@@ -662,9 +742,63 @@ mod tests {
 
         #[test]
         fn share_draws_take_the_rounded_up_share(size in 0u32..60, percent in 1u32..=100) {
-            let record = DrawRecord::draw("p", pool(size), DrawSize::Share(percent), DrawSeed::from_bytes([3; 32]));
-            prop_assert_eq!(record.result.len(), DrawSize::Share(percent).resolve(size as usize));
+            let seed = DrawSeed::from_bytes([3; 32]);
+            let record = DrawRecord::draw("p", pool(size), DrawSize::Share(percent), seed);
+            let expected = DrawSize::Share(percent).resolve(pool(size).len());
+            prop_assert_eq!(record.result.len(), expected);
             prop_assert!(verify(&record));
+        }
+
+        #[test]
+        fn inspector_draws_keep_the_rules_or_say_the_roster_is_short(
+            roster_size in 0u32..12,
+            team in 1i64..6,
+            away in proptest::collection::btree_set(1u32..12, 0..6),
+            conflicted in proptest::collection::btree_set(1u32..12, 0..6),
+            last_team in proptest::collection::btree_set(1u32..12, 0..4),
+            seed_bytes in any::<[u8; 32]>(),
+        ) {
+            let plant = code(1);
+            let fire = AgencyCode::parse("fire").expect("agency");
+            let day = d("2026-03-04");
+            let mut roster: Vec<Inspector> = (1..=roster_size).map(|n| inspector(n, "fire")).collect();
+            roster.push(inspector(1, "ecology"));
+            for i in roster.iter_mut().filter(|i| i.agency == fire) {
+                let n: u32 = i.code.as_str()[5..].parse().expect("number");
+                if away.contains(&n) {
+                    i.unavailable.insert(day);
+                }
+                if conflicted.contains(&n) {
+                    i.conflicts.insert(plant.clone());
+                }
+            }
+            let mut last = LastVisits::new();
+            last.record(
+                plant.clone(),
+                fire.clone(),
+                last_team.iter().map(|n| inspector(*n, "fire").code),
+            );
+            let allowed: BTreeSet<InspectorCode> = (1..=roster_size)
+                .filter(|n| !away.contains(n) && !conflicted.contains(n) && !last_team.contains(n))
+                .map(|n| inspector(n, "fire").code)
+                .collect();
+            let seed = DrawSeed::from_bytes(seed_bytes);
+            let team_size = TeamSize::new(team).expect("size");
+            match draw_inspectors(&seed, &plant, &fire, team_size, day, &roster, &last) {
+                Ok(draw) => {
+                    prop_assert!(allowed.len() >= usize::try_from(team).expect("small"));
+                    prop_assert_eq!(draw.eligible.iter().cloned().collect::<BTreeSet<_>>(), allowed.clone());
+                    prop_assert_eq!(draw.drawn.len(), usize::try_from(team).expect("small"));
+                    let distinct: BTreeSet<_> = draw.drawn.iter().cloned().collect();
+                    prop_assert_eq!(distinct.len(), draw.drawn.len());
+                    prop_assert!(distinct.is_subset(&allowed));
+                    prop_assert!(verify_inspectors(&seed, &draw));
+                }
+                Err(short) => {
+                    prop_assert!(allowed.len() < usize::try_from(team).expect("small"));
+                    prop_assert_eq!(short.eligible.into_iter().collect::<BTreeSet<_>>(), allowed);
+                }
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ pub struct PoolFilter {
     /// ones for look-back plans. A look-back plan may name only closed and relocated.
     pub statuses: BTreeSet<EnterpriseStatus>,
     /// Only enterprises due under their risk-based frequency tier
-    /// (see [`super::risk`]) on the tick date.
+    /// (see [`super::frequency_tier`]) on the tick date.
     pub risk_based: bool,
 }
 
@@ -263,7 +263,7 @@ impl InspectionPlan {
     }
 
     /// Working days between a request's earliest and latest day (see
-    /// [`super::requests::plan_window`]).
+    /// [`super::plan_window`]).
     pub fn window_working_days(&self) -> u32 {
         self.window_working_days
     }

@@ -164,7 +164,13 @@ mod tests {
         assert_eq!(specs.len(), 4);
         let pairs: Vec<_> = specs
             .iter()
-            .map(|s| (s.enterprise.clone(), s.agency.as_str().to_owned(), s.team_size.get()))
+            .map(|s| {
+                (
+                    s.enterprise.clone(),
+                    s.agency.as_str().to_owned(),
+                    s.team_size.get(),
+                )
+            })
             .collect();
         assert_eq!(
             pairs,

@@ -144,7 +144,10 @@ mod tests {
             frequency_tier(NONE, Sector::CivilExplosives, 0),
             FrequencyTier::Yearly
         );
-        assert_eq!(frequency_tier(NONE, Sector::Other, 0), FrequencyTier::Yearly);
+        assert_eq!(
+            frequency_tier(NONE, Sector::Other, 0),
+            FrequencyTier::Yearly
+        );
     }
 
     #[test]

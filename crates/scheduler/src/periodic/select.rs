@@ -50,7 +50,7 @@ pub enum SelectError {
 }
 
 /// The enterprises of `pool` a plan may target on `date`: those passing the plan's
-/// filter (statuses as [`super::plan::PoolFilter::effective_statuses`] gives them) and,
+/// filter (statuses as [`super::PoolFilter::effective_statuses`] gives them) and,
 /// for a risk-based plan, due under their frequency tier. Sorted by credit code, each
 /// once. This is the pool a random plan draws from.
 pub fn candidate_pool(
@@ -83,7 +83,7 @@ pub fn candidate_pool(
 /// plan's count or share of them, most overdue first: never-inspected enterprises,
 /// then by the oldest last inspection, ties by credit code. The result is in that
 /// order. A look-back plan only ever targets closed and relocated enterprises.
-/// A random plan is refused: its targets come from [`super::draw::draw_targets`].
+/// A random plan is refused: its targets come from [`super::draw_targets`].
 pub fn select_targets(
     plan: &InspectionPlan,
     pool: &[Enterprise],
@@ -176,11 +176,39 @@ pub(crate) mod tests {
     fn sample() -> Vec<Enterprise> {
         vec![
             enterprise(1, "chemical", "清江浦区", true, MAJOR, "operating"),
-            enterprise(2, "chemical", "淮安区", false, RiskMarkers::default(), "operating"),
-            enterprise(3, "other", "清江浦区", false, RiskMarkers::default(), "operating"),
+            enterprise(
+                2,
+                "chemical",
+                "淮安区",
+                false,
+                RiskMarkers::default(),
+                "operating",
+            ),
+            enterprise(
+                3,
+                "other",
+                "清江浦区",
+                false,
+                RiskMarkers::default(),
+                "operating",
+            ),
             enterprise(4, "chemical", "清江浦区", true, MAJOR, "closed"),
-            enterprise(5, "ship_repair", "淮阴区", false, RiskMarkers::default(), "relocated"),
-            enterprise(6, "chemical", "淮安区", true, RiskMarkers::default(), "suspended"),
+            enterprise(
+                5,
+                "ship_repair",
+                "淮阴区",
+                false,
+                RiskMarkers::default(),
+                "relocated",
+            ),
+            enterprise(
+                6,
+                "chemical",
+                "淮安区",
+                true,
+                RiskMarkers::default(),
+                "suspended",
+            ),
         ]
     }
 
@@ -236,7 +264,9 @@ pub(crate) mod tests {
         let district = plan(
             PlanKind::Routine,
             PoolFilter {
-                districts: [Name::parse("清江浦区").expect("name")].into_iter().collect(),
+                districts: [Name::parse("清江浦区").expect("name")]
+                    .into_iter()
+                    .collect(),
                 chemical_park: ParkFilter::Outside,
                 ..PoolFilter::default()
             },
@@ -306,7 +336,8 @@ pub(crate) mod tests {
         );
         assert_eq!(
             select_targets(&p, &sample(), &history, d("2026-07-15")).expect("routine"),
-            vec![code(1), code(2)]
+            vec![code(2), code(1)],
+            "most overdue (oldest last inspection) first"
         );
         // Never inspected: due at once.
         assert_eq!(
@@ -340,7 +371,11 @@ pub(crate) mod tests {
             select_targets(&p, &sample(), &history, d("2026-03-02")).expect("routine"),
             vec![code(3), code(2)]
         );
-        let share = plan(PlanKind::Routine, PoolFilter::default(), DrawSize::Share(50));
+        let share = plan(
+            PlanKind::Routine,
+            PoolFilter::default(),
+            DrawSize::Share(50),
+        );
         assert_eq!(
             select_targets(&share, &sample(), &history, d("2026-03-02")).expect("routine"),
             vec![code(3), code(2)]
