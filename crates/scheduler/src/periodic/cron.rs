@@ -187,7 +187,7 @@ fn check_item(item: &str, spec: FieldSpec, index: usize) -> Result<(), String> {
         return Ok(());
     }
     if index == DOM {
-        if item == "L" || item == "LW" {
+        if item == "L" {
             return Ok(());
         }
         if let Some(day) = item.strip_suffix('W') {
@@ -299,6 +299,8 @@ mod tests {
             ("0 1,,2 8 1 * *", "minutes"),
             ("? 0 8 1 * *", "seconds"),
             ("0 0 8 -1 * *", "day-of-month"),
+            ("0 0 8 LW * *", "day-of-month"),
+            ("0 0 8 1 * L", "day-of-week"),
         ];
         for (raw, field) in cases {
             let err = CronSchedule::parse(raw).expect_err(raw);
