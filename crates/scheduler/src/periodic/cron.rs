@@ -3,8 +3,9 @@
 //! Six or seven fields separated by blanks, seconds first:
 //! `sec min hour day-of-month month day-of-week [year]`, for example
 //! `0 0 8 1 1,4,7,10 *` (08:00:00 on the first day of each quarter). Each field is a
-//! comma-separated list of items; an item is `*`, a value, a range `a-b`, or either
-//! of `*` and `a-b` (or a single value) followed by a step `/n`. Months may be named
+//! comma-separated list of items; an item is `*`, a value, a range `a-b`, or `*` or
+//! `a-b` followed by a step `/n` (`5/10` is refused: croner, which tokio-cron-scheduler
+//! parses with, accepts it only in its "sloppy ranges" mode). Months may be named
 //! `JAN`–`DEC` and days of the week `SUN`–`SAT` (case-insensitive); day of week runs
 //! `0`–`7` with both `0` and `7` meaning Sunday. `?` is accepted in the two day
 //! fields; the day-of-month field also accepts `L` (last day) and `nW` (nearest
@@ -225,8 +226,18 @@ fn check_item(item: &str, spec: FieldSpec, index: usize) -> Result<(), String> {
     if range == "*" {
         return Ok(());
     }
+    if step.is_some() && !range.contains('-') {
+        // croner refuses `5/10` unless built with "sloppy ranges".
+        return Err("a step needs `*` or a range before it (`*/n` or `a-b/n`)".to_owned());
+    }
     match range.split_once('-') {
         Some((a, b)) => {
+            // As in croner, a range ending on SUN ends on 7 (MON-SUN is every day).
+            let b = if index == DOW && b.eq_ignore_ascii_case("SUN") {
+                "7"
+            } else {
+                b
+            };
             let (a, b) = (value(a, spec)?, value(b, spec)?);
             if a > b {
                 return Err(format!("range {a}-{b} runs backwards"));
@@ -247,13 +258,14 @@ mod tests {
             "0 0 8 1 1,4,7,10 *",
             "*/5 * * * * *",
             "0 30 9 * * MON-FRI",
+            "0 30 9 * * mon-sun",
             "0 0 0 L * ?",
             "0 0 0 15W * ?",
             "0 0 9 ? * 2#1",
             "0 0 9 ? * 5L",
             "0 0 9 1 jan,Jul * 2027",
             "0 0 9 1-15/2 * 0,7",
-            "1/10 0 0 1 1 * 2026-2030",
+            "0 0 0 1 1 * 2026-2030/2",
         ] {
             let parsed = CronSchedule::parse(ok);
             assert!(parsed.is_ok(), "{ok}: {parsed:?}");
@@ -295,7 +307,9 @@ mod tests {
             ("0 0 8 1 * 1#6", "day-of-week"),
             ("0 0 8 1 * * 1969", "year"),
             ("0 */0 8 1 * *", "minutes"),
+            ("1/10 0 8 1 * *", "seconds"),
             ("0 5-1 8 1 * *", "minutes"),
+            ("0 0 8 ? * SAT-MON", "day-of-week"),
             ("0 1,,2 8 1 * *", "minutes"),
             ("? 0 8 1 * *", "seconds"),
             ("0 0 8 -1 * *", "day-of-month"),
