@@ -1,18 +1,127 @@
 //! The planner: a pure function from a planning problem to a plan.
 //!
-//! (The full walk-through is written below once the algorithm is settled.)
+//! The contract is `shared/spec/plan-format.md` (formats, working days, the six hard
+//! rules, the objective order, reason codes, lower bound, errors). This page explains
+//! how the planner meets it and every choice made where the contract is silent.
+//!
+//! # Using it
+//!
+//! - [`Problem::from_json`] reads and checks a problem; a malformed one is refused as a
+//!   whole with a [`ProblemError`] naming the field and the id
+//!   (`requests[R000004].earliest: 2027-02-10 is after latest 2027-02-01`). It never
+//!   panics, whatever the bytes.
+//! - [`plan`]`(&Problem) -> Result<Plan, ProblemError>`: pure, deterministic, no I/O.
+//!   A problem built in code (by the API) is checked the same way.
+//! - [`Plan::to_json`]`(pretty)` writes the plan in the contract's order.
+//! - For the command line, [`plan_json_output`]`(bytes, pretty) -> Result<PlanOutput,
+//!   ProblemError>` does it all at once (parse, check, plan, write) and writes the JSON
+//!   straight from the planner's state: the same bytes as `plan(..)?.to_json(pretty)`
+//!   (a property test checks it) with far fewer allocations. `PlanOutput::stats`
+//!   gives the summary line.
+//! - For booking, [`PlanIndex::new`]`(&problem, &plan)` once, then
+//!   [`place`]`(&index, &request) -> Placement` per booking, in microseconds.
+//! - [`generate::generate`] makes realistic instances from a seed.
+//!
+//! # The algorithm
+//!
+//! **0. Interning.** Every id becomes an integer: its rank in the sorted list of its
+//! kind, so the input order of any list does not change the plan (tested). Dates
+//! become day indices in the horizon. Working days come from
+//! [`onevisit_domain::WorkCalendar::from_lists`] once per horizon day; a day is *open*
+//! for an enterprise when it is a working day outside its quiet periods. Each
+//! request's window is narrowed to its first and last open day; an empty one is
+//! `no_open_day`. Resources live in flat per-day tables (agency load, inspector
+//! occupancy, free inspectors per agency and day, counted visits per enterprise), so
+//! every hard-rule check is O(1) plus the few inspectors in conflict with the
+//! enterprise.
+//!
+//! **1. The ideal plan and the lower bound.** Per enterprise, the classic
+//! interval-stabbing greedy over open days: sort the requests by last open day; a
+//! request not met by the last chosen day gets its own last open day as a new point.
+//! This is exact per enterprise (the least number of days meeting every window) and
+//! gives each request its *target* day. The days of locked visits are free points:
+//! requests they meet cost nothing. `stats.lower_bound` is, per enterprise, the number
+//! of locked visits plus the greedy's count over the scheduled requests not met by a
+//! locked visit's day — a true lower bound for any plan keeping the locked visits, never
+//! more than `visits`, and equal to the contract's stabbing bound when nothing is locked.
+//!
+//! **2. Placement, urgent first.** All urgent requests (every enterprise), then the
+//! others; within an enterprise in the greedy's order. Each request tries, in order:
+//! its target day (join the visit there, or open it); joining any visit of its
+//! enterprise inside its window (fewest extra inspectors, then latest day); *moving* one
+//! of the enterprise's visits, with the request, to another common open day where every
+//! rule holds (so a full day moves a visit rather than splitting it); a new visit on
+//! the latest open day where every rule allows one. Every move checks all six rules:
+//! open day and window (1), teams of `max(inspectors)` drawn from free, available,
+//! conflict-free inspectors of the agency (2, 3), agency daily capacity (4), the burden
+//! cap for visits without an urgent request (5), one visit per enterprise and day (6).
+//! When capacity does not bind, this reproduces the ideal plan exactly.
+//!
+//! **3. Local search.** For every enterprise with several visits, try to empty each
+//! non-locked visit (smallest first) by moving all its requests into the other visits
+//! of the enterprise; keep the move only if the visit empties, else undo it exactly.
+//!
+//! **4. Inspectors.** Per agency and day, the teams of the new visits are reassigned as
+//! a matching that spreads the work: inspectors are taken least-loaded first (load =
+//! visits so far, days in order; ties by id), the visits with a conflict of interest in
+//! that agency served first. Should the greedy fail for a group (conflicts), the group
+//! keeps its construction assignment, which is valid. Locked teams are never touched.
+//!
+//! **5. Last chance.** Every request still out tries again (join, or a new visit)
+//! against the final plan, urgent first. After this pass no request left out could join
+//! a visit or open one without moving anything (*local optimality*, checked by the
+//! property tests with an independent checker).
+//!
+//! **6. Reasons** are evaluated on the final plan, the first of the contract's list that
+//! holds. Then the output: new visits numbered, everything sorted.
+//!
+//! **Cost.** Sorting ids and requests is O(n log n); placing a request costs O(window ×
+//! (visits of its enterprise + its conflicts)), bounded by the horizon; the inspector
+//! pass costs O(agencies × days × roster log roster). Memory is a few dozen bytes per
+//! request beyond the problem itself, plus days × inspectors words.
+//!
+//! # Choices where the contract is silent
+//!
+//! - **New visit ids**: `P000001`, `P000002`, … in (date, enterprise) order, skipping any
+//!   id a locked visit already uses (so they never collide; a re-plan with the previous
+//!   plan's visits locked keeps their ids).
+//! - **Order inside a visit**: requests by id; agencies by id; inspectors by id
+//!   (a locked visit's given team lists are sorted too; nothing is dropped).
+//! - **Locked visits**: kept as given. New requests join one only if its date is open
+//!   for the enterprise and inside their window. A team of a locked visit may grow (new
+//!   inspectors added for a larger new request), never shrink. Every known inspector
+//!   named in a locked visit is busy that day. An agency *takes part* in a visit when it
+//!   has a team or a request in it (rule 4). A locked visit outside the horizon is kept
+//!   but takes no new requests. Unknown agencies or inspectors in a locked team are kept
+//!   verbatim and bind nothing.
+//! - **Reason `agency_capacity`** is read literally: some open day of the window has
+//!   its agency at capacity.
+//! - **Horizon** longer than 3,660 days is refused (`horizon: … longer than …`): the
+//!   planner keeps per-day tables. Dates of windows, quiet periods and unavailability
+//!   outside the horizon simply do not matter. A conflict naming an enterprise not in
+//!   the problem binds nothing. Unknown JSON fields are ignored.
+//! - **Re-planning** with the previous plan's visits locked plus one new non-urgent
+//!   request changes nothing but that request's visit (tested). An *urgent* newcomer
+//!   that joins a counted visit un-counts it (rule 5) and so may free a cap slot that a
+//!   request left out before now takes: the objective order wants that.
+//! - **Urgent first** is a priority, not an exact maximisation: urgent requests take
+//!   resources before any other request, and never meet the burden cap.
+//! - **`place`**: prefers joining (fewest extra inspectors, then latest day), else a new
+//!   visit on the latest open day that allows one; it proposes the least-loaded free
+//!   eligible inspectors; a malformed request gives [`Placement::Invalid`].
 
 pub mod generate;
 mod model;
+pub mod periodic;
 mod place;
 mod plan;
 mod planner;
-mod render;
 mod problem;
+mod render;
 mod state;
 
 pub use model::MAX_HORIZON_DAYS;
-pub use place::{PlanIndex, Placement, place};
+pub use place::{Placement, PlanIndex, place};
 pub use plan::{Plan, Reason, Stats, Unscheduled};
 pub use planner::{PlanOutput, plan, plan_json, plan_json_output, plan_to_json};
 pub use problem::{

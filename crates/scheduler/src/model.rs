@@ -18,7 +18,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -146,7 +150,9 @@ impl Model {
     /// Clips a window to the horizon and narrows it to its first and last open days.
     pub fn open_window(&self, ent: u32, earliest: NaiveDate, latest: NaiveDate) -> (u32, u32) {
         let lo = (earliest - self.start).num_days().max(0);
-        let hi = (latest - self.start).num_days().min(i64::from(self.days) - 1);
+        let hi = (latest - self.start)
+            .num_days()
+            .min(i64::from(self.days) - 1);
         if lo > hi {
             return (1, 0);
         }
@@ -177,7 +183,9 @@ impl Model {
         if span > MAX_HORIZON_DAYS {
             return Err(ProblemError::new(
                 "horizon",
-                format!("{span} days is longer than the {MAX_HORIZON_DAYS} days the planner accepts"),
+                format!(
+                    "{span} days is longer than the {MAX_HORIZON_DAYS} days the planner accepts"
+                ),
             ));
         }
         let days = span as u32;
@@ -193,7 +201,10 @@ impl Model {
         let (agency_order, agency_ids) = sorted_ranks(p.agencies.iter().map(|a| a.id.as_str()));
         for (i, id) in agency_ids.iter().enumerate() {
             if id.is_empty() {
-                return Err(ProblemError::new(format!("agencies[#{i}].id"), "must not be empty"));
+                return Err(ProblemError::new(
+                    format!("agencies[#{i}].id"),
+                    "must not be empty",
+                ));
             }
         }
         check_unique("agencies", &agency_order, &agency_ids)?;
@@ -207,7 +218,10 @@ impl Model {
         let (ent_order, ent_ids) = sorted_ranks(p.enterprises.iter().map(|e| e.id.as_str()));
         for (i, id) in ent_ids.iter().enumerate() {
             if id.is_empty() {
-                return Err(ProblemError::new(format!("enterprises[#{i}].id"), "must not be empty"));
+                return Err(ProblemError::new(
+                    format!("enterprises[#{i}].id"),
+                    "must not be empty",
+                ));
             }
         }
         check_unique("enterprises", &ent_order, &ent_ids)?;
@@ -238,7 +252,10 @@ impl Model {
         let (insp_order, insp_ids) = sorted_ranks(p.inspectors.iter().map(|i| i.id.as_str()));
         for (i, id) in insp_ids.iter().enumerate() {
             if id.is_empty() {
-                return Err(ProblemError::new(format!("inspectors[#{i}].id"), "must not be empty"));
+                return Err(ProblemError::new(
+                    format!("inspectors[#{i}].id"),
+                    "must not be empty",
+                ));
             }
         }
         check_unique("inspectors", &insp_order, &insp_ids)?;
@@ -282,7 +299,10 @@ impl Model {
         let (req_order, req_ids) = sorted_ranks(p.requests.iter().map(|r| r.id.as_str()));
         for (i, id) in req_ids.iter().enumerate() {
             if id.is_empty() {
-                return Err(ProblemError::new(format!("requests[#{i}].id"), "must not be empty"));
+                return Err(ProblemError::new(
+                    format!("requests[#{i}].id"),
+                    "must not be empty",
+                ));
             }
         }
         check_unique("requests", &req_order, &req_ids)?;
@@ -346,13 +366,20 @@ impl Model {
             req_map = Some(index_map(&req_order, &req_ids));
         }
         let mut req_locked = vec![NONE; req_order.len()];
-        let mut seen_ids: FastSet<&str> = FastSet::with_capacity_and_hasher(locked_list.len(), Default::default());
+        let mut seen_ids: FastSet<&str> =
+            FastSet::with_capacity_and_hasher(locked_list.len(), Default::default());
         for (li, v) in locked_list.iter().enumerate() {
             if v.id.is_empty() {
-                return Err(ProblemError::new(format!("{list_name}[#{li}].id"), "must not be empty"));
+                return Err(ProblemError::new(
+                    format!("{list_name}[#{li}].id"),
+                    "must not be empty",
+                ));
             }
             if !seen_ids.insert(v.id.as_str()) {
-                return Err(ProblemError::new(format!("{list_name}[{}].id", v.id), "duplicate id"));
+                return Err(ProblemError::new(
+                    format!("{list_name}[{}].id", v.id),
+                    "duplicate id",
+                ));
             }
             let Some(&ent) = ent_map.get(v.enterprise.as_str()) else {
                 return Err(ProblemError::new(
@@ -379,7 +406,8 @@ impl Model {
                     ));
                 }
                 if req_locked[r as usize] != NONE {
-                    let other = &locked_list[model.locked[req_locked[r as usize] as usize].orig as usize];
+                    let other =
+                        &locked_list[model.locked[req_locked[r as usize] as usize].orig as usize];
                     let which = if other.id == v.id {
                         "is named twice in this visit".to_string()
                     } else {

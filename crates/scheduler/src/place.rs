@@ -104,7 +104,9 @@ impl PlanIndex {
         let mut free: Vec<u32> = m.roster[agency as usize]
             .iter()
             .copied()
-            .filter(|&i| self.st.busy[i as usize * d + day as usize] == 0 && !conflicts.contains(&i))
+            .filter(|&i| {
+                self.st.busy[i as usize * d + day as usize] == 0 && !conflicts.contains(&i)
+            })
             .collect();
         free.sort_unstable_by_key(|&i| (self.load[i as usize], i));
         free.truncate(n as usize);
@@ -130,12 +132,19 @@ pub fn place(index: &PlanIndex, request: &Request) -> Placement {
     }
     if request.inspectors == 0 {
         return Placement::Invalid {
-            error: ProblemError::new(format!("requests[{}].inspectors", request.id), "must be at least 1"),
+            error: ProblemError::new(
+                format!("requests[{}].inspectors", request.id),
+                "must be at least 1",
+            ),
         };
     }
     let st = &index.st;
     let m = &*st.m;
-    let ent = index.enterprises.get(&request.enterprise).copied().unwrap_or(NONE);
+    let ent = index
+        .enterprises
+        .get(&request.enterprise)
+        .copied()
+        .unwrap_or(NONE);
     let agency = index.agencies.get(&request.agency).copied().unwrap_or(NONE);
     let (first, last) = if ent == NONE {
         (1, 0)

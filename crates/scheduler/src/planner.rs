@@ -85,7 +85,12 @@ fn locked_days(st: &State, e: usize) -> Vec<u32> {
 /// a free point (a locked visit's day) are set aside, the others get the last open day
 /// of the first request not yet met. Returns the number of new points; writes each
 /// request's point into `targets` when given.
-fn stab(m: &Model, free: &[u32], reqs: impl Iterator<Item = u32>, mut targets: Option<&mut [u32]>) -> u64 {
+fn stab(
+    m: &Model,
+    free: &[u32],
+    reqs: impl Iterator<Item = u32>,
+    mut targets: Option<&mut [u32]>,
+) -> u64 {
     let mut points = 0;
     let mut last_point: Option<u32> = None;
     for r in reqs {
@@ -185,7 +190,13 @@ fn empty_visits(st: &mut State) {
         let mut cands: Vec<(usize, u32, u32)> = st.ent_visits[e]
             .iter()
             .filter(|&&v| st.visits[v as usize].locked.is_none())
-            .map(|&v| (st.visits[v as usize].requests.len(), st.visits[v as usize].day, v))
+            .map(|&v| {
+                (
+                    st.visits[v as usize].requests.len(),
+                    st.visits[v as usize].day,
+                    v,
+                )
+            })
             .collect();
         cands.sort_unstable();
         for (_, _, v) in cands {

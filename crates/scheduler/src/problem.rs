@@ -415,8 +415,9 @@ impl<'de, T: Convert<'de>> Deserialize<'de> for Converted<T> {
                 f.write_str("an array of objects")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Converted<T>, A::Error> {
-                let mut out: Result<Vec<T>, ProblemError> =
-                    Ok(Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16)));
+                let mut out: Result<Vec<T>, ProblemError> = Ok(Vec::with_capacity(
+                    seq.size_hint().unwrap_or(0).min(1 << 16),
+                ));
                 let mut index = 0;
                 loop {
                     if out.is_err() {
@@ -448,22 +449,40 @@ impl<'de, T: Convert<'de>> Deserialize<'de> for Converted<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Converted<T>, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Converted(Err(ProblemError::new(T::LIST, "expected an array, found an object"))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    "expected an array, found an object",
+                ))))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Converted<T>, E> {
-                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v:?}")))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    format!("expected an array, found {v:?}"),
+                ))))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Converted<T>, E> {
-                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    format!("expected an array, found {v}"),
+                ))))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Converted<T>, E> {
-                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    format!("expected an array, found {v}"),
+                ))))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Converted<T>, E> {
-                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    format!("expected an array, found {v}"),
+                ))))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Converted<T>, E> {
-                Ok(Converted(Err(ProblemError::new(T::LIST, format!("expected an array, found {v}")))))
+                Ok(Converted(Err(ProblemError::new(
+                    T::LIST,
+                    format!("expected an array, found {v}"),
+                ))))
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
@@ -698,7 +717,11 @@ struct Ctx<'a> {
     id: &'a str,
 }
 
-fn take_id(list: &'static str, raw: Option<Scalar<'_>>, index: usize) -> Result<String, ProblemError> {
+fn take_id(
+    list: &'static str,
+    raw: Option<Scalar<'_>>,
+    index: usize,
+) -> Result<String, ProblemError> {
     let path = || format!("{list}[#{index}].id");
     match raw {
         None => Err(ProblemError::new(path(), "missing")),
@@ -716,7 +739,7 @@ impl Ctx<'_> {
         ProblemError::new(format!("{}[{}].{field}", self.list, self.id), message)
     }
 
-    fn required<'v, 'a>(&self, field: &str, v: Option<Scalar<'a>>) -> Result<Scalar<'a>, ProblemError> {
+    fn required<'a>(&self, field: &str, v: Option<Scalar<'a>>) -> Result<Scalar<'a>, ProblemError> {
         v.ok_or_else(|| self.err(field, "missing"))
     }
 
@@ -724,30 +747,40 @@ impl Ctx<'_> {
         match self.required(field, v)? {
             Scalar::Str(s) if !s.is_empty() => Ok(s.into_owned()),
             Scalar::Str(_) => Err(self.err(field, "must not be empty")),
-            other => Err(self.err(field, format!("expected a string, found {}", other.describe()))),
+            other => Err(self.err(
+                field,
+                format!("expected a string, found {}", other.describe()),
+            )),
         }
     }
 
     fn date(&self, field: &str, v: Option<Scalar<'_>>) -> Result<NaiveDate, ProblemError> {
         match self.required(field, v)? {
-            Scalar::Str(s) => {
-                parse_date(&s).ok_or_else(|| self.err(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
-            }
-            other => Err(self.err(field, format!("expected a date, found {}", other.describe()))),
+            Scalar::Str(s) => parse_date(&s)
+                .ok_or_else(|| self.err(field, format!("{s:?} is not a date (YYYY-MM-DD)"))),
+            other => Err(self.err(
+                field,
+                format!("expected a date, found {}", other.describe()),
+            )),
         }
     }
 
     fn count(&self, field: &str, v: Scalar<'_>) -> Result<u32, ProblemError> {
         match v {
             Scalar::Int(i) if i < 0 => Err(self.err(field, format!("{i} is negative"))),
-            Scalar::Int(i) => u32::try_from(i).map_err(|_| self.err(field, format!("{i} is too large"))),
+            Scalar::Int(i) => {
+                u32::try_from(i).map_err(|_| self.err(field, format!("{i} is too large")))
+            }
             Scalar::Float(f) if f.fract() == 0.0 && f < 0.0 => {
                 Err(self.err(field, format!("{f} is negative")))
             }
             Scalar::Float(f) if f.fract() == 0.0 && f > 0.0 => {
                 Err(self.err(field, format!("{f} is too large")))
             }
-            other => Err(self.err(field, format!("expected a whole number, found {}", other.describe()))),
+            other => Err(self.err(
+                field,
+                format!("expected a whole number, found {}", other.describe()),
+            )),
         }
     }
 
@@ -772,8 +805,12 @@ impl Ctx<'_> {
     fn range(&self, field: &str, raw: RawRangeOwned) -> Result<DateRange, ProblemError> {
         let start = self.date(&format!("{field}.start"), raw.start.map(|o| o.0))?;
         let end = self.date(&format!("{field}.end"), raw.end.map(|o| o.0))?;
-        DateRange::new(start, end)
-            .map_err(|_| self.err(&format!("{field}.end"), format!("{end} is before start {start}")))
+        DateRange::new(start, end).map_err(|_| {
+            self.err(
+                &format!("{field}.end"),
+                format!("{end} is before start {start}"),
+            )
+        })
     }
 }
 
@@ -782,8 +819,14 @@ impl<'de> Convert<'de> for AgencySpec {
     const LIST: &'static str = "agencies";
     fn convert(raw: RawAgency<'de>, index: usize) -> Result<Self, ProblemError> {
         let id = take_id(Self::LIST, raw.id, index)?;
-        let ctx = Ctx { list: Self::LIST, id: &id };
-        let daily_capacity = ctx.count("daily_capacity", ctx.required("daily_capacity", raw.daily_capacity)?)?;
+        let ctx = Ctx {
+            list: Self::LIST,
+            id: &id,
+        };
+        let daily_capacity = ctx.count(
+            "daily_capacity",
+            ctx.required("daily_capacity", raw.daily_capacity)?,
+        )?;
         Ok(AgencySpec { id, daily_capacity })
     }
 }
@@ -793,11 +836,19 @@ impl<'de> Convert<'de> for InspectorSpec {
     const LIST: &'static str = "inspectors";
     fn convert(raw: RawInspector<'de>, index: usize) -> Result<Self, ProblemError> {
         let id = take_id(Self::LIST, raw.id, index)?;
-        let ctx = Ctx { list: Self::LIST, id: &id };
+        let ctx = Ctx {
+            list: Self::LIST,
+            id: &id,
+        };
         let agency = ctx.string("agency", raw.agency)?;
         let unavailable = ctx.dates("unavailable", raw.unavailable)?;
         let conflicts = ctx.ids("conflicts", raw.conflicts)?;
-        Ok(InspectorSpec { id, agency, unavailable, conflicts })
+        Ok(InspectorSpec {
+            id,
+            agency,
+            unavailable,
+            conflicts,
+        })
     }
 }
 
@@ -806,7 +857,10 @@ impl<'de> Convert<'de> for EnterpriseSpec {
     const LIST: &'static str = "enterprises";
     fn convert(raw: RawEnterprise<'de>, index: usize) -> Result<Self, ProblemError> {
         let id = take_id(Self::LIST, raw.id, index)?;
-        let ctx = Ctx { list: Self::LIST, id: &id };
+        let ctx = Ctx {
+            list: Self::LIST,
+            id: &id,
+        };
         let max_visits = match raw.max_visits {
             None | Some(Scalar::Null) => None,
             Some(v) => Some(ctx.count("max_visits", v)?),
@@ -819,7 +873,11 @@ impl<'de> Convert<'de> for EnterpriseSpec {
                 Err(m) => return Err(ctx.err(&field, m)),
             }
         }
-        Ok(EnterpriseSpec { id, max_visits, quiet })
+        Ok(EnterpriseSpec {
+            id,
+            max_visits,
+            quiet,
+        })
     }
 }
 
@@ -828,7 +886,10 @@ impl<'de> Convert<'de> for Request {
     const LIST: &'static str = "requests";
     fn convert(raw: RawRequest<'de>, index: usize) -> Result<Self, ProblemError> {
         let id = take_id(Self::LIST, raw.id, index)?;
-        let ctx = Ctx { list: Self::LIST, id: &id };
+        let ctx = Ctx {
+            list: Self::LIST,
+            id: &id,
+        };
         let agency = ctx.string("agency", raw.agency)?;
         let enterprise = ctx.string("enterprise", raw.enterprise)?;
         let earliest = ctx.date("earliest", raw.earliest)?;
@@ -844,10 +905,21 @@ impl<'de> Convert<'de> for Request {
             None | Some(Scalar::Null) => false,
             Some(Scalar::Bool(b)) => b,
             Some(other) => {
-                return Err(ctx.err("urgent", format!("expected true or false, found {}", other.describe())));
+                return Err(ctx.err(
+                    "urgent",
+                    format!("expected true or false, found {}", other.describe()),
+                ));
             }
         };
-        Ok(Request { id, agency, enterprise, earliest, latest, inspectors, urgent })
+        Ok(Request {
+            id,
+            agency,
+            enterprise,
+            earliest,
+            latest,
+            inspectors,
+            urgent,
+        })
     }
 }
 
@@ -856,7 +928,10 @@ impl<'de> Convert<'de> for Visit {
     const LIST: &'static str = "locked";
     fn convert(raw: RawLocked<'de>, index: usize) -> Result<Self, ProblemError> {
         let id = take_id(Self::LIST, raw.id, index)?;
-        let ctx = Ctx { list: Self::LIST, id: &id };
+        let ctx = Ctx {
+            list: Self::LIST,
+            id: &id,
+        };
         let enterprise = ctx.string("enterprise", raw.enterprise)?;
         let date = ctx.date("date", raw.date)?;
         let requests = ctx.ids("requests", raw.requests)?;
@@ -872,11 +947,21 @@ impl<'de> Convert<'de> for Visit {
             }
         }
         teams.sort_by(|a, b| a.agency.cmp(&b.agency));
-        Ok(Visit { id, enterprise, date, requests, inspectors: teams })
+        Ok(Visit {
+            id,
+            enterprise,
+            date,
+            requests,
+            inspectors: teams,
+        })
     }
 }
 
-fn list<T>(name: &'static str, v: Option<Converted<T>>, required: bool) -> Result<Vec<T>, ProblemError> {
+fn list<T>(
+    name: &'static str,
+    v: Option<Converted<T>>,
+    required: bool,
+) -> Result<Vec<T>, ProblemError> {
     match v {
         None if required => Err(ProblemError::new(name, "missing")),
         None => Ok(Vec::new()),
@@ -894,15 +979,22 @@ impl RawProblem {
                     let path = format!("horizon.{field}");
                     match v {
                         None => Err(ProblemError::new(path, "missing")),
-                        Some(Scalar::Str(s)) => parse_date(&s)
-                            .ok_or_else(|| ProblemError::new(path, format!("{s:?} is not a date (YYYY-MM-DD)"))),
-                        Some(other) => Err(ProblemError::new(path, format!("expected a date, found {}", other.describe()))),
+                        Some(Scalar::Str(s)) => parse_date(&s).ok_or_else(|| {
+                            ProblemError::new(path, format!("{s:?} is not a date (YYYY-MM-DD)"))
+                        }),
+                        Some(other) => Err(ProblemError::new(
+                            path,
+                            format!("expected a date, found {}", other.describe()),
+                        )),
                     }
                 };
                 let start = top("start", raw.start.map(|o| o.0))?;
                 let end = top("end", raw.end.map(|o| o.0))?;
                 if end < start {
-                    return Err(ProblemError::new("horizon.end", format!("{end} is before start {start}")));
+                    return Err(ProblemError::new(
+                        "horizon.end",
+                        format!("{end} is before start {start}"),
+                    ));
                 }
                 Horizon { start, end }
             }
@@ -919,9 +1011,15 @@ impl RawProblem {
                             let path = format!("calendar.{name}[{i}]");
                             match el {
                                 Scalar::Str(s) => parse_date(&s).ok_or_else(|| {
-                                    ProblemError::new(path, format!("{s:?} is not a date (YYYY-MM-DD)"))
+                                    ProblemError::new(
+                                        path,
+                                        format!("{s:?} is not a date (YYYY-MM-DD)"),
+                                    )
                                 }),
-                                other => Err(ProblemError::new(path, format!("expected a date, found {}", other.describe()))),
+                                other => Err(ProblemError::new(
+                                    path,
+                                    format!("expected a date, found {}", other.describe()),
+                                )),
                             }
                         })
                         .collect()

@@ -54,7 +54,8 @@ impl Layout {
             .collect();
         fresh.sort_unstable();
         let mut counter = 0u64;
-        let mut keyed: Vec<(NaiveDate, u32, Slot)> = Vec::with_capacity(fresh.len() + p.locked.len());
+        let mut keyed: Vec<(NaiveDate, u32, Slot)> =
+            Vec::with_capacity(fresh.len() + p.locked.len());
         for &(day, ent, vi) in &fresh {
             let id = loop {
                 counter += 1;
@@ -128,7 +129,12 @@ impl Layout {
                 .cmp(&(b.0, b.1))
                 .then_with(|| id_of(&a.2, st_ref, p).cmp(id_of(&b.2, st_ref, p)))
         });
-        let scheduled = st.visits.iter().filter(|v| v.alive).map(|v| v.requests.len() as u64).sum();
+        let scheduled = st
+            .visits
+            .iter()
+            .filter(|v| v.alive)
+            .map(|v| v.requests.len() as u64)
+            .sum();
         let unscheduled: Vec<(u32, Reason)> = (0..m.req.len() as u32)
             .filter(|&r| st.assigned[r as usize] == NONE)
             .map(|r| (r, reason(st, r)))
@@ -159,18 +165,24 @@ impl Layout {
                 match (&s.id, &s.locked_teams) {
                     (Some(id), _) => Visit {
                         id: id.clone(),
-                        enterprise: p.enterprises[m.ent_orig[v.ent as usize] as usize].id.clone(),
+                        enterprise: p.enterprises[m.ent_orig[v.ent as usize] as usize]
+                            .id
+                            .clone(),
                         date: m.date_of(v.day),
                         requests,
                         inspectors: v
                             .teams
                             .iter()
                             .map(|t| AgencyTeam {
-                                agency: p.agencies[m.agency_orig[t.agency as usize] as usize].id.clone(),
+                                agency: p.agencies[m.agency_orig[t.agency as usize] as usize]
+                                    .id
+                                    .clone(),
                                 inspectors: t
                                     .members
                                     .iter()
-                                    .map(|&i| p.inspectors[m.insp_orig[i as usize] as usize].id.clone())
+                                    .map(|&i| {
+                                        p.inspectors[m.insp_orig[i as usize] as usize].id.clone()
+                                    })
                                     .collect(),
                             })
                             .collect(),
@@ -206,7 +218,8 @@ impl Layout {
     /// The plan's JSON, written from the state (same bytes as `to_plan(..).to_json`).
     pub fn to_json(&self, p: &Problem, st: &State, pretty: bool) -> String {
         let out = Out { l: self, p, st };
-        let mut buf = Vec::with_capacity(self.slots.len() * 160 + self.unscheduled.len() * 48 + 256);
+        let mut buf =
+            Vec::with_capacity(self.slots.len() * 160 + self.unscheduled.len() * 48 + 256);
         let res = if pretty {
             out.serialize(&mut serde_json::Serializer::pretty(&mut buf))
         } else {
@@ -281,7 +294,10 @@ impl Serialize for OneVisit<'_, '_> {
         match &self.1.id {
             Some(id) => {
                 x.serialize_field("id", id)?;
-                x.serialize_field("enterprise", &p.enterprises[m.ent_orig[v.ent as usize] as usize].id)?;
+                x.serialize_field(
+                    "enterprise",
+                    &p.enterprises[m.ent_orig[v.ent as usize] as usize].id,
+                )?;
                 x.serialize_field("date", &Date(m.date_of(v.day)))?;
                 x.serialize_field("requests", &Ids(&v.requests, req_id))?;
                 x.serialize_field("inspectors", &Teams(self.0, self.1.visit))?;

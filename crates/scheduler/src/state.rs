@@ -89,7 +89,11 @@ impl State {
         };
         for (li, lv) in m.locked.iter().enumerate() {
             let v = st.visits.len() as u32;
-            let urgent = lv.requests.iter().filter(|&&r| m.req[r as usize].urgent).count() as u32;
+            let urgent = lv
+                .requests
+                .iter()
+                .filter(|&&r| m.req[r as usize].urgent)
+                .count() as u32;
             for &r in &lv.requests {
                 st.assigned[r as usize] = v;
             }
@@ -106,7 +110,13 @@ impl State {
                 let a = m.req[r as usize].agency;
                 if a != NONE && teams.binary_search_by_key(&a, |t| t.agency).is_err() {
                     let pos = teams.partition_point(|t| t.agency < a);
-                    teams.insert(pos, Team { agency: a, members: Vec::new() });
+                    teams.insert(
+                        pos,
+                        Team {
+                            agency: a,
+                            members: Vec::new(),
+                        },
+                    );
                 }
             }
             teams.dedup_by_key(|t| t.agency);
@@ -263,12 +273,16 @@ impl State {
         let d = self.d;
         if self.free[slot].is_none() {
             let m = Arc::clone(&self.m);
-        let m = &*m;
+            let m = &*m;
             let roster = &m.roster[agency as usize];
             let len = roster.len();
             // Stack order: rotated by day so that light days do not all use the same
             // people; the fairness pass evens the load out afterwards anyway.
-            let offset = if len == 0 { 0 } else { (day as usize * 7) % len };
+            let offset = if len == 0 {
+                0
+            } else {
+                (day as usize * 7) % len
+            };
             let mut stack = Vec::with_capacity(self.free_count[slot] as usize);
             for k in (0..len).rev() {
                 let i = roster[(k + offset) % len];
@@ -486,7 +500,11 @@ impl State {
             return false;
         }
         // Team sizes the moved visit needs.
-        let mut needs: Vec<(u32, u32)> = vs.teams.iter().map(|t| (t.agency, t.members.len() as u32)).collect();
+        let mut needs: Vec<(u32, u32)> = vs
+            .teams
+            .iter()
+            .map(|t| (t.agency, t.members.len() as u32))
+            .collect();
         match needs.binary_search_by_key(&rq.agency, |x| x.0) {
             Ok(i) => needs[i].1 = needs[i].1.max(rq.team),
             Err(i) => needs.insert(i, (rq.agency, rq.team)),
@@ -498,9 +516,9 @@ impl State {
             if day == old_day || !m.is_open(ent, day) || self.visit_on(ent, day).is_some() {
                 continue;
             }
-            let fits = needs.iter().all(|&(a, n)| {
-                !self.agency_full(a, day) && self.eligible_free(a, day, ent) >= n
-            });
+            let fits = needs
+                .iter()
+                .all(|&(a, n)| !self.agency_full(a, day) && self.eligible_free(a, day, ent) >= n);
             if !fits {
                 continue;
             }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use onevisit_scheduler::{plan_json, Problem};
+use onevisit_scheduler::{Problem, plan_json};
 use proptest::prelude::*;
 
 const VALID: &str = r#"{
@@ -55,8 +55,14 @@ fn the_valid_fixture_plans() {
 
 #[test]
 fn earliest_after_latest_names_the_request() {
-    let msg = refused(&edit(r#""earliest": "2027-02-01", "latest": "2027-02-10""#, r#""earliest": "2027-02-10", "latest": "2027-02-01""#));
-    assert_eq!(msg, "requests[R000004].earliest: 2027-02-10 is after latest 2027-02-01");
+    let msg = refused(&edit(
+        r#""earliest": "2027-02-01", "latest": "2027-02-10""#,
+        r#""earliest": "2027-02-10", "latest": "2027-02-01""#,
+    ));
+    assert_eq!(
+        msg,
+        "requests[R000004].earliest: 2027-02-10 is after latest 2027-02-01"
+    );
 }
 
 #[test]
@@ -65,42 +71,171 @@ fn each_error_names_the_field_and_the_id() {
         ("{".into(), "(json)"),
         ("[]".into(), "horizon: missing"),
         ("\"text\"".into(), "(json)"),
-        (edit(r#""horizon": {"start": "2027-01-04", "end": "2027-03-31"},"#, ""), "horizon: missing"),
-        (edit(r#""end": "2027-03-31""#, r#""end": "2026-12-31""#), "horizon.end: 2026-12-31 is before start 2027-01-04"),
-        (edit(r#""start": "2027-01-04""#, r#""start": "2027-13-04""#), "horizon.start: \"2027-13-04\" is not a date"),
-        (edit(r#""holidays": ["2027-02-08"]"#, r#""holidays": ["2027-02-30"]"#), "calendar.holidays[0]: \"2027-02-30\" is not a date"),
-        (edit(r#"{"id": "ecology", "daily_capacity": 2}"#, r#"{"id": "fire", "daily_capacity": 2}"#), "agencies[fire].id: duplicate id"),
-        (edit(r#""daily_capacity": 2"#, r#""daily_capacity": -1"#), "agencies[ecology].daily_capacity: -1 is negative"),
-        (edit(r#"{"id": "ecology", "daily_capacity": 2}"#, r#"{"id": "ecology"}"#), "agencies[ecology].daily_capacity: missing"),
-        (edit(r#""max_visits": 2"#, r#""max_visits": -2"#), "enterprises[E0001].max_visits: -2 is negative"),
-        (edit(r#""max_visits": 2"#, r#""max_visits": "two""#), "enterprises[E0001].max_visits: expected a whole number, found \"two\""),
-        (edit(r#"{"start": "2027-01-20", "end": "2027-01-31"}"#, r#"{"start": "2027-01-31", "end": "2027-01-20"}"#), "enterprises[E0001].quiet[0].end: 2027-01-20 is before start 2027-01-31"),
-        (edit(r#"{"id": "E0002"}"#, r#"{"id": "E0001"}"#), "enterprises[E0001].id: duplicate id"),
-        (edit(r#"{"id": "fire-02", "agency": "fire"}"#, r#"{"id": "fire-02", "agency": "police"}"#), "inspectors[fire-02].agency: unknown agency \"police\""),
-        (edit(r#"{"id": "fire-02", "agency": "fire"}"#, r#"{"id": "fire-01", "agency": "fire"}"#), "inspectors[fire-01].id: duplicate id"),
-        (edit(r#""unavailable": ["2027-01-05"]"#, r#""unavailable": ["5 Jan"]"#), "inspectors[fire-01].unavailable[0]: \"5 Jan\" is not a date"),
-        (edit(r#""inspectors": 2, "urgent": false"#, r#""inspectors": 0, "urgent": false"#), "requests[R000001].inspectors: must be at least 1"),
-        (edit(r#""inspectors": 2, "urgent": false"#, r#""urgent": false"#), "requests[R000001].inspectors: missing"),
-        (edit(r#""inspectors": 2, "urgent": false"#, r#""inspectors": 2, "urgent": "yes""#), "requests[R000001].urgent: expected true or false"),
-        (edit(r#""earliest": "2027-01-04", "latest": "2027-01-29""#, r#""earliest": "2027-01-04""#), "requests[R000002].latest: missing"),
-        (edit(r#""earliest": "2027-01-04", "latest": "2027-01-29""#, r#""earliest": "2027/01/04", "latest": "2027-01-29""#), "requests[R000002].earliest: \"2027/01/04\" is not a date"),
-        (edit(r#""id": "R000002""#, r#""id": "R000001""#), "requests[R000001].id: duplicate id"),
-        (edit(r#""id": "R000002""#, r#""id": """#), "requests[#1].id: must not be empty"),
+        (
+            edit(
+                r#""horizon": {"start": "2027-01-04", "end": "2027-03-31"},"#,
+                "",
+            ),
+            "horizon: missing",
+        ),
+        (
+            edit(r#""end": "2027-03-31""#, r#""end": "2026-12-31""#),
+            "horizon.end: 2026-12-31 is before start 2027-01-04",
+        ),
+        (
+            edit(r#""start": "2027-01-04""#, r#""start": "2027-13-04""#),
+            "horizon.start: \"2027-13-04\" is not a date",
+        ),
+        (
+            edit(
+                r#""holidays": ["2027-02-08"]"#,
+                r#""holidays": ["2027-02-30"]"#,
+            ),
+            "calendar.holidays[0]: \"2027-02-30\" is not a date",
+        ),
+        (
+            edit(
+                r#"{"id": "ecology", "daily_capacity": 2}"#,
+                r#"{"id": "fire", "daily_capacity": 2}"#,
+            ),
+            "agencies[fire].id: duplicate id",
+        ),
+        (
+            edit(r#""daily_capacity": 2"#, r#""daily_capacity": -1"#),
+            "agencies[ecology].daily_capacity: -1 is negative",
+        ),
+        (
+            edit(
+                r#"{"id": "ecology", "daily_capacity": 2}"#,
+                r#"{"id": "ecology"}"#,
+            ),
+            "agencies[ecology].daily_capacity: missing",
+        ),
+        (
+            edit(r#""max_visits": 2"#, r#""max_visits": -2"#),
+            "enterprises[E0001].max_visits: -2 is negative",
+        ),
+        (
+            edit(r#""max_visits": 2"#, r#""max_visits": "two""#),
+            "enterprises[E0001].max_visits: expected a whole number, found \"two\"",
+        ),
+        (
+            edit(
+                r#"{"start": "2027-01-20", "end": "2027-01-31"}"#,
+                r#"{"start": "2027-01-31", "end": "2027-01-20"}"#,
+            ),
+            "enterprises[E0001].quiet[0].end: 2027-01-20 is before start 2027-01-31",
+        ),
+        (
+            edit(r#"{"id": "E0002"}"#, r#"{"id": "E0001"}"#),
+            "enterprises[E0001].id: duplicate id",
+        ),
+        (
+            edit(
+                r#"{"id": "fire-02", "agency": "fire"}"#,
+                r#"{"id": "fire-02", "agency": "police"}"#,
+            ),
+            "inspectors[fire-02].agency: unknown agency \"police\"",
+        ),
+        (
+            edit(
+                r#"{"id": "fire-02", "agency": "fire"}"#,
+                r#"{"id": "fire-01", "agency": "fire"}"#,
+            ),
+            "inspectors[fire-01].id: duplicate id",
+        ),
+        (
+            edit(
+                r#""unavailable": ["2027-01-05"]"#,
+                r#""unavailable": ["5 Jan"]"#,
+            ),
+            "inspectors[fire-01].unavailable[0]: \"5 Jan\" is not a date",
+        ),
+        (
+            edit(
+                r#""inspectors": 2, "urgent": false"#,
+                r#""inspectors": 0, "urgent": false"#,
+            ),
+            "requests[R000001].inspectors: must be at least 1",
+        ),
+        (
+            edit(r#""inspectors": 2, "urgent": false"#, r#""urgent": false"#),
+            "requests[R000001].inspectors: missing",
+        ),
+        (
+            edit(
+                r#""inspectors": 2, "urgent": false"#,
+                r#""inspectors": 2, "urgent": "yes""#,
+            ),
+            "requests[R000001].urgent: expected true or false",
+        ),
+        (
+            edit(
+                r#""earliest": "2027-01-04", "latest": "2027-01-29""#,
+                r#""earliest": "2027-01-04""#,
+            ),
+            "requests[R000002].latest: missing",
+        ),
+        (
+            edit(
+                r#""earliest": "2027-01-04", "latest": "2027-01-29""#,
+                r#""earliest": "2027/01/04", "latest": "2027-01-29""#,
+            ),
+            "requests[R000002].earliest: \"2027/01/04\" is not a date",
+        ),
+        (
+            edit(r#""id": "R000002""#, r#""id": "R000001""#),
+            "requests[R000001].id: duplicate id",
+        ),
+        (
+            edit(r#""id": "R000002""#, r#""id": """#),
+            "requests[#1].id: must not be empty",
+        ),
         (edit(r#""id": "R000002", "#, ""), "requests[#1].id: missing"),
-        (edit(r#""enterprise": "E0001", "date""#, r#""enterprise": "E9999", "date""#), "locked[V0001].enterprise: unknown enterprise \"E9999\""),
-        (edit(r#""requests": ["R000003"]"#, r#""requests": ["R999999"]"#), "locked[V0001].requests: unknown request \"R999999\""),
-        (edit(r#""requests": ["R000003"]"#, r#""requests": ["R000002"]"#), "locked[V0001].requests: request \"R000002\" belongs to enterprise \"E0002\", not \"E0001\""),
-        (edit(r#""date": "2027-01-12""#, r#""date": "2027-01-32""#), "locked[V0001].date: \"2027-01-32\" is not a date"),
-        (edit(
-            r#""inspectors": {"fire": ["fire-01"]}}]"#,
-            r#""inspectors": {"fire": ["fire-01"]}}, {"id": "V0002", "enterprise": "E0001", "date": "2027-01-13", "requests": ["R000003"]}]"#,
-        ), "locked[V0002].requests: request \"R000003\" is already locked in visit \"V0001\""),
-        (edit(
-            r#""inspectors": {"fire": ["fire-01"]}}]"#,
-            r#""inspectors": {"fire": ["fire-01"]}}, {"id": "V0001", "enterprise": "E0001", "date": "2027-01-13", "requests": []}]"#,
-        ), "locked[V0001].id: duplicate id"),
-        (edit(r#""inspectors": {"fire": ["fire-01"]}"#, r#""inspectors": {"fire": "fire-01"}"#), "locked[V0001].inspectors: fire: expected a list of inspector ids"),
-        (edit(r#""requests": [{"id""#, r#""requests": [3, {"id""#), "requests[#0]: expected an object, found 3"),
+        (
+            edit(
+                r#""enterprise": "E0001", "date""#,
+                r#""enterprise": "E9999", "date""#,
+            ),
+            "locked[V0001].enterprise: unknown enterprise \"E9999\"",
+        ),
+        (
+            edit(r#""requests": ["R000003"]"#, r#""requests": ["R999999"]"#),
+            "locked[V0001].requests: unknown request \"R999999\"",
+        ),
+        (
+            edit(r#""requests": ["R000003"]"#, r#""requests": ["R000002"]"#),
+            "locked[V0001].requests: request \"R000002\" belongs to enterprise \"E0002\", not \"E0001\"",
+        ),
+        (
+            edit(r#""date": "2027-01-12""#, r#""date": "2027-01-32""#),
+            "locked[V0001].date: \"2027-01-32\" is not a date",
+        ),
+        (
+            edit(
+                r#""inspectors": {"fire": ["fire-01"]}}]"#,
+                r#""inspectors": {"fire": ["fire-01"]}}, {"id": "V0002", "enterprise": "E0001", "date": "2027-01-13", "requests": ["R000003"]}]"#,
+            ),
+            "locked[V0002].requests: request \"R000003\" is already locked in visit \"V0001\"",
+        ),
+        (
+            edit(
+                r#""inspectors": {"fire": ["fire-01"]}}]"#,
+                r#""inspectors": {"fire": ["fire-01"]}}, {"id": "V0001", "enterprise": "E0001", "date": "2027-01-13", "requests": []}]"#,
+            ),
+            "locked[V0001].id: duplicate id",
+        ),
+        (
+            edit(
+                r#""inspectors": {"fire": ["fire-01"]}"#,
+                r#""inspectors": {"fire": "fire-01"}"#,
+            ),
+            "locked[V0001].inspectors: fire: expected a list of inspector ids",
+        ),
+        (
+            edit(r#""requests": [{"id""#, r#""requests": [3, {"id""#),
+            "requests[#0]: expected an object, found 3",
+        ),
     ];
     for (json, want) in cases {
         let msg = refused(&json);
@@ -113,10 +248,18 @@ fn a_problem_built_in_code_is_checked_too() {
     let mut p = Problem::from_json(VALID.as_bytes()).expect("valid");
     p.requests[1].inspectors = 0;
     let e = onevisit_scheduler::plan(&p).expect_err("refused");
-    assert_eq!(e.to_string(), "requests[R000002].inspectors: must be at least 1");
+    assert_eq!(
+        e.to_string(),
+        "requests[R000002].inspectors: must be at least 1"
+    );
     let mut p = Problem::from_json(VALID.as_bytes()).expect("valid");
     p.requests[1].latest = p.requests[1].earliest.pred_opt().expect("date");
-    assert!(onevisit_scheduler::plan(&p).expect_err("refused").to_string().starts_with("requests[R000002].earliest"));
+    assert!(
+        onevisit_scheduler::plan(&p)
+            .expect_err("refused")
+            .to_string()
+            .starts_with("requests[R000002].earliest")
+    );
 }
 
 proptest! {

@@ -3,8 +3,8 @@
 
 mod common;
 
-use onevisit_scheduler::generate::{generate, GenParams};
-use onevisit_scheduler::{place, plan, PlanIndex, Placement, Reason};
+use onevisit_scheduler::generate::{GenParams, generate};
+use onevisit_scheduler::{Placement, PlanIndex, Reason, place, plan};
 
 #[test]
 fn generated_plans_pass_the_checker() {
@@ -12,12 +12,17 @@ fn generated_plans_pass_the_checker() {
         let p = generate(&GenParams::new(seed, 150, 400, binds));
         let out = plan(&p).expect("generated problems are well-formed");
         common::assert_valid(&p, &out);
-        let direct = onevisit_scheduler::plan_json_output(p.to_json(false).as_bytes(), false).expect("well-formed");
+        let direct = onevisit_scheduler::plan_json_output(p.to_json(false).as_bytes(), false)
+            .expect("well-formed");
         assert_eq!(direct.json, out.to_json(false));
         assert_eq!(direct.stats, out.stats);
         // The generator makes every kind of refusal possible; with caps and holidays
         // some requests always stay out.
-        assert!(out.unscheduled.iter().any(|u| u.reason == Reason::NoOpenDay));
+        assert!(
+            out.unscheduled
+                .iter()
+                .any(|u| u.reason == Reason::NoOpenDay)
+        );
     }
 }
 
@@ -35,7 +40,8 @@ fn generator_is_deterministic_and_realistic() {
     assert!(a.enterprises.iter().any(|e| !e.quiet.is_empty()));
     assert!(a.calendar.workdays.contains(&common::d("2026-02-14")));
     // It reads back through the parser unchanged.
-    let back = onevisit_scheduler::Problem::from_json(a.to_json(false).as_bytes()).expect("valid JSON");
+    let back =
+        onevisit_scheduler::Problem::from_json(a.to_json(false).as_bytes()).expect("valid JSON");
     assert_eq!(back, a);
 }
 
@@ -64,7 +70,10 @@ fn place_on_a_generated_plan() {
     let others = generate(&GenParams::new(22, 300, 60, false));
     let mut joined = 0;
     for (k, r) in others.requests.iter().enumerate() {
-        let q = onevisit_scheduler::Request { id: format!("NEW{k}"), ..r.clone() };
+        let q = onevisit_scheduler::Request {
+            id: format!("NEW{k}"),
+            ..r.clone()
+        };
         match place(&index, &q) {
             Placement::Join { visit, date, .. } => {
                 let v = out.visits.iter().find(|v| v.id == visit).expect("visit");

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{assert_valid, random_problem, shuffled, View};
-use onevisit_scheduler::{plan, Problem, Reason, Request};
+use common::{View, assert_valid, random_problem, shuffled};
+use onevisit_scheduler::{Problem, Reason, Request, plan};
 use proptest::prelude::*;
 
 proptest! {

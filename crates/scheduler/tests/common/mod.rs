@@ -27,7 +27,10 @@ pub fn open(p: &Problem, ent: &EnterpriseSpec, date: NaiveDate) -> bool {
     date >= p.horizon.start
         && date <= p.horizon.end
         && working(p, date)
-        && !ent.quiet.iter().any(|q| q.start() <= date && date <= q.end())
+        && !ent
+            .quiet
+            .iter()
+            .any(|q| q.start() <= date && date <= q.end())
 }
 
 /// Every date from `a` to `b`.
@@ -77,11 +80,16 @@ impl<'a> View<'a> {
     }
 
     fn team<'v>(&self, v: &'v Visit, agency: &str) -> Option<&'v Vec<String>> {
-        v.inspectors.iter().find(|t| t.agency == agency).map(|t| &t.inspectors)
+        v.inspectors
+            .iter()
+            .find(|t| t.agency == agency)
+            .map(|t| &t.inspectors)
     }
 
     fn counted(&self, v: &Visit) -> bool {
-        !v.requests.iter().any(|r| self.req.get(r.as_str()).is_some_and(|q| q.urgent))
+        !v.requests
+            .iter()
+            .any(|r| self.req.get(r.as_str()).is_some_and(|q| q.urgent))
     }
 
     fn busy_on(&self, date: NaiveDate) -> HashSet<&str> {
@@ -89,7 +97,11 @@ impl<'a> View<'a> {
             .visits
             .iter()
             .filter(|v| v.date == date)
-            .flat_map(|v| v.inspectors.iter().flat_map(|t| t.inspectors.iter().map(String::as_str)))
+            .flat_map(|v| {
+                v.inspectors
+                    .iter()
+                    .flat_map(|t| t.inspectors.iter().map(String::as_str))
+            })
             .collect()
     }
 
@@ -126,9 +138,17 @@ impl<'a> View<'a> {
 
     /// Whether visit `v` could take request `q` as the plan stands.
     pub fn can_join(&self, v: &Visit, q: &Request) -> bool {
-        let Some(ent) = self.ent.get(q.enterprise.as_str()) else { return false };
-        let Some(agency) = self.agency.get(q.agency.as_str()) else { return false };
-        if v.enterprise != q.enterprise || v.date < q.earliest || v.date > q.latest || !open(self.p, ent, v.date) {
+        let Some(ent) = self.ent.get(q.enterprise.as_str()) else {
+            return false;
+        };
+        let Some(agency) = self.agency.get(q.agency.as_str()) else {
+            return false;
+        };
+        if v.enterprise != q.enterprise
+            || v.date < q.earliest
+            || v.date > q.latest
+            || !open(self.p, ent, v.date)
+        {
             return false;
         }
         let extra = match self.team(v, &q.agency) {
@@ -149,12 +169,21 @@ impl<'a> View<'a> {
 
     /// Whether `q` could open a new visit on `date` as the plan stands.
     pub fn can_open(&self, q: &Request, date: NaiveDate) -> bool {
-        let Some(ent) = self.ent.get(q.enterprise.as_str()) else { return false };
-        let Some(agency) = self.agency.get(q.agency.as_str()) else { return false };
+        let Some(ent) = self.ent.get(q.enterprise.as_str()) else {
+            return false;
+        };
+        let Some(agency) = self.agency.get(q.agency.as_str()) else {
+            return false;
+        };
         if date < q.earliest || date > q.latest || !open(self.p, ent, date) {
             return false;
         }
-        if self.plan.visits.iter().any(|v| v.enterprise == q.enterprise && v.date == date) {
+        if self
+            .plan
+            .visits
+            .iter()
+            .any(|v| v.enterprise == q.enterprise && v.date == date)
+        {
             return false;
         }
         if !q.urgent
@@ -169,15 +198,20 @@ impl<'a> View<'a> {
 
     pub fn placeable(&self, q: &Request) -> bool {
         self.plan.visits.iter().any(|v| self.can_join(v, q))
-            || dates(q.earliest.max(self.p.horizon.start), q.latest.min(self.p.horizon.end))
-                .into_iter()
-                .any(|day| self.can_open(q, day))
+            || dates(
+                q.earliest.max(self.p.horizon.start),
+                q.latest.min(self.p.horizon.end),
+            )
+            .into_iter()
+            .any(|day| self.can_open(q, day))
     }
 
     /// The first reason of the spec's list that holds, by the checker's own logic.
     pub fn expected_reason(&self, q: &Request) -> Reason {
-        let (Some(ent), Some(agency)) = (self.ent.get(q.enterprise.as_str()), self.agency.get(q.agency.as_str()))
-        else {
+        let (Some(ent), Some(agency)) = (
+            self.ent.get(q.enterprise.as_str()),
+            self.agency.get(q.agency.as_str()),
+        ) else {
             return Reason::UnknownReference;
         };
         let window: Vec<NaiveDate> = dates(q.earliest, q.latest)
@@ -292,13 +326,22 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
         }
         for q in &added {
             if q.enterprise != v.enterprise {
-                errs.push(format!("visit {} holds {} of another enterprise", v.id, q.id));
+                errs.push(format!(
+                    "visit {} holds {} of another enterprise",
+                    v.id, q.id
+                ));
             }
             if v.date < q.earliest || v.date > q.latest {
-                errs.push(format!("visit {} on {} is outside {}'s window", v.id, v.date, q.id));
+                errs.push(format!(
+                    "visit {} on {} is outside {}'s window",
+                    v.id, v.date, q.id
+                ));
             }
             if !view.agency.contains_key(q.agency.as_str()) {
-                errs.push(format!("visit {} holds {} of an unknown agency", v.id, q.id));
+                errs.push(format!(
+                    "visit {} holds {} of an unknown agency",
+                    v.id, q.id
+                ));
             }
         }
         // Rule 2.
@@ -313,7 +356,10 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
             let named: BTreeSet<&str> = v.inspectors.iter().map(|t| t.agency.as_str()).collect();
             let wanted: BTreeSet<&str> = need.keys().copied().collect();
             if named != wanted {
-                errs.push(format!("visit {} names agencies {named:?}, requests need {wanted:?}", v.id));
+                errs.push(format!(
+                    "visit {} names agencies {named:?}, requests need {wanted:?}",
+                    v.id
+                ));
             }
         }
         for t in &v.inspectors {
@@ -333,10 +379,18 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
                 .max()
                 .unwrap_or(0);
             if orig.is_none() && t.inspectors.len() != wanted {
-                errs.push(format!("visit {} team {} has {} not {wanted}", v.id, t.agency, t.inspectors.len()));
+                errs.push(format!(
+                    "visit {} team {} has {} not {wanted}",
+                    v.id,
+                    t.agency,
+                    t.inspectors.len()
+                ));
             }
             if orig.is_some() && t.inspectors.len() < added_need {
-                errs.push(format!("locked visit {} team {} too small for added requests", v.id, t.agency));
+                errs.push(format!(
+                    "locked visit {} team {} too small for added requests",
+                    v.id, t.agency
+                ));
             }
             for i in &t.inspectors {
                 if before.contains(&i) {
@@ -352,7 +406,10 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
                             errs.push(format!("visit {}: {i} is unavailable on {}", v.id, v.date));
                         }
                         if spec.conflicts.contains(&v.enterprise) {
-                            errs.push(format!("visit {}: {i} has a conflict with {}", v.id, v.enterprise));
+                            errs.push(format!(
+                                "visit {}: {i} has a conflict with {}",
+                                v.id, v.enterprise
+                            ));
                         }
                     }
                 }
@@ -380,7 +437,9 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
             if list.len() > 1 {
                 let planner_made = list.iter().any(|v| {
                     view.locked.get(v.id.as_str()).is_none_or(|l| {
-                        !l.inspectors.iter().any(|t| t.inspectors.iter().any(|x| x == i))
+                        !l.inspectors
+                            .iter()
+                            .any(|t| t.inspectors.iter().any(|x| x == i))
                     })
                 });
                 if planner_made {
@@ -389,16 +448,27 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
             }
         }
         for a in &p.agencies {
-            let taking: Vec<&&Visit> = vs.iter().filter(|v| view.agencies_of(v).contains(&a.id)).collect();
+            let taking: Vec<&&Visit> = vs
+                .iter()
+                .filter(|v| view.agencies_of(v).contains(&a.id))
+                .collect();
             if taking.len() > a.daily_capacity as usize {
                 let planner_made = taking.iter().any(|v| {
                     view.locked.get(v.id.as_str()).is_none_or(|l| {
                         !l.inspectors.iter().any(|t| t.agency == a.id)
-                            && !l.requests.iter().any(|r| view.req.get(r.as_str()).is_some_and(|q| q.agency == a.id))
+                            && !l
+                                .requests
+                                .iter()
+                                .any(|r| view.req.get(r.as_str()).is_some_and(|q| q.agency == a.id))
                     })
                 });
                 if planner_made {
-                    errs.push(format!("agency {} in {} visits on {date}, capacity {}", a.id, taking.len(), a.daily_capacity));
+                    errs.push(format!(
+                        "agency {} in {} visits on {date}, capacity {}",
+                        a.id,
+                        taking.len(),
+                        a.daily_capacity
+                    ));
                 }
             }
         }
@@ -408,7 +478,10 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
         }
         for (e, list) in per_ent {
             if list.len() > 1 && list.iter().any(|v| !is_orig_locked(v)) {
-                errs.push(format!("enterprise {e} has {} visits on {date}", list.len()));
+                errs.push(format!(
+                    "enterprise {e} has {} visits on {date}",
+                    list.len()
+                ));
             }
         }
     }
@@ -421,7 +494,11 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
                 .filter(|v| v.enterprise == ent.id && view.counted(v))
                 .collect();
             if counted.len() > cap as usize && counted.iter().any(|v| !is_orig_locked(v)) {
-                errs.push(format!("enterprise {} has {} counted visits, cap {cap}", ent.id, counted.len()));
+                errs.push(format!(
+                    "enterprise {} has {} counted visits, cap {cap}",
+                    ent.id,
+                    counted.len()
+                ));
             }
         }
     }
@@ -429,12 +506,18 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
     // Order.
     for w in plan.visits.windows(2) {
         if (w[0].date, &w[0].enterprise, &w[0].id) >= (w[1].date, &w[1].enterprise, &w[1].id) {
-            errs.push(format!("visits out of order: {} before {}", w[0].id, w[1].id));
+            errs.push(format!(
+                "visits out of order: {} before {}",
+                w[0].id, w[1].id
+            ));
         }
     }
     for w in plan.unscheduled.windows(2) {
         if w[0].request >= w[1].request {
-            errs.push(format!("unscheduled out of order: {} before {}", w[0].request, w[1].request));
+            errs.push(format!(
+                "unscheduled out of order: {} before {}",
+                w[0].request, w[1].request
+            ));
         }
     }
 
@@ -447,12 +530,18 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
         errs.push(format!("stats wrong: {:?}", plan.stats));
     }
     if plan.stats.lower_bound > plan.stats.visits {
-        errs.push(format!("lower bound {} above visits", plan.stats.lower_bound));
+        errs.push(format!(
+            "lower bound {} above visits",
+            plan.stats.lower_bound
+        ));
     }
     if p.locked.is_empty() {
         let bound = stabbing_bound(p, plan);
         if plan.stats.lower_bound < bound {
-            errs.push(format!("lower bound {} below the stabbing bound {bound}", plan.stats.lower_bound));
+            errs.push(format!(
+                "lower bound {} below the stabbing bound {bound}",
+                plan.stats.lower_bound
+            ));
         }
     }
 
@@ -461,10 +550,15 @@ pub fn check_opts(p: &Problem, plan: &Plan, full: bool) -> Vec<String> {
         return errs;
     }
     for u in &plan.unscheduled {
-        let Some(q) = view.req.get(u.request.as_str()) else { continue };
+        let Some(q) = view.req.get(u.request.as_str()) else {
+            continue;
+        };
         let want = view.expected_reason(q);
         if u.reason != want {
-            errs.push(format!("{}: reason {} but the first that holds is {}", q.id, u.reason, want));
+            errs.push(format!(
+                "{}: reason {} but the first that holds is {}",
+                q.id, u.reason, want
+            ));
         }
         if q.urgent && u.reason == Reason::EnterpriseCap {
             errs.push(format!("urgent {} refused by the burden cap", q.id));
@@ -484,11 +578,18 @@ pub fn stabbing_bound(p: &Problem, plan: &Plan) -> u64 {
     for v in &plan.visits {
         for r in &v.requests {
             let q = view.req[r.as_str()];
-            let Some(ent) = view.ent.get(q.enterprise.as_str()) else { continue };
-            let open_days: Vec<NaiveDate> =
-                dates(q.earliest, q.latest).into_iter().filter(|&x| open(p, ent, x)).collect();
+            let Some(ent) = view.ent.get(q.enterprise.as_str()) else {
+                continue;
+            };
+            let open_days: Vec<NaiveDate> = dates(q.earliest, q.latest)
+                .into_iter()
+                .filter(|&x| open(p, ent, x))
+                .collect();
             if let (Some(&a), Some(&b)) = (open_days.first(), open_days.last()) {
-                per_ent.entry(q.enterprise.as_str()).or_default().push((a, b));
+                per_ent
+                    .entry(q.enterprise.as_str())
+                    .or_default()
+                    .push((a, b));
             }
         }
     }
@@ -508,7 +609,12 @@ pub fn stabbing_bound(p: &Problem, plan: &Plan) -> u64 {
 
 pub fn assert_valid(p: &Problem, plan: &Plan) {
     let errs = check(p, plan);
-    assert!(errs.is_empty(), "plan breaks rules:\n{}\nplan: {}", errs.join("\n"), plan.to_json(true));
+    assert!(
+        errs.is_empty(),
+        "plan breaks rules:\n{}\nplan: {}",
+        errs.join("\n"),
+        plan.to_json(true)
+    );
 }
 
 // ----------------------------------------------------------------------------------
@@ -526,7 +632,10 @@ pub fn calendar_2026() -> CalendarLists {
 
 pub fn problem(start: &str, end: &str) -> Problem {
     Problem {
-        horizon: Horizon { start: d(start), end: d(end) },
+        horizon: Horizon {
+            start: d(start),
+            end: d(end),
+        },
         calendar: calendar_2026(),
         agencies: Vec::new(),
         inspectors: Vec::new(),
@@ -537,7 +646,10 @@ pub fn problem(start: &str, end: &str) -> Problem {
 }
 
 pub fn agency(p: &mut Problem, id: &str, cap: u32, roster: usize) {
-    p.agencies.push(AgencySpec { id: id.into(), daily_capacity: cap });
+    p.agencies.push(AgencySpec {
+        id: id.into(),
+        daily_capacity: cap,
+    });
     for k in 0..roster {
         p.inspectors.push(InspectorSpec {
             id: format!("{id}-{:02}", k + 1),
@@ -549,10 +661,24 @@ pub fn agency(p: &mut Problem, id: &str, cap: u32, roster: usize) {
 }
 
 pub fn enterprise(p: &mut Problem, id: &str, cap: Option<u32>) {
-    p.enterprises.push(EnterpriseSpec { id: id.into(), max_visits: cap, quiet: Vec::new() });
+    p.enterprises.push(EnterpriseSpec {
+        id: id.into(),
+        max_visits: cap,
+        quiet: Vec::new(),
+    });
 }
 
-pub fn request(p: &mut Problem, id: &str, agency: &str, ent: &str, a: &str, b: &str, team: u32, urgent: bool) {
+#[allow(clippy::too_many_arguments)]
+pub fn request(
+    p: &mut Problem,
+    id: &str,
+    agency: &str,
+    ent: &str,
+    a: &str,
+    b: &str,
+    team: u32,
+    urgent: bool,
+) {
     p.requests.push(Request {
         id: id.into(),
         agency: agency.into(),
@@ -565,11 +691,16 @@ pub fn request(p: &mut Problem, id: &str, agency: &str, ent: &str, a: &str, b: &
 }
 
 pub fn reason_of(plan: &Plan, id: &str) -> Option<Reason> {
-    plan.unscheduled.iter().find(|u| u.request == id).map(|u| u.reason)
+    plan.unscheduled
+        .iter()
+        .find(|u| u.request == id)
+        .map(|u| u.reason)
 }
 
 pub fn visit_of<'a>(plan: &'a Plan, id: &str) -> Option<&'a Visit> {
-    plan.visits.iter().find(|v| v.requests.iter().any(|r| r == id))
+    plan.visits
+        .iter()
+        .find(|v| v.requests.iter().any(|r| r == id))
 }
 
 /// Plans, checks with the independent checker, and checks that the JSON written
@@ -594,7 +725,10 @@ pub fn random_problem(seed: u64) -> Problem {
     let n_agencies = rng.random_range(1..=3);
     for a in 0..n_agencies {
         let id = ["fire", "ecology", "housing"][a];
-        p.agencies.push(AgencySpec { id: id.into(), daily_capacity: rng.random_range(0..=3) });
+        p.agencies.push(AgencySpec {
+            id: id.into(),
+            daily_capacity: rng.random_range(0..=3),
+        });
     }
     let n_ent = rng.random_range(1..=5usize);
     for e in 0..n_ent {
@@ -622,7 +756,12 @@ pub fn random_problem(seed: u64) -> Problem {
             } else {
                 Vec::new()
             };
-            p.inspectors.push(InspectorSpec { id: format!("{id}-{k}"), agency: id.into(), unavailable, conflicts });
+            p.inspectors.push(InspectorSpec {
+                id: format!("{id}-{k}"),
+                agency: id.into(),
+                unavailable,
+                conflicts,
+            });
         }
     }
     for r in 0..rng.random_range(0..=25) {
@@ -653,8 +792,8 @@ pub fn random_problem(seed: u64) -> Problem {
 
 /// The same problem with every list shuffled.
 pub fn shuffled(p: &Problem, seed: u64) -> Problem {
-    use rand::rngs::StdRng;
     use rand::SeedableRng;
+    use rand::rngs::StdRng;
     use rand::seq::SliceRandom;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut q = p.clone();
