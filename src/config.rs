@@ -1,6 +1,7 @@
 //! Configuration: flags, then environment variables, then an optional TOML file,
 //! then defaults. Secrets (the database password) are never logged.
 
+use onevisit_api::auth::AuthConfig;
 use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -13,6 +14,9 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    /// The token signing secret (at least 32 bytes). Prefer the environment variable.
+    pub jwt_secret: Option<String>,
+    pub token_ttl_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -34,7 +38,12 @@ pub enum ConfigError {
     Listen { value: String },
     #[error(transparent)]
     Database(#[from] onevisit_api::db::DatabaseError),
+    #[error("{0}")]
+    Auth(String),
 }
+
+/// Tokens live 15 minutes unless configured otherwise.
+pub const DEFAULT_TOKEN_TTL_SECONDS: i64 = 900;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -60,6 +69,22 @@ impl FileConfig {
             None => DatabaseUrl::default_sqlite(),
         };
         Ok(DatabaseConfig::new(url))
+    }
+
+    /// The token signing key: the environment's `ONEVISIT_JWT_SECRET`, else the file's.
+    /// With neither, a key made up at start (tokens then die with the process) and a warning.
+    pub fn auth(&self, env_secret: Option<&str>) -> Result<AuthConfig, ConfigError> {
+        let ttl = self.token_ttl_seconds.unwrap_or(DEFAULT_TOKEN_TTL_SECONDS);
+        match env_secret.or(self.jwt_secret.as_deref()) {
+            Some(secret) => AuthConfig::new(secret.as_bytes(), ttl).map_err(ConfigError::Auth),
+            None => {
+                tracing::warn!(
+                    "ONEVISIT_JWT_SECRET is not set: signing tokens with a key made up at start; \
+                     tokens will not survive a restart nor work across replicas"
+                );
+                Ok(AuthConfig::ephemeral(ttl))
+            }
+        }
     }
 
     pub fn listen(&self, given: Option<&str>) -> Result<SocketAddr, ConfigError> {
@@ -102,5 +127,10 @@ mod tests {
             .expect_err("bad");
         assert!(err.to_string().starts_with("DATABASE_URL"));
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+        let err = FileConfig::default()
+            .auth(Some("short"))
+            .expect_err("short secret");
+        assert!(err.to_string().starts_with("ONEVISIT_JWT_SECRET"));
+        assert!(FileConfig::default().auth(Some(&"k".repeat(32))).is_ok());
     }
 }

@@ -45,6 +45,9 @@ enum Command {
         /// Seed the demo data set first if the database is empty (demo accounts: not for real use).
         #[arg(long)]
         demo: bool,
+        /// The token signing secret, at least 32 bytes (environment only, never a flag).
+        #[arg(skip = std::env::var("ONEVISIT_JWT_SECRET").ok())]
+        jwt_secret: Option<String>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -166,12 +169,14 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             listen,
             database,
             demo,
+            jwt_secret,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
                 database: file.database(database.database_url.as_deref())?,
                 demo,
                 today: today(),
+                auth: file.auth(jwt_secret.as_deref())?,
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;
@@ -227,6 +232,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 enterprises = report.enterprises_added,
                 inspectors = report.inspectors_added,
                 requests = report.requests_added,
+                users = report.users_added,
                 already_present = report.skipped,
                 "seeded"
             );

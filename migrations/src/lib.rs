@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial_schema;
+mod m20261128_000002_users;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -12,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_initial_schema::Migration)]
+        vec![
+            Box::new(m20261128_000001_initial_schema::Migration),
+            Box::new(m20261128_000002_users::Migration),
+        ]
     }
 }

@@ -2,10 +2,15 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+use onevisit_api::auth::AuthConfig;
+use onevisit_api::seed::DEMO_PASSWORD;
 use onevisit_api::testing::TestDatabase;
 use onevisit_api::{Application, ServeConfig};
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
+
+/// The token signing secret of test servers (tests forge tokens with it and with others).
+pub const TEST_SECRET: &[u8] = b"a-test-secret-of-at-least-32-bytes!!";
 
 /// A running server, stopped when dropped.
 pub struct TestApp {
@@ -23,6 +28,34 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in and returns the response.
+    pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in as a demo user and returns the access token.
+    pub async fn token(&self, username: &str) -> String {
+        let response = self.login_response(username, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), 200, "login as {username}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
             .send()
             .await
             .expect("request")
@@ -45,6 +78,7 @@ pub async fn spawn_app(demo: bool) -> TestApp {
         database: database.config.clone(),
         demo,
         today: "2026-11-28".parse().expect("date"),
+        auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
     };
     let app = Application::build(&config)
         .await

@@ -1,5 +1,6 @@
 //! Wiring the service together: state, startup and the server loop.
 
+use crate::auth::{AuthConfig, LoginThrottle};
 use crate::db::{self, DatabaseConfig, DatabaseError};
 use crate::http::{self, metrics::Metrics};
 use crate::seed::{self, Quarter, SeedReport};
@@ -16,6 +17,8 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub auth: Arc<AuthConfig>,
+    pub throttle: LoginThrottle,
     pub metrics: Arc<Metrics>,
     pub calendar: Arc<WorkCalendar>,
 }
@@ -29,6 +32,8 @@ pub struct ServeConfig {
     pub demo: bool,
     /// The day the demo's quarter is taken from (today unless a test says otherwise).
     pub today: NaiveDate,
+    /// The token signing key and lifetime.
+    pub auth: AuthConfig,
 }
 
 /// Why the service could not start.
@@ -52,15 +57,17 @@ pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection
     Ok(db)
 }
 
-/// Seeds the demo data set for the quarter containing `today`.
+/// Seeds the demo data set for `quarter` and the demo accounts.
 pub async fn seed_demo(
     db: &DatabaseConnection,
-    today: NaiveDate,
+    quarter: Quarter,
 ) -> Result<SeedReport, StoreError> {
     let calendar = store::load_calendar(db).await?;
-    let data = seed::demo(Quarter::containing(today), &calendar);
+    let data = seed::demo(quarter, &calendar);
     let valid = data.validate()?;
-    seed::apply(db, &valid).await
+    let mut report = seed::apply(db, &valid).await?;
+    report.users_added = seed::demo_users(db).await?;
+    Ok(report)
 }
 
 /// A bound, ready-to-run server.
@@ -81,14 +88,17 @@ impl Application {
                 .map_err(StoreError::from)?
                 == 0;
             if empty {
-                let report = seed_demo(&db, config.today).await?;
+                let report = seed_demo(&db, Quarter::containing(config.today)).await?;
                 tracing::info!(?report, "seeded the demo data set");
             } else {
                 tracing::info!(
                     "the database holds data already; the demo data set was not seeded again"
                 );
             }
-            tracing::warn!("running with DEMO data: do not use this database for real work");
+            tracing::warn!(
+                "running with DEMO data and DEMO accounts (password {:?}): do not use this database for real work",
+                seed::DEMO_PASSWORD
+            );
         }
         let calendar = store::load_calendar(&db).await?;
         for year in [config.today.year(), config.today.year() + 1] {
@@ -111,6 +121,8 @@ impl Application {
             listener,
             state: AppState {
                 db,
+                auth: Arc::new(config.auth.clone()),
+                throttle: LoginThrottle::default(),
                 metrics: Arc::new(Metrics::default()),
                 calendar: Arc::new(calendar),
             },
@@ -132,9 +144,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         self.state.db.close_by_ref().await.ok();
         Ok(())
     }

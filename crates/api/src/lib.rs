@@ -2,6 +2,7 @@
 //! runs them. The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
 
 pub mod app;
+pub mod auth;
 pub mod db;
 pub mod entities;
 pub mod http;

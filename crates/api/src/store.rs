@@ -17,6 +17,8 @@ pub enum StoreError {
     Seed(#[from] SeedError),
     #[error("calendar: {0}")]
     Calendar(#[from] CalendarError),
+    #[error("stored data is invalid: {0}")]
+    Invalid(String),
 }
 
 /// The working-day calendar: the shipped years, replaced by any year imported into the database.

@@ -9,6 +9,8 @@ pub mod inspector;
 pub mod inspector_conflict;
 pub mod inspector_unavailable_day;
 pub mod joint_visit;
+pub mod login_throttle;
 pub mod quiet_period;
+pub mod user;
 pub mod visit_inspector;
 pub mod visit_team;

@@ -35,9 +35,21 @@ pub enum ApiError {
     /// 400: the request cannot be read (bad JSON, bad query string).
     #[error("{0}")]
     BadRequest(String),
+    /// 401: no valid access token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: the caller's role may not do this at all (a foreign tenant's id answers 404 instead).
+    #[error("forbidden")]
+    Forbidden,
     /// 404: no such thing, or not one the caller may see.
     #[error("not found")]
     NotFound,
+    /// 409: the thing is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+    /// 429: too many failed attempts; try again after the given seconds.
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_seconds: i64 },
     /// 422: the request was read but its fields are wrong.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -45,8 +57,8 @@ pub enum ApiError {
     #[error("{0}")]
     Unavailable(String),
     /// 500: a fault of ours; logged, never shown.
-    #[error(transparent)]
-    Internal(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -57,7 +69,27 @@ impl ApiError {
                 "bad-request",
                 "The request cannot be read",
             ),
+            Self::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed for this role",
+            ),
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Not possible in the current state",
+            ),
+            Self::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many attempts",
+            ),
             Self::Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
@@ -79,21 +111,38 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(StoreError::Database(err))
+        Self::Internal(err.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        Self::Internal(err.to_string())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
+        let retry_after = match &self {
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        let unauthorized = matches!(self, Self::Unauthorized(_));
         let detail = match &self {
-            Self::BadRequest(d) | Self::Unavailable(d) => Some(d.clone()),
+            Self::BadRequest(d) | Self::Unavailable(d) | Self::Conflict(d) => Some(d.clone()),
+            Self::Unauthorized(d) => Some((*d).to_owned()),
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => Some(format!("try again in {retry_after_seconds} seconds")),
             Self::Internal(err) => {
                 // The request id is on the tracing span; the caller gets no internals.
                 tracing::error!(error = %err, "internal error");
                 None
             }
-            Self::NotFound | Self::Validation(_) => None,
+            Self::NotFound | Self::Forbidden | Self::Validation(_) => None,
         };
         let errors = match self {
             Self::Validation(errors) => errors,
@@ -107,10 +156,19 @@ impl IntoResponse for ApiError {
             errors,
         };
         let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if unauthorized {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string())
+        {
+            headers.insert(header::RETRY_AFTER, value);
+        }
         response
     }
 }

@@ -1,7 +1,9 @@
 //! The HTTP surface: routes, middleware and the OpenAPI document.
 
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod json;
 pub mod metrics;
 
 use crate::app::AppState;
@@ -26,13 +28,40 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
                        OneVisit merges them into joint visits, enterprises see their schedule.",
         license(name = "Apache-2.0")
     ),
-    tags((name = "operations", description = "Health, readiness and metrics"))
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Signing in"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme that protected operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+    }
+}
 
 /// The routes and the OpenAPI document they describe.
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::me))
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(metrics::metrics))

@@ -6,9 +6,11 @@
 //! so seeding twice adds nothing the second time.
 
 mod demo;
+mod users;
 mod write;
 
 pub use demo::{Quarter, demo};
+pub use users::{DEMO_PASSWORD, demo_users};
 pub use write::{SeedReport, apply};
 
 use chrono::NaiveDate;

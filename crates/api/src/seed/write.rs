@@ -21,13 +21,17 @@ pub struct SeedReport {
     pub enterprises_added: usize,
     pub inspectors_added: usize,
     pub requests_added: usize,
+    pub users_added: usize,
     pub skipped: usize,
 }
 
 /// Rows are written in chunks so that no statement exceeds a backend's parameter limit.
 const CHUNK: usize = 200;
 
-async fn insert_chunked<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), StoreError>
+pub(super) async fn insert_chunked<A>(
+    txn: &DatabaseTransaction,
+    rows: Vec<A>,
+) -> Result<(), StoreError>
 where
     A: sea_orm::ActiveModelTrait + Send,
 {

@@ -1,0 +1,78 @@
+//! The authenticated caller, extracted from the `Authorization: Bearer` header.
+
+use super::{Claims, Role};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+/// Who is calling, and which tenant they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub agency_id: Option<Uuid>,
+    pub enterprise_id: Option<Uuid>,
+    pub inspector_id: Option<Uuid>,
+}
+
+impl From<Claims> for Caller {
+    fn from(claims: Claims) -> Self {
+        Self {
+            user_id: claims.sub,
+            username: claims.username,
+            role: claims.role,
+            agency_id: claims.agency,
+            enterprise_id: claims.enterprise,
+            inspector_id: claims.inspector,
+        }
+    }
+}
+
+impl Caller {
+    /// Refuses (403) a caller whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Whether the caller sees every tenant's data.
+    pub fn is_office(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Coordinator)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("no bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer TOKEN`",
+            ))?;
+        let claims = state
+            .auth
+            .verify(token.trim())
+            .map_err(|_| ApiError::Unauthorized("the token is invalid or expired"))?;
+        Ok(claims.into())
+    }
+}

@@ -1,0 +1,159 @@
+//! Access tokens: HS256 JWTs with issuer, audience, expiry, the user, role and tenant.
+
+use super::Role;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+pub const ISSUER: &str = "onevisit";
+pub const AUDIENCE: &str = "onevisit-api";
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub role: Role,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspector: Option<Uuid>,
+}
+
+/// Why a token was refused. The caller only learns that it was.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is not valid: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+}
+
+/// The signing key and the tokens' lifetime. The key comes from configuration.
+#[derive(Clone)]
+pub struct AuthConfig {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    /// Seconds a token lives.
+    pub ttl_seconds: i64,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("key", &"***")
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish()
+    }
+}
+
+/// The shortest signing secret accepted (HS256 wants at least 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl AuthConfig {
+    /// From a secret of at least [`MIN_SECRET_BYTES`] bytes.
+    pub fn new(secret: &[u8], ttl_seconds: i64) -> Result<Self, String> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "ONEVISIT_JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes, got {}",
+                secret.len()
+            ));
+        }
+        if !(60..=86_400).contains(&ttl_seconds) {
+            return Err(format!(
+                "token TTL: must be 60 to 86400 seconds, got {ttl_seconds}"
+            ));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        let key_error = |e: jsonwebtoken::errors::Error| format!("ONEVISIT_JWT_SECRET: {e}");
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret).map_err(key_error)?,
+            decoding: DecodingKey::from_secret(secret).map_err(key_error)?,
+            validation,
+            ttl_seconds,
+        })
+    }
+
+    /// A key made up at start: tokens die with the process and are not shared between replicas.
+    pub fn ephemeral(ttl_seconds: i64) -> Self {
+        let secret: [u8; MIN_SECRET_BYTES] = rand::random();
+        Self::new(&secret, ttl_seconds.clamp(60, 86_400))
+            .expect("a secret of the minimum length and a clamped TTL are accepted")
+    }
+
+    pub fn issue(&self, claims: &Claims) -> Result<String, TokenError> {
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        Ok(decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(now: i64) -> Claims {
+        Claims {
+            sub: Uuid::nil(),
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            exp: now + 900,
+            role: Role::Agency,
+            username: "fire".to_owned(),
+            agency: Some(Uuid::nil()),
+            enterprise: None,
+            inspector: None,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let config = AuthConfig::new(&[7; 32], 900).expect("config");
+        let now = chrono::Utc::now().timestamp();
+        let token = config.issue(&claims(now)).expect("issue");
+        assert_eq!(config.verify(&token).expect("valid"), claims(now));
+
+        let other = AuthConfig::new(&[8; 32], 900).expect("config");
+        assert!(other.verify(&token).is_err(), "wrong key");
+
+        let mut expired = claims(now - 3600);
+        expired.exp = now - 1800;
+        assert!(
+            config
+                .verify(&config.issue(&expired).expect("issue"))
+                .is_err(),
+            "expired"
+        );
+
+        let mut audience = claims(now);
+        audience.aud = "someone-else".to_owned();
+        assert!(
+            config
+                .verify(&config.issue(&audience).expect("issue"))
+                .is_err(),
+            "audience"
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(AuthConfig::new(b"too short", 900).is_err());
+    }
+}
