@@ -19,7 +19,9 @@ pub struct PlanIndex {
     agencies: HashMap<String, u32>,
     visit_ids: Vec<String>,
     inspector_ids: Vec<String>,
-    load: Vec<u32>,
+    /// Each agency's roster, least loaded first (ties by id): `place` proposes the
+    /// first free, eligible ones.
+    by_load: Vec<Vec<u32>>,
 }
 
 /// The answer of [`place`].
@@ -75,7 +77,7 @@ impl PlanIndex {
             .collect();
         let st = State::new(Arc::new(model));
         let d = st.m.days as usize;
-        let load = (0..inspector_ids.len())
+        let load: Vec<u32> = (0..inspector_ids.len())
             .map(|i| {
                 st.busy[i * d..(i + 1) * d]
                     .iter()
@@ -83,35 +85,41 @@ impl PlanIndex {
                     .count() as u32
             })
             .collect();
+        let by_load =
+            st.m.roster
+                .iter()
+                .map(|roster| {
+                    let mut r = roster.clone();
+                    r.sort_by_key(|&i| (load[i as usize], i));
+                    r
+                })
+                .collect();
         Ok(PlanIndex {
             st,
             enterprises,
             agencies,
             visit_ids,
             inspector_ids,
-            load,
+            by_load,
         })
     }
 
     /// The `n` least loaded free inspectors of `agency` on `day` eligible for `ent`.
     fn pick(&self, agency: u32, day: u32, ent: u32, n: u32) -> Vec<String> {
-        if n == 0 {
-            return Vec::new();
-        }
         let m = &*self.st.m;
         let d = m.days as usize;
         let conflicts = &m.ent_conflicts[ent as usize];
-        let mut free: Vec<u32> = m.roster[agency as usize]
+        let mut chosen: Vec<u32> = self.by_load[agency as usize]
             .iter()
             .copied()
             .filter(|&i| {
                 self.st.busy[i as usize * d + day as usize] == 0 && !conflicts.contains(&i)
             })
+            .take(n as usize)
             .collect();
-        free.sort_unstable_by_key(|&i| (self.load[i as usize], i));
-        free.truncate(n as usize);
-        free.sort_unstable();
-        free.into_iter()
+        chosen.sort_unstable();
+        chosen
+            .into_iter()
             .map(|i| self.inspector_ids[i as usize].clone())
             .collect()
     }

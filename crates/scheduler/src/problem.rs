@@ -774,6 +774,9 @@ impl Ctx<'_> {
             Scalar::Float(f) if f.fract() == 0.0 && f < 0.0 => {
                 Err(self.err(field, format!("{f} is negative")))
             }
+            Scalar::Float(f) if f.fract() == 0.0 && f >= 0.0 && f <= f64::from(u32::MAX) => {
+                Ok(f as u32)
+            }
             Scalar::Float(f) if f.fract() == 0.0 && f > 0.0 => {
                 Err(self.err(field, format!("{f} is too large")))
             }

@@ -188,6 +188,20 @@ fn each_error_names_the_field_and_the_id() {
             "requests[R000001].id: duplicate id",
         ),
         (
+            edit(
+                r#""inspectors": 2, "urgent": false"#,
+                r#""inspectors": 2.5, "urgent": false"#,
+            ),
+            "requests[R000001].inspectors: expected a whole number, found 2.5",
+        ),
+        (
+            edit(
+                r#""inspectors": 2, "urgent": false"#,
+                r#""inspectors": -3, "urgent": false"#,
+            ),
+            "requests[R000001].inspectors: -3 is negative",
+        ),
+        (
             edit(r#""id": "R000002""#, r#""id": """#),
             "requests[#1].id: must not be empty",
         ),
@@ -241,6 +255,16 @@ fn each_error_names_the_field_and_the_id() {
         let msg = refused(&json);
         assert!(msg.starts_with(want), "got {msg:?}, wanted {want:?}");
     }
+}
+
+#[test]
+fn a_whole_number_written_as_a_float_is_accepted() {
+    let json = edit(
+        r#""inspectors": 2, "urgent": false"#,
+        r#""inspectors": 2.0, "urgent": false"#,
+    );
+    let p = Problem::from_json(json.as_bytes()).expect("2.0 is a whole number");
+    assert_eq!(p.requests[0].inspectors, 2);
 }
 
 #[test]
