@@ -76,15 +76,15 @@ impl PlanIndex {
             .map(|&o| problem.inspectors[o as usize].id.clone())
             .collect();
         let st = State::new(Arc::new(model));
-        let d = st.m.days as usize;
-        let load: Vec<u32> = (0..inspector_ids.len())
-            .map(|i| {
-                st.busy[i * d..(i + 1) * d]
-                    .iter()
-                    .filter(|&&b| b != 0 && b != UNAVAILABLE)
-                    .count() as u32
-            })
-            .collect();
+        let n = st.n;
+        let mut load = vec![0u32; n];
+        for day_row in st.busy.chunks(n.max(1)) {
+            for (i, &b) in day_row.iter().enumerate() {
+                if b != 0 && b != UNAVAILABLE {
+                    load[i] += 1;
+                }
+            }
+        }
         let by_load =
             st.m.roster
                 .iter()
@@ -107,13 +107,12 @@ impl PlanIndex {
     /// The `n` least loaded free inspectors of `agency` on `day` eligible for `ent`.
     fn pick(&self, agency: u32, day: u32, ent: u32, n: u32) -> Vec<String> {
         let m = &*self.st.m;
-        let d = m.days as usize;
         let conflicts = &m.ent_conflicts[ent as usize];
         let mut chosen: Vec<u32> = self.by_load[agency as usize]
             .iter()
             .copied()
             .filter(|&i| {
-                self.st.busy[i as usize * d + day as usize] == 0 && !conflicts.contains(&i)
+                self.st.busy[day as usize * self.st.n + i as usize] == 0 && !conflicts.contains(&i)
             })
             .take(n as usize)
             .collect();

@@ -240,7 +240,6 @@ fn empty_visits(st: &mut State) {
 fn spread_inspectors(st: &mut State) {
     let m = Arc::clone(&st.m);
     let m = &*m;
-    let d = m.days as usize;
     let mut load = vec![0u32; m.insp_orig.len()];
     let mut groups: Vec<(u32, u32, u32, u32)> = Vec::new(); // (day, agency, visit, team idx)
     for (vi, v) in st.visits.iter().enumerate() {
@@ -273,7 +272,7 @@ fn spread_inspectors(st: &mut State) {
             .iter()
             .copied()
             .filter(|&i| {
-                let b = st.busy[i as usize * d + day as usize];
+                let b = st.busy[day as usize * st.n + i as usize];
                 b == 0
                     || (b != crate::state::UNAVAILABLE
                         && st.visits[(b - 1) as usize].locked.is_none())

@@ -5,11 +5,9 @@
 use crate::model::NONE;
 use crate::plan::{Plan, Reason, Stats, Unscheduled};
 use crate::planner::reason;
-use crate::problem::{AgencyTeam, Problem, Visit, write_date};
+use crate::problem::{AgencyTeam, Problem, Visit};
 use crate::state::State;
 use chrono::NaiveDate;
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
-use serde::{Serialize, Serializer};
 use std::collections::HashSet;
 
 /// One visit of the output, in output order.
@@ -215,155 +213,219 @@ impl Layout {
         }
     }
 
-    /// The plan's JSON, written from the state (same bytes as `to_plan(..).to_json`).
+    /// The plan's JSON, written from the state: the same bytes as
+    /// `to_plan(..).to_json(pretty)` (serde_json's compact or pretty format), written
+    /// by hand because it is the hot end of planning a million requests.
     pub fn to_json(&self, p: &Problem, st: &State, pretty: bool) -> String {
-        let out = Out { l: self, p, st };
-        let mut buf =
-            Vec::with_capacity(self.slots.len() * 160 + self.unscheduled.len() * 48 + 256);
-        let res = if pretty {
-            out.serialize(&mut serde_json::Serializer::pretty(&mut buf))
-        } else {
-            out.serialize(&mut serde_json::Serializer::new(&mut buf))
+        let m = &*st.m;
+        // Untouched capacity costs no memory (pages are mapped when first written), so
+        // reserve enough never to copy the buffer while it grows.
+        let per_visit = if pretty { 640 } else { 256 };
+        let mut w = Writer {
+            out: String::with_capacity(
+                self.slots.len() * per_visit + self.unscheduled.len() * 96 + 1024,
+            ),
+            pretty,
+            depth: 0,
+            first: Vec::with_capacity(8),
         };
-        // Serialising strings and numbers into memory cannot fail, and the bytes are
-        // UTF-8 as serde_json writes them.
-        if res.is_err() {
-            return String::new();
-        }
-        String::from_utf8(buf).unwrap_or_default()
-    }
-}
-
-struct Out<'a> {
-    l: &'a Layout,
-    p: &'a Problem,
-    st: &'a State,
-}
-
-impl Serialize for Out<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut x = s.serialize_struct("Plan", 3)?;
-        x.serialize_field("visits", &Visits(self))?;
-        x.serialize_field("unscheduled", &Reasons(self))?;
-        x.serialize_field("stats", &self.l.stats)?;
-        x.end()
-    }
-}
-
-struct Visits<'a, 'b>(&'b Out<'a>);
-struct OneVisit<'a, 'b>(&'b Out<'a>, &'b Slot);
-struct Ids<'a, 'b, F: Fn(u32) -> &'a str>(&'b [u32], F);
-struct Teams<'a, 'b>(&'b Out<'a>, u32);
-struct Date(NaiveDate);
-struct Reasons<'a, 'b>(&'b Out<'a>);
-struct OneReason<'a>(&'a str, Reason);
-
-impl Serialize for Visits<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.l.slots.len()))?;
-        for slot in &self.0.l.slots {
-            seq.serialize_element(&OneVisit(self.0, slot))?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for Date {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_date(&self.0, s)
-    }
-}
-
-impl<'a, F: Fn(u32) -> &'a str> Serialize for Ids<'a, '_, F> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for &i in self.0 {
-            seq.serialize_element((self.1)(i))?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for OneVisit<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Out { p, st, .. } = self.0;
-        let m = &*st.m;
-        let v = &st.visits[self.1.visit as usize];
         let req_id = |r: u32| p.requests[m.req_orig[r as usize] as usize].id.as_str();
-        let mut x = s.serialize_struct("Visit", 5)?;
-        match &self.1.id {
-            Some(id) => {
-                x.serialize_field("id", id)?;
-                x.serialize_field(
-                    "enterprise",
-                    &p.enterprises[m.ent_orig[v.ent as usize] as usize].id,
-                )?;
-                x.serialize_field("date", &Date(m.date_of(v.day)))?;
-                x.serialize_field("requests", &Ids(&v.requests, req_id))?;
-                x.serialize_field("inspectors", &Teams(self.0, self.1.visit))?;
-            }
-            None => {
-                let li = v.locked.unwrap_or(0);
-                let given = &p.locked[m.locked[li as usize].orig as usize];
-                x.serialize_field("id", &given.id)?;
-                x.serialize_field("enterprise", &given.enterprise)?;
-                x.serialize_field("date", &Date(given.date))?;
-                x.serialize_field("requests", &Ids(&v.requests, req_id))?;
-                let teams: &[AgencyTeam] = self.1.locked_teams.as_deref().unwrap_or_default();
-                x.serialize_field("inspectors", &TeamList(teams))?;
-            }
-        }
-        x.end()
-    }
-}
-
-struct TeamList<'a>(&'a [AgencyTeam]);
-
-impl Serialize for TeamList<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for t in self.0 {
-            map.serialize_entry(&t.agency, &t.inspectors)?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for Teams<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Out { p, st, .. } = self.0;
-        let m = &*st.m;
-        let v = &st.visits[self.1 as usize];
         let insp_id = |i: u32| p.inspectors[m.insp_orig[i as usize] as usize].id.as_str();
-        let mut map = s.serialize_map(Some(v.teams.len()))?;
-        for t in &v.teams {
-            map.serialize_entry(
-                &p.agencies[m.agency_orig[t.agency as usize] as usize].id,
-                &Ids(&t.members, insp_id),
-            )?;
+        w.open('{');
+        w.key("visits");
+        w.open('[');
+        for slot in &self.slots {
+            let v = &st.visits[slot.visit as usize];
+            w.item();
+            w.open('{');
+            match &slot.id {
+                Some(id) => {
+                    w.key("id");
+                    w.string(id);
+                    w.key("enterprise");
+                    w.string(&p.enterprises[m.ent_orig[v.ent as usize] as usize].id);
+                    w.key("date");
+                    w.date(m.date_of(v.day));
+                    w.key("requests");
+                    w.strings(v.requests.iter().map(|&r| req_id(r)));
+                    w.key("inspectors");
+                    w.open('{');
+                    for t in &v.teams {
+                        w.key(&p.agencies[m.agency_orig[t.agency as usize] as usize].id);
+                        w.strings(t.members.iter().map(|&i| insp_id(i)));
+                    }
+                    w.close('}');
+                }
+                None => {
+                    let li = v.locked.unwrap_or(0);
+                    let given = &p.locked[m.locked[li as usize].orig as usize];
+                    w.key("id");
+                    w.string(&given.id);
+                    w.key("enterprise");
+                    w.string(&given.enterprise);
+                    w.key("date");
+                    w.date(given.date);
+                    w.key("requests");
+                    w.strings(v.requests.iter().map(|&r| req_id(r)));
+                    w.key("inspectors");
+                    w.open('{');
+                    for t in slot.locked_teams.as_deref().unwrap_or_default() {
+                        w.key(&t.agency);
+                        w.strings(t.inspectors.iter().map(String::as_str));
+                    }
+                    w.close('}');
+                }
+            }
+            w.close('}');
         }
-        map.end()
+        w.close(']');
+        w.key("unscheduled");
+        w.open('[');
+        for &(r, reason) in &self.unscheduled {
+            w.item();
+            w.open('{');
+            w.key("request");
+            w.string(req_id(r));
+            w.key("reason");
+            w.string(reason.as_str());
+            w.close('}');
+        }
+        w.close(']');
+        w.key("stats");
+        w.open('{');
+        for (k, v) in [
+            ("requests", self.stats.requests),
+            ("scheduled", self.stats.scheduled),
+            ("visits", self.stats.visits),
+            ("lower_bound", self.stats.lower_bound),
+        ] {
+            w.key(k);
+            w.out.push_str(&v.to_string());
+        }
+        w.close('}');
+        w.close('}');
+        w.out
     }
 }
 
-impl Serialize for Reasons<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Out { p, st, l } = self.0;
-        let m = &*st.m;
-        let mut seq = s.serialize_seq(Some(l.unscheduled.len()))?;
-        for &(r, reason) in &l.unscheduled {
-            let id = p.requests[m.req_orig[r as usize] as usize].id.as_str();
-            seq.serialize_element(&OneReason(id, reason))?;
-        }
-        seq.end()
-    }
+/// A JSON writer producing exactly serde_json's compact or pretty (two-space) output.
+struct Writer {
+    out: String,
+    pretty: bool,
+    depth: usize,
+    /// Per open container: whether nothing has been written in it yet.
+    first: Vec<bool>,
 }
 
-impl Serialize for OneReason<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut x = s.serialize_struct("Unscheduled", 2)?;
-        x.serialize_field("request", self.0)?;
-        x.serialize_field("reason", &self.1)?;
-        x.end()
+impl Writer {
+    fn open(&mut self, c: char) {
+        self.out.push(c);
+        self.depth += 1;
+        self.first.push(true);
+    }
+
+    fn close(&mut self, c: char) {
+        self.depth -= 1;
+        let empty = self.first.pop().unwrap_or(true);
+        if self.pretty && !empty {
+            self.newline();
+        }
+        self.out.push(c);
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    /// Starts an array element or an object key.
+    fn item(&mut self) {
+        let first = self
+            .first
+            .last_mut()
+            .map(|f| std::mem::replace(f, false))
+            .unwrap_or(true);
+        if !first {
+            self.out.push(',');
+        }
+        if self.pretty {
+            self.newline();
+        }
+    }
+
+    fn key(&mut self, k: &str) {
+        self.item();
+        self.string(k);
+        self.out.push_str(if self.pretty { ": " } else { ":" });
+    }
+
+    fn strings<'s>(&mut self, items: impl Iterator<Item = &'s str>) {
+        self.open('[');
+        for s in items {
+            self.item();
+            self.string(s);
+        }
+        self.close(']');
+    }
+
+    fn date(&mut self, d: NaiveDate) {
+        use chrono::Datelike;
+        let (y, mo, da) = (d.year(), d.month(), d.day());
+        if (0..=9999).contains(&y) {
+            let y = y as u32;
+            let digit = |v: u32| char::from(b'0' + (v % 10) as u8);
+            self.out.push('"');
+            for c in [
+                digit(y / 1000),
+                digit(y / 100),
+                digit(y / 10),
+                digit(y),
+                '-',
+                digit(mo / 10),
+                digit(mo),
+                '-',
+                digit(da / 10),
+                digit(da),
+            ] {
+                self.out.push(c);
+            }
+            self.out.push('"');
+        } else {
+            self.string(&d.to_string());
+        }
+    }
+
+    /// A string, escaped as serde_json escapes it.
+    fn string(&mut self, s: &str) {
+        self.out.push('"');
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc: &str = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0x00..=0x1f => "",
+                _ => continue,
+            };
+            self.out.push_str(&s[start..i]);
+            if esc.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.out.push_str("\\u00");
+                self.out.push(char::from(HEX[usize::from(b >> 4)]));
+                self.out.push(char::from(HEX[usize::from(b & 0xf)]));
+            } else {
+                self.out.push_str(esc);
+            }
+            start = i + 1;
+        }
+        self.out.push_str(&s[start..]);
+        self.out.push('"');
     }
 }

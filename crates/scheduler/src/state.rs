@@ -3,7 +3,8 @@
 //! Resources are kept in flat per-day tables so each check is O(1) plus the handful of
 //! inspectors in conflict with the enterprise:
 //! - `agency_load[a·D + d]`: visits agency `a` takes part in on day `d` (rule 4);
-//! - `busy[i·D + d]`: the visit inspector `i` is in on day `d`, or unavailable (rule 3);
+//! - `busy[d·I + i]`: the visit inspector `i` is in on day `d`, or unavailable (rule 3;
+//!   day-major, so one day's roster is contiguous);
 //! - `free_count[a·D + d]`: inspectors of `a` neither busy nor unavailable on `d`;
 //! - `free[a·D + d]`: those inspectors, as a stack (built when first needed);
 //! - `cap_used[e]`: visits of `e` that hold no urgent request (rule 5);
@@ -59,6 +60,8 @@ pub(crate) struct JoinUndo {
 pub(crate) struct State {
     pub m: Arc<Model>,
     d: usize,
+    /// Number of inspectors (the row length of `busy`).
+    pub n: usize,
     pub visits: Vec<VisitState>,
     pub ent_visits: Vec<Vec<u32>>,
     pub cap_used: Vec<u32>,
@@ -78,6 +81,7 @@ impl State {
         let mut st = State {
             m: Arc::clone(&model),
             d,
+            n: m.insp_orig.len(),
             visits: Vec::new(),
             ent_visits: vec![Vec::new(); m.ent_orig.len()],
             cap_used: vec![0; m.ent_orig.len()],
@@ -143,10 +147,11 @@ impl State {
         let m = Arc::clone(&self.m);
         let m = &*m;
         let d = self.d;
+        let n = self.n;
         self.busy = vec![0; m.insp_orig.len() * d];
         for (i, days) in m.insp_unavailable.iter().enumerate() {
             for &day in days {
-                self.busy[i * d + day as usize] = UNAVAILABLE;
+                self.busy[day as usize * n + i] = UNAVAILABLE;
             }
         }
         self.agency_load.iter_mut().for_each(|x| *x = 0);
@@ -157,12 +162,12 @@ impl State {
             for t in &v.teams {
                 self.agency_load[t.agency as usize * d + v.day as usize] += 1;
                 for &i in &t.members {
-                    self.busy[i as usize * d + v.day as usize] = vi as u32 + 1;
+                    self.busy[v.day as usize * n + i as usize] = vi as u32 + 1;
                 }
             }
             if let Some(li) = v.locked {
                 for &i in &m.locked[li as usize].busy {
-                    let slot = &mut self.busy[i as usize * d + v.day as usize];
+                    let slot = &mut self.busy[v.day as usize * n + i as usize];
                     if *slot == 0 {
                         *slot = vi as u32 + 1;
                     }
@@ -170,9 +175,9 @@ impl State {
             }
         }
         self.free_count = vec![0; m.agency_orig.len() * d];
-        for (i, &a) in m.insp_agency.iter().enumerate() {
-            for day in 0..d {
-                if self.busy[i * d + day] == 0 {
+        for day in 0..d {
+            for (i, &a) in m.insp_agency.iter().enumerate() {
+                if self.busy[day * n + i] == 0 {
                     self.free_count[a as usize * d + day] += 1;
                 }
             }
@@ -198,7 +203,7 @@ impl State {
             .iter()
             .filter(|&&i| {
                 self.m.insp_agency[i as usize] == agency
-                    && self.busy[i as usize * self.d + day as usize] == 0
+                    && self.busy[day as usize * self.n + i as usize] == 0
             })
             .count() as u32;
         total - conflicted
@@ -268,9 +273,9 @@ impl State {
     }
 
     /// Takes `n` free inspectors of `agency` on `day` eligible for `ent` (checked before).
-    fn take(&mut self, agency: u32, day: u32, ent: u32, n: u32, visit: u32) -> Vec<u32> {
+    fn take(&mut self, agency: u32, day: u32, ent: u32, count: u32, visit: u32) -> Vec<u32> {
         let slot = self.slot(agency, day);
-        let d = self.d;
+        let n = self.n;
         if self.free[slot].is_none() {
             let m = Arc::clone(&self.m);
             let m = &*m;
@@ -286,19 +291,19 @@ impl State {
             let mut stack = Vec::with_capacity(self.free_count[slot] as usize);
             for k in (0..len).rev() {
                 let i = roster[(k + offset) % len];
-                if self.busy[i as usize * d + day as usize] == 0 {
+                if self.busy[day as usize * n + i as usize] == 0 {
                     stack.push(i);
                 }
             }
             self.free[slot] = Some(stack);
         }
         let conflicts = &self.m.ent_conflicts[ent as usize];
-        let mut out = Vec::with_capacity(n as usize);
+        let mut out = Vec::with_capacity(count as usize);
         let mut skipped = Vec::new();
         if let Some(stack) = self.free[slot].as_mut() {
-            while (out.len() as u32) < n {
+            while (out.len() as u32) < count {
                 let Some(i) = stack.pop() else { break };
-                if self.busy[i as usize * d + day as usize] != 0 {
+                if self.busy[day as usize * n + i as usize] != 0 {
                     continue;
                 }
                 if conflicts.contains(&i) {
@@ -312,7 +317,7 @@ impl State {
             }
         }
         for &i in &out {
-            self.busy[i as usize * d + day as usize] = visit + 1;
+            self.busy[day as usize * n + i as usize] = visit + 1;
         }
         self.free_count[slot] -= out.len() as u32;
         out
@@ -321,7 +326,7 @@ impl State {
     fn give_back(&mut self, agency: u32, day: u32, members: &[u32]) {
         let slot = self.slot(agency, day);
         for &i in members {
-            self.busy[i as usize * self.d + day as usize] = 0;
+            self.busy[day as usize * self.n + i as usize] = 0;
             if let Some(stack) = self.free[slot].as_mut() {
                 stack.push(i);
             }
@@ -463,7 +468,7 @@ impl State {
             let slot = self.slot(t.agency, day);
             self.agency_load[slot] += 1;
             for &i in &t.members {
-                self.busy[i as usize * self.d + day as usize] = v + 1;
+                self.busy[day as usize * self.n + i as usize] = v + 1;
             }
             self.free_count[slot] -= t.members.len() as u32;
             // Stale stack entries are skipped by `take`.

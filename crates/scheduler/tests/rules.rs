@@ -823,3 +823,61 @@ fn the_checker_catches_broken_plans() {
     bad.visits[1].inspectors[0].inspectors[0] = first;
     assert!(!check(&q, &bad).is_empty());
 }
+
+#[test]
+fn direct_json_matches_serde_json_for_odd_ids() {
+    let mut p = problem("2026-03-02", "2026-03-06");
+    agency(&mut p, "fire \"brigade\"", 5, 2);
+    agency(&mut p, "生态环境", 5, 2);
+    enterprise(&mut p, "E\\1\n", Some(0));
+    enterprise(&mut p, "企业\u{1}\u{1f}/\t", None);
+    request(
+        &mut p,
+        "R\"1",
+        "fire \"brigade\"",
+        "E\\1\n",
+        "2026-03-02",
+        "2026-03-06",
+        1,
+        true,
+    );
+    request(
+        &mut p,
+        "R\u{8}2\u{c}",
+        "生态环境",
+        "企业\u{1}\u{1f}/\t",
+        "2026-03-02",
+        "2026-03-06",
+        2,
+        false,
+    );
+    request(
+        &mut p,
+        "R\r3",
+        "生态环境",
+        "E\\1\n",
+        "2026-03-02",
+        "2026-03-06",
+        1,
+        false,
+    );
+    request(
+        &mut p,
+        "R4",
+        "生态环境",
+        "E\\1\n",
+        "2026-03-07",
+        "2026-03-08",
+        1,
+        false,
+    );
+    let plan = plan_checked(&p);
+    for pretty in [false, true] {
+        let direct = onevisit_scheduler::plan_to_json(&p, pretty).expect("well-formed");
+        assert_eq!(direct.json, plan.to_json(pretty));
+        assert_eq!(direct.stats, plan.stats);
+    }
+    let back =
+        onevisit_scheduler::Problem::from_json(p.to_json(true).as_bytes()).expect("reads back");
+    assert_eq!(back, p);
+}
