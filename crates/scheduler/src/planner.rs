@@ -4,6 +4,7 @@ use crate::model::{Model, NONE, Req};
 use crate::plan::{Plan, Reason, Stats};
 use crate::problem::{Problem, ProblemError};
 use crate::state::State;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Plans a problem. Pure and deterministic: the same problem (in any order of its
@@ -259,6 +260,16 @@ fn spread_inspectors(st: &mut State) {
         }
     }
     groups.sort_unstable();
+    // Each agency's inspectors bucketed by load, each bucket in id order.
+    let mut buckets: Vec<Vec<BTreeSet<u32>>> = vec![Vec::new(); m.agency_orig.len()];
+    for (i, &a) in m.insp_agency.iter().enumerate() {
+        let l = load[i] as usize;
+        let b = &mut buckets[a as usize];
+        while b.len() <= l {
+            b.push(BTreeSet::new());
+        }
+        b[l].insert(i as u32);
+    }
     let mut used = vec![false; m.insp_orig.len()];
     let mut g = 0;
     while g < groups.len() {
@@ -268,18 +279,9 @@ fn spread_inspectors(st: &mut State) {
             h += 1;
         }
         let group = &groups[g..h];
-        let mut pool: Vec<u32> = m.roster[agency as usize]
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let b = st.busy[day as usize * st.n + i as usize];
-                b == 0
-                    || (b != crate::state::UNAVAILABLE
-                        && st.visits[(b - 1) as usize].locked.is_none())
-            })
-            .collect();
         // Only the least loaded `k` can be needed (the teams, plus the people some
-        // visit must skip for a conflict of interest): select them, then sort them.
+        // visit must skip for a conflict of interest): walk the agency's load buckets
+        // (each in id order) until `k` eligible ones are found.
         let need_total: usize = group
             .iter()
             .map(|&(_, _, v, ti)| st.visits[v as usize].teams[ti as usize].members.len())
@@ -289,11 +291,21 @@ fn spread_inspectors(st: &mut State) {
             .map(|&(_, _, v, _)| m.ent_conflicts[st.visits[v as usize].ent as usize].len())
             .sum();
         let k = need_total + slack;
-        if k < pool.len() {
-            pool.select_nth_unstable_by_key(k, |&i| (load[i as usize], i));
-            pool.truncate(k);
+        let mut pool: Vec<u32> = Vec::with_capacity(k);
+        'fill: for bucket in &buckets[agency as usize] {
+            for &i in bucket {
+                if pool.len() == k {
+                    break 'fill;
+                }
+                let b = st.busy[day as usize * st.n + i as usize];
+                if b == 0
+                    || (b != crate::state::UNAVAILABLE
+                        && st.visits[(b - 1) as usize].locked.is_none())
+                {
+                    pool.push(i);
+                }
+            }
         }
-        pool.sort_unstable_by_key(|&i| (load[i as usize], i));
         // Visits with a conflict in this agency first: they are the constrained ones.
         let mut order: Vec<(bool, u32, u32)> = group
             .iter()
@@ -345,6 +357,13 @@ fn spread_inspectors(st: &mut State) {
         }
         for &(_, _, v, ti) in group {
             for &i in &st.visits[v as usize].teams[ti as usize].members {
+                let l = load[i as usize] as usize;
+                let a = m.insp_agency[i as usize] as usize;
+                buckets[a][l].remove(&i);
+                if buckets[a].len() <= l + 1 {
+                    buckets[a].push(BTreeSet::new());
+                }
+                buckets[a][l + 1].insert(i);
                 load[i as usize] += 1;
             }
         }

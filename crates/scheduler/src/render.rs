@@ -229,8 +229,20 @@ impl Layout {
             depth: 0,
             first: Vec::with_capacity(8),
         };
-        let req_id = |r: u32| p.requests[m.req_orig[r as usize] as usize].id.as_str();
-        let insp_id = |i: u32| p.inspectors[m.insp_orig[i as usize] as usize].id.as_str();
+        // The ids, copied once into contiguous tables in rank order: the visits read
+        // them in random order, and a compact table keeps those reads in cache.
+        let requests = Names::new(
+            m.req_orig
+                .iter()
+                .map(|&o| p.requests[o as usize].id.as_str()),
+        );
+        let inspectors = Names::new(
+            m.insp_orig
+                .iter()
+                .map(|&o| p.inspectors[o as usize].id.as_str()),
+        );
+        let req_id = |r: u32| requests.get(r);
+        let insp_id = |i: u32| inspectors.get(i);
         w.open('{');
         w.key("visits");
         w.open('[');
@@ -305,6 +317,30 @@ impl Layout {
         w.close('}');
         w.close('}');
         w.out
+    }
+}
+
+/// Strings laid end to end, found by index.
+struct Names {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    fn new<'s>(names: impl ExactSizeIterator<Item = &'s str>) -> Names {
+        let mut ends = Vec::with_capacity(names.len());
+        let mut text = String::new();
+        for n in names {
+            text.push_str(n);
+            ends.push(text.len());
+        }
+        Names { text, ends }
+    }
+
+    fn get(&self, k: u32) -> &str {
+        let k = k as usize;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        self.text.get(start..self.ends[k]).unwrap_or_default()
     }
 }
 
