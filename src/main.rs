@@ -160,7 +160,7 @@ async fn open(
 }
 
 fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    app::today()
 }
 
 async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {

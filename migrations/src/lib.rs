@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
+mod m20261128_000003_booking_responses;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_users::Migration),
+            Box::new(m20261128_000003_booking_responses::Migration),
         ]
     }
 }

@@ -50,6 +50,11 @@ pub enum StartError {
     },
 }
 
+/// Today in China (UTC+8, no daylight saving), whatever the server's time zone.
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 /// Connects and brings the schema up to date.
 pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
     let db = db::connect(config).await?;

@@ -3,9 +3,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod booking;
 pub mod db;
 pub mod entities;
 pub mod http;
+pub mod planning;
 pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

@@ -1,12 +1,17 @@
 //! Persistence operations that are not a single HTTP handler's: the calendar and
 //! the error type of the storage layer.
 
-use crate::entities::calendar_year;
+use crate::entities::{
+    calendar_year, inspection_request, joint_visit, visit_inspector, visit_team,
+};
 use crate::seed::SeedError;
 use chrono::Utc;
 use onevisit_domain::{CalendarError, CalendarYear, WorkCalendar};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
 
 /// What can go wrong in the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -53,4 +58,76 @@ pub async fn import_calendar(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// Why a request cannot be cancelled.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    #[error("the request is already {0}")]
+    Finished(String),
+    #[error("its visit is {0}: it can no longer change")]
+    VisitUnderWay(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<CancelError> for crate::http::error::ApiError {
+    fn from(err: CancelError) -> Self {
+        match err {
+            CancelError::Database(e) => e.into(),
+            other => Self::Conflict(other.to_string()),
+        }
+    }
+}
+
+/// Cancels a request in one transaction, taking its agency's team off its visit when no
+/// other request of the agency is left there, and cancelling a visit left empty.
+pub async fn cancel_request(
+    db: &DatabaseConnection,
+    request: inspection_request::Model,
+) -> Result<inspection_request::Model, CancelError> {
+    if request.status == "cancelled" {
+        return Err(CancelError::Finished(request.status));
+    }
+    let txn = db.begin().await?;
+    if let Some(visit_id) = request.visit_id {
+        let visit = joint_visit::Entity::find_by_id(visit_id).one(&txn).await?;
+        if let Some(visit) = visit {
+            if !crate::planning::joinable(&visit.status) {
+                return Err(CancelError::VisitUnderWay(visit.status));
+            }
+            let others = inspection_request::Entity::find()
+                .filter(inspection_request::Column::VisitId.eq(visit_id))
+                .filter(inspection_request::Column::Id.ne(request.id))
+                .all(&txn)
+                .await?;
+            if !others.iter().any(|r| r.agency_id == request.agency_id) {
+                visit_inspector::Entity::delete_many()
+                    .filter(visit_inspector::Column::VisitId.eq(visit_id))
+                    .filter(visit_inspector::Column::AgencyId.eq(request.agency_id))
+                    .exec(&txn)
+                    .await?;
+                visit_team::Entity::delete_by_id((visit_id, request.agency_id))
+                    .exec(&txn)
+                    .await?;
+            }
+            if others.is_empty() {
+                visit_inspector::Entity::delete_many()
+                    .filter(visit_inspector::Column::VisitId.eq(visit_id))
+                    .exec(&txn)
+                    .await?;
+                let mut active: joint_visit::ActiveModel = visit.into();
+                active.status = Set("cancelled".to_owned());
+                active.updated_at = Set(Utc::now());
+                active.update(&txn).await?;
+            }
+        }
+    }
+    let mut active: inspection_request::ActiveModel = request.into();
+    active.status = Set("cancelled".to_owned());
+    active.visit_id = Set(None);
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }

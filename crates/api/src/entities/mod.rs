@@ -2,6 +2,7 @@
 //! in its own types and the rules live in the domain crate.
 
 pub mod agency;
+pub mod booking_response;
 pub mod calendar_year;
 pub mod enterprise;
 pub mod inspection_request;

@@ -57,3 +57,37 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
 }
+
+/// Like `axum::extract::Query`, but refusals are problem documents naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ValidQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ValidQuery)
+            .map_err(|err| {
+                let field = err.path().to_string();
+                ApiError::field(
+                    if field == "." {
+                        "query".to_owned()
+                    } else {
+                        field
+                    },
+                    err.into_inner().to_string(),
+                )
+            })
+    }
+}

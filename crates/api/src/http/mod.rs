@@ -1,10 +1,16 @@
 //! The HTTP surface: routes, middleware and the OpenAPI document.
 
+pub mod access;
 pub mod auth;
+pub mod enterprises;
 pub mod error;
 pub mod health;
 pub mod json;
 pub mod metrics;
+pub mod pagination;
+pub mod requests;
+pub mod views;
+pub mod visits;
 
 use crate::app::AppState;
 use axum::Router;
@@ -31,6 +37,9 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Signing in"),
+        (name = "enterprises", description = "Enterprises under supervision"),
+        (name = "requests", description = "Inspection requests: booking and where they landed"),
+        (name = "visits", description = "Joint visits"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -62,6 +71,13 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::me))
+        .routes(routes!(enterprises::create, enterprises::list))
+        .routes(routes!(enterprises::get))
+        .routes(routes!(requests::book, requests::list))
+        .routes(routes!(requests::get))
+        .routes(routes!(requests::cancel))
+        .routes(routes!(visits::list))
+        .routes(routes!(visits::get))
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(metrics::metrics))

@@ -1,0 +1,416 @@
+//! Booking one inspection request: where it lands (joins a visit, a new visit, or
+//! why not), decided by the planner's fast path and written under the hard rules.
+//!
+//! The placement is computed on a snapshot without locks, then written in one
+//! transaction that first takes the locks of the agency's day and of the enterprise,
+//! re-checks the rules that a concurrent booking could have broken (the agency's daily
+//! capacity, the enterprise's burden cap, one visit a day), and writes. Unique indexes
+//! hold the rest (one live visit per enterprise and day, one visit per inspector and
+//! day). Whatever a concurrent booking took first, the booking starts over from a
+//! fresh snapshot, a bounded number of times. On PostgreSQL the locks are
+//! transaction-scoped advisory locks, so several server processes agree; SQLite has
+//! one writer at a time, taken at the start of the transaction.
+
+use crate::entities::{agency, inspection_request, joint_visit, visit_inspector, visit_team};
+use crate::planning::{self, Focus, HOLDING};
+use chrono::{NaiveDate, Utc};
+use onevisit_domain::{DateRange, RequestKind, WorkCalendar};
+use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+/// How many times a booking starts over after losing a race.
+const ATTEMPTS: usize = 12;
+
+/// A request to book, already checked by the domain.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub agency_id: Uuid,
+    pub enterprise_id: Uuid,
+    pub window: DateRange,
+    pub team_size: u32,
+    pub kind: RequestKind,
+    pub topics: Vec<String>,
+    pub idempotency_key: Option<String>,
+    pub body_hash: Option<String>,
+}
+
+/// Where a booked request landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing {
+    Joined { visit_id: Uuid, date: NaiveDate },
+    NewVisit { visit_id: Uuid, date: NaiveDate },
+    Unscheduled { reason: Reason },
+}
+
+/// Why a booking failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("the planner refused the snapshot: {0}")]
+    Planner(String),
+    #[error("too many concurrent bookings for the same agency day; try again")]
+    Contended,
+}
+
+/// A placement that a concurrent booking made impossible: start over.
+struct Lost;
+
+/// A finished attempt: the stored request and where it landed, or `None` to start over.
+type Attempt = Option<(inspection_request::Model, Landing)>;
+
+/// Books `booking`: stores the request and, when it can be placed, the visit it joins or opens.
+pub async fn book(
+    db: &DatabaseConnection,
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+    booking: &NewBooking,
+) -> Result<(inspection_request::Model, Landing), BookingError> {
+    let request_id = Uuid::now_v7();
+    for _ in 0..ATTEMPTS {
+        match attempt(db, calendar, today, booking, request_id).await {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            // A unique index or SQLite's writer lock caught a concurrent booking.
+            Err(BookingError::Database(err)) if is_race(&err) => {}
+            Err(err) => return Err(err),
+        }
+        tokio::task::yield_now().await;
+    }
+    Err(BookingError::Contended)
+}
+
+fn is_race(err: &DbErr) -> bool {
+    if err.sql_err().is_some() {
+        return true;
+    }
+    let text = err.to_string();
+    text.contains("database is locked")
+        || text.contains("could not serialize")
+        || text.contains("deadlock")
+}
+
+async fn attempt(
+    db: &DatabaseConnection,
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+    booking: &NewBooking,
+    request_id: Uuid,
+) -> Result<Attempt, BookingError> {
+    let request = onevisit_scheduler::Request {
+        id: request_id.to_string(),
+        agency: booking.agency_id.to_string(),
+        enterprise: booking.enterprise_id.to_string(),
+        earliest: booking.window.start(),
+        latest: booking.window.end(),
+        inspectors: booking.team_size,
+        urgent: booking.kind.is_urgent(),
+    };
+    // Days already gone are not offered.
+    let placement = match DateRange::new(booking.window.start().max(today), booking.window.end()) {
+        Err(_) => Placement::Unplaceable {
+            reason: Reason::NoOpenDay,
+        },
+        Ok(horizon) => {
+            let focus = Focus {
+                horizon,
+                enterprise: booking.enterprise_id,
+                agency: booking.agency_id,
+            };
+            let snapshot = planning::snapshot(db, calendar, focus).await?;
+            let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
+                .map_err(|e| BookingError::Planner(e.to_string()))?;
+            place(&index, &request)
+        }
+    };
+
+    let txn = db.begin().await?;
+    let outcome = match placement {
+        Placement::Join {
+            visit,
+            date,
+            inspectors,
+        } => {
+            let visit_id = parse_id(&visit)?;
+            lock(&txn, booking, date).await?;
+            join(&txn, booking, visit_id, date, &inspectors)
+                .await
+                .map(|()| {
+                    (
+                        Landing::Joined { visit_id, date },
+                        "scheduled",
+                        Some(visit_id),
+                        None,
+                    )
+                })
+        }
+        Placement::NewVisit { date, inspectors } => {
+            lock(&txn, booking, date).await?;
+            open_visit(&txn, booking, date, &inspectors)
+                .await
+                .map(|visit_id| {
+                    (
+                        Landing::NewVisit { visit_id, date },
+                        "scheduled",
+                        Some(visit_id),
+                        None,
+                    )
+                })
+        }
+        Placement::Unplaceable { reason } => Ok((
+            Landing::Unscheduled { reason },
+            "unscheduled",
+            None,
+            Some(reason.as_str().to_owned()),
+        )),
+        Placement::Invalid { error } => {
+            return Err(BookingError::Planner(error.to_string()));
+        }
+    };
+    let (landing, status, visit_id, reason) = match outcome {
+        Ok(done) => done,
+        Err(Ok(Lost)) => {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        Err(Err(err)) => return Err(err.into()),
+    };
+    let now = Utc::now();
+    let stored = inspection_request::ActiveModel {
+        id: Set(request_id),
+        agency_id: Set(booking.agency_id),
+        enterprise_id: Set(booking.enterprise_id),
+        earliest: Set(booking.window.start()),
+        latest: Set(booking.window.end()),
+        team_size: Set(i32::try_from(booking.team_size).unwrap_or(i32::MAX)),
+        kind: Set(booking.kind.as_str().to_owned()),
+        topics: Set(serde_json::json!(booking.topics)),
+        status: Set(status.to_owned()),
+        unscheduled_reason: Set(reason),
+        visit_id: Set(visit_id),
+        idempotency_key: Set(booking.idempotency_key.clone()),
+        body_hash: Set(booking.body_hash.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Some((stored, landing)))
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, BookingError> {
+    raw.parse()
+        .map_err(|_| BookingError::Planner(format!("the planner named an unknown id {raw}")))
+}
+
+/// Serialises bookings of one agency day and of one enterprise.
+async fn lock(
+    txn: &DatabaseTransaction,
+    booking: &NewBooking,
+    date: NaiveDate,
+) -> Result<(), DbErr> {
+    match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            // Always the agency day first, then the enterprise: no two bookings wait on each other in a circle.
+            for key in [
+                format!("agency-day:{}:{date}", booking.agency_id),
+                format!("enterprise:{}", booking.enterprise_id),
+            ] {
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('{key}'))"))
+                    .await?;
+            }
+        }
+        _ => {
+            // A write takes SQLite's one writer lock now, before the checks read anything.
+            agency::Entity::update_many()
+                .col_expr(
+                    agency::Column::DailyCapacity,
+                    sea_orm::sea_query::Expr::col(agency::Column::DailyCapacity),
+                )
+                .filter(agency::Column::Id.eq(booking.agency_id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the agency can take one more visit on `date`.
+async fn agency_has_room(
+    txn: &DatabaseTransaction,
+    agency_id: Uuid,
+    date: NaiveDate,
+) -> Result<bool, DbErr> {
+    let capacity = agency::Entity::find_by_id(agency_id)
+        .one(txn)
+        .await?
+        .map_or(0, |a| i64::from(a.daily_capacity));
+    let visits: Vec<Uuid> = visit_team::Entity::find()
+        .select_only()
+        .column(visit_team::Column::VisitId)
+        .filter(visit_team::Column::AgencyId.eq(agency_id))
+        .filter(visit_team::Column::VisitDate.eq(date))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let taken = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Id.is_in(visits))
+        .filter(joint_visit::Column::Status.is_in(HOLDING))
+        .count(txn)
+        .await?;
+    Ok(i64::try_from(taken).unwrap_or(i64::MAX) < capacity)
+}
+
+async fn assign(
+    txn: &DatabaseTransaction,
+    visit_id: Uuid,
+    agency_id: Uuid,
+    date: NaiveDate,
+    inspectors: &[String],
+) -> Result<(), Result<Lost, DbErr>> {
+    for inspector in inspectors {
+        let inspector_id: Uuid = inspector.parse().map_err(|_| Ok(Lost))?;
+        visit_inspector::ActiveModel {
+            visit_id: Set(visit_id),
+            inspector_id: Set(inspector_id),
+            agency_id: Set(agency_id),
+            visit_date: Set(date),
+        }
+        .insert(txn)
+        .await
+        .map_err(Err)?;
+    }
+    Ok(())
+}
+
+async fn join(
+    txn: &DatabaseTransaction,
+    booking: &NewBooking,
+    visit_id: Uuid,
+    date: NaiveDate,
+    inspectors: &[String],
+) -> Result<(), Result<Lost, DbErr>> {
+    let visit = joint_visit::Entity::find_by_id(visit_id)
+        .one(txn)
+        .await
+        .map_err(Err)?;
+    if !visit.is_some_and(|v| planning::joinable(&v.status) && v.visit_date == date) {
+        return Err(Ok(Lost));
+    }
+    let team = visit_team::Entity::find_by_id((visit_id, booking.agency_id))
+        .one(txn)
+        .await
+        .map_err(Err)?;
+    let size = i32::try_from(booking.team_size).unwrap_or(i32::MAX);
+    match team {
+        Some(team) => {
+            let current = visit_inspector::Entity::find()
+                .filter(visit_inspector::Column::VisitId.eq(visit_id))
+                .filter(visit_inspector::Column::AgencyId.eq(booking.agency_id))
+                .count(txn)
+                .await
+                .map_err(Err)?;
+            let wanted = usize::try_from(size.max(team.team_size)).unwrap_or(0);
+            if usize::try_from(current).unwrap_or(0) + inspectors.len() != wanted {
+                return Err(Ok(Lost));
+            }
+            if size > team.team_size {
+                let mut active: visit_team::ActiveModel = team.into();
+                active.team_size = Set(size);
+                active.update(txn).await.map_err(Err)?;
+            }
+        }
+        None => {
+            if !agency_has_room(txn, booking.agency_id, date)
+                .await
+                .map_err(Err)?
+                || inspectors.len() != usize::try_from(size).unwrap_or(0)
+            {
+                return Err(Ok(Lost));
+            }
+            visit_team::ActiveModel {
+                visit_id: Set(visit_id),
+                agency_id: Set(booking.agency_id),
+                visit_date: Set(date),
+                team_size: Set(size),
+            }
+            .insert(txn)
+            .await
+            .map_err(Err)?;
+        }
+    }
+    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    touch(txn, visit_id).await.map_err(Err)
+}
+
+async fn touch(txn: &DatabaseTransaction, visit_id: Uuid) -> Result<(), DbErr> {
+    joint_visit::Entity::update_many()
+        .col_expr(
+            joint_visit::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(joint_visit::Column::Id.eq(visit_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn open_visit(
+    txn: &DatabaseTransaction,
+    booking: &NewBooking,
+    date: NaiveDate,
+    inspectors: &[String],
+) -> Result<Uuid, Result<Lost, DbErr>> {
+    if !agency_has_room(txn, booking.agency_id, date)
+        .await
+        .map_err(Err)?
+    {
+        return Err(Ok(Lost));
+    }
+    if !booking.kind.is_urgent() {
+        let cap = crate::entities::enterprise::Entity::find_by_id(booking.enterprise_id)
+            .one(txn)
+            .await
+            .map_err(Err)?
+            .and_then(|e| e.burden_cap);
+        if let Some(cap) = cap {
+            let counted = planning::counted_in_quarter(txn, booking.enterprise_id, date)
+                .await
+                .map_err(Err)?;
+            if i64::from(counted) >= i64::from(cap) {
+                return Err(Ok(Lost));
+            }
+        }
+    }
+    let now = Utc::now();
+    let visit_id = Uuid::now_v7();
+    joint_visit::ActiveModel {
+        id: Set(visit_id),
+        enterprise_id: Set(booking.enterprise_id),
+        visit_date: Set(date),
+        status: Set("proposed".to_owned()),
+        announced: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(Err)?;
+    visit_team::ActiveModel {
+        visit_id: Set(visit_id),
+        agency_id: Set(booking.agency_id),
+        visit_date: Set(date),
+        team_size: Set(i32::try_from(booking.team_size).unwrap_or(i32::MAX)),
+    }
+    .insert(txn)
+    .await
+    .map_err(Err)?;
+    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    Ok(visit_id)
+}

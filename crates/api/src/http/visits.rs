@@ -1,0 +1,122 @@
+//! Joint visits: who sees which, filtered and paged.
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::entities::{joint_visit, visit_team};
+use crate::http::access;
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::ValidQuery;
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::views::{self, VisitView};
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Filters of the visit list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct VisitFilter {
+    /// Visits on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Visits on or before this day.
+    pub to: Option<NaiveDate>,
+    pub status: Option<String>,
+    pub enterprise_id: Option<Uuid>,
+    /// Visits in which this agency (by code) takes part.
+    pub agency: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// The visits the caller may see: the office all, an agency those it takes part in, an
+/// enterprise its own announced ones (and unannounced ones from their day on).
+#[utoipa::path(get, path = "/visits", tag = "visits", security(("bearer" = [])),
+    params(VisitFilter),
+    responses(
+        (status = 200, description = "One page of visits, by date", body = Page<VisitView>),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidQuery(filter): ValidQuery<VisitFilter>,
+) -> Result<Json<Page<VisitView>>, ApiError> {
+    let (limit, offset) = PageQuery {
+        limit: filter.limit,
+        offset: filter.offset,
+    }
+    .resolve()?;
+    let mut query =
+        joint_visit::Entity::find().filter(access::visits(&caller, crate::app::today()));
+    if let Some(from) = filter.from {
+        query = query.filter(joint_visit::Column::VisitDate.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(joint_visit::Column::VisitDate.lte(to));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(joint_visit::Column::Status.eq(status));
+    }
+    if let Some(enterprise) = filter.enterprise_id {
+        query = query.filter(joint_visit::Column::EnterpriseId.eq(enterprise));
+    }
+    if let Some(code) = &filter.agency {
+        let agency = crate::entities::agency::Entity::find()
+            .filter(crate::entities::agency::Column::Code.eq(code))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::field("agency", format!("unknown agency {code:?}")))?;
+        query = query.filter(
+            joint_visit::Column::Id.in_subquery(
+                Query::select()
+                    .column(visit_team::Column::VisitId)
+                    .from(visit_team::Entity)
+                    .and_where(visit_team::Column::AgencyId.eq(agency.id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        .order_by_asc(joint_visit::Column::VisitDate)
+        .order_by_asc(joint_visit::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    Ok(Json(Page {
+        items: views::visits(&state.db, rows).await?,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// One visit.
+#[utoipa::path(get, path = "/visits/{id}", tag = "visits", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The visit", body = VisitView),
+        (status = 404, description = "No such visit for the caller", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<VisitView>, ApiError> {
+    let rows = joint_visit::Entity::find_by_id(id)
+        .filter(access::visits(&caller, crate::app::today()))
+        .all(&state.db)
+        .await?;
+    views::visits(&state.db, rows)
+        .await?
+        .pop()
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}

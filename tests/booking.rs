@@ -1,0 +1,310 @@
+//! Agencies book inspection requests and see where they land; enterprises see their
+//! schedule; the rules hold under a storm of concurrent bookings.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use onevisit_domain::WorkCalendar;
+use serde_json::{Value, json};
+
+/// A working day a week or more ahead, so that it is bookable whenever the tests run.
+fn booking_day() -> chrono::NaiveDate {
+    let today = onevisit_api::app::today();
+    WorkCalendar::shipped().add_working_days(today + chrono::Days::new(7), 0)
+}
+
+async fn enterprises(app: &TestApp, token: &str, n: usize) -> Vec<Value> {
+    let page: Value = app
+        .get_as(token, &format!("/enterprises?status=operating&limit={n}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    page["items"].as_array().expect("items").clone()
+}
+
+async fn book(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/requests"))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.expect("request")
+}
+
+fn body(
+    enterprise: &Value,
+    earliest: chrono::NaiveDate,
+    latest: chrono::NaiveDate,
+    team: i64,
+) -> Value {
+    json!({"enterprise_id": enterprise["id"], "earliest": earliest, "latest": latest, "team_size": team,
+           "kind": "routine", "topics": ["消防设施"]})
+}
+
+#[tokio::test]
+async fn two_agencies_booking_one_enterprise_share_one_visit() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let ecology = app.token("ecology").await;
+    let target = enterprises(&app, &fire, 1).await.remove(0);
+    let day = booking_day();
+    let window_end = day + chrono::Days::new(14);
+
+    let first = book(&app, &fire, &body(&target, day, window_end, 2), None).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["placement"]["outcome"], "new_visit", "{first}");
+    let visit = &first["placement"]["visit"];
+    assert_eq!(visit["teams"][0]["agency"], "fire");
+    assert_eq!(
+        visit["teams"][0]["inspectors"]
+            .as_array()
+            .expect("team")
+            .len(),
+        2
+    );
+
+    let second: Value = book(&app, &ecology, &body(&target, day, window_end, 1), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["placement"]["outcome"], "joined", "{second}");
+    assert_eq!(second["placement"]["visit"]["id"], visit["id"]);
+    let agencies: Vec<&str> = second["placement"]["visit"]["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .map(|t| t["agency"].as_str().expect("code"))
+        .collect();
+    assert_eq!(agencies, ["ecology", "fire"]);
+
+    // The enterprise sees its announced visit with both teams; another enterprise does not.
+    let owner = app
+        .token(target["credit_code"].as_str().expect("code"))
+        .await;
+    let mine: Value = app
+        .get_as(&owner, "/visits")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["id"], visit["id"]);
+    let stranger_code = enterprises(&app, &fire, 2).await[1]["credit_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let stranger = app.token(&stranger_code).await;
+    let path = format!("/visits/{}", visit["id"].as_str().expect("id"));
+    assert_eq!(app.get_as(&stranger, &path).await.status(), 404);
+    assert_eq!(app.get_as(&owner, &path).await.status(), 200);
+    // Agencies see their own requests only.
+    let request_path = format!("/requests/{}", first["request"]["id"].as_str().expect("id"));
+    assert_eq!(app.get_as(&fire, &request_path).await.status(), 200);
+    assert_eq!(app.get_as(&ecology, &request_path).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_books_nothing_new() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let target = enterprises(&app, &fire, 1).await.remove(0);
+    let day = booking_day();
+    let request = body(&target, day, day + chrono::Days::new(10), 1);
+
+    let first = book(&app, &fire, &request, Some("retry-1")).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    let again = book(&app, &fire, &request, Some("retry-1")).await;
+    assert_eq!(again.status(), 201);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(first, again, "the first answer is replayed");
+
+    let mine: Value = app
+        .get_as(&fire, "/requests?limit=500")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let booked = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|r| r["status"] != "open")
+        .count();
+    assert_eq!(booked, 1, "one request was booked");
+
+    let other = body(&target, day, day + chrono::Days::new(11), 1);
+    let refused = book(&app, &fire, &other, Some("retry-1")).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+}
+
+#[tokio::test]
+async fn bad_bookings_name_the_field() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let target = enterprises(&app, &fire, 1).await.remove(0);
+    let day = booking_day();
+    let cases = [
+        (body(&target, day, day - chrono::Days::new(1), 1), "latest"),
+        (body(&target, day, day, 0), "team_size"),
+        (
+            json!({"enterprise_id": target["id"], "earliest": day, "latest": day, "team_size": 1, "kind": "casual"}),
+            "kind",
+        ),
+        (
+            json!({"enterprise_id": uuid::Uuid::nil(), "earliest": day, "latest": day, "team_size": 1}),
+            "enterprise_id",
+        ),
+        (
+            json!({"enterprise_id": target["id"], "earliest": "2026-02-30", "latest": day, "team_size": 1}),
+            "earliest",
+        ),
+    ];
+    for (request, field) in cases {
+        let response = book(&app, &fire, &request, None).await;
+        assert_eq!(response.status(), 422, "{request}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    // Only agency staff book.
+    let office = app.token("office").await;
+    assert_eq!(
+        book(&app, &office, &body(&target, day, day, 1), None)
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_rules_hold_under_200_concurrent_bookings() {
+    let app = spawn_app(true).await;
+    let day = booking_day();
+    let fire = app.token("fire").await;
+    let all = enterprises(&app, &fire, 120).await;
+    let (crowded, others) = all.split_first().expect("enterprises");
+    let mut tokens = Vec::new();
+    for agency in [
+        "housing",
+        "natural_resources",
+        "ecology",
+        "emergency",
+        "fire",
+        "industry",
+    ] {
+        tokens.push(app.token(agency).await);
+    }
+    let mut tasks = Vec::new();
+    // 100 bookings at one enterprise on one day, from every agency.
+    for i in 0..100 {
+        let token = tokens[i % tokens.len()].clone();
+        let request = body(crowded, day, day, 1);
+        let client = app.client.clone();
+        let url = app.url("/requests");
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&request)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    // 100 fire bookings at other enterprises, all on that day: fire's capacity binds.
+    for (i, target) in others.iter().take(100).enumerate() {
+        let request = body(target, day, day, 1 + i64::try_from(i % 2).expect("small"));
+        let client = app.client.clone();
+        let url = app.url("/requests");
+        let token = fire.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&request)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    for task in tasks {
+        let status = task.await.expect("task").expect("response");
+        assert!(
+            status == 201 || status == 503,
+            "a booking answered {status}"
+        );
+    }
+
+    let office = app.token("office").await;
+    let page: Value = app
+        .get_as(&office, &format!("/visits?from={day}&to={day}&limit=500"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let visits = page["items"].as_array().expect("items");
+    let mut per_agency = std::collections::BTreeMap::<String, usize>::new();
+    let mut per_enterprise = std::collections::BTreeMap::<String, usize>::new();
+    let mut per_inspector = std::collections::BTreeMap::<String, usize>::new();
+    for visit in visits {
+        *per_enterprise
+            .entry(visit["enterprise_id"].to_string())
+            .or_default() += 1;
+        for team in visit["teams"].as_array().expect("teams") {
+            *per_agency
+                .entry(team["agency"].as_str().expect("code").to_owned())
+                .or_default() += 1;
+            let members = team["inspectors"].as_array().expect("inspectors");
+            assert_eq!(
+                members.len() as i64,
+                team["team_size"].as_i64().expect("size"),
+                "team size kept"
+            );
+            for m in members {
+                *per_inspector.entry(m["id"].to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert!(
+        per_enterprise.values().all(|&n| n == 1),
+        "one visit per enterprise and day: {per_enterprise:?}"
+    );
+    assert!(
+        per_inspector.values().all(|&n| n == 1),
+        "one visit per inspector and day: {per_inspector:?}"
+    );
+    // The demo's daily capacities.
+    let capacity = |agency: &str| match agency {
+        "fire" | "emergency" => 6,
+        "ecology" | "industry" => 5,
+        _ => 3,
+    };
+    assert_eq!(
+        per_agency.get("fire").copied(),
+        Some(6),
+        "fire is filled to its capacity: {per_agency:?}"
+    );
+    for (agency, n) in &per_agency {
+        assert!(*n <= capacity(agency), "{agency} has {n} visits on {day}");
+    }
+    let crowded_visits = visits
+        .iter()
+        .filter(|v| v["enterprise_id"] == crowded["id"])
+        .count();
+    assert_eq!(
+        crowded_visits, 1,
+        "the crowded enterprise has one joint visit"
+    );
+}
