@@ -118,6 +118,7 @@ mod plan;
 mod planner;
 mod problem;
 mod render;
+mod small;
 mod state;
 
 pub use model::MAX_HORIZON_DAYS;

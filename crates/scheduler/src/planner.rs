@@ -352,7 +352,7 @@ fn spread_inspectors(st: &mut State) {
         if ok {
             for (v, ti, mut team) in fresh {
                 team.sort_unstable();
-                st.visits[v as usize].teams[ti as usize].members = team;
+                st.visits[v as usize].teams[ti as usize].members = team.into();
             }
         }
         for &(_, _, v, ti) in group {

@@ -11,14 +11,15 @@
 //! - `ent_visits[e]`: the visits of `e` (rule 6: at most one a day).
 
 use crate::model::{Model, NONE, Req};
+use crate::small::SmallVec;
 use std::sync::Arc;
 
 pub(crate) const UNAVAILABLE: u32 = u32::MAX;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Team {
     pub agency: u32,
-    pub members: Vec<u32>,
+    pub members: SmallVec<u32, 3>,
 }
 
 #[derive(Debug, Clone)]
@@ -28,9 +29,9 @@ pub(crate) struct VisitState {
     /// Index into `Model::locked` for a locked visit.
     pub locked: Option<u32>,
     pub alive: bool,
-    pub requests: Vec<u32>,
+    pub requests: SmallVec<u32, 3>,
     /// Sorted by agency.
-    pub teams: Vec<Team>,
+    pub teams: SmallVec<Team, 2>,
     pub urgent: u32,
 }
 
@@ -82,7 +83,9 @@ impl State {
             m: Arc::clone(&model),
             d,
             n: m.insp_orig.len(),
-            visits: Vec::new(),
+            // At most one visit per locked visit and per request: reserving it all
+            // costs address space only, and saves copying the table as it grows.
+            visits: Vec::with_capacity(m.locked.len() + m.req.len()),
             ent_visits: vec![Vec::new(); m.ent_orig.len()],
             cap_used: vec![0; m.ent_orig.len()],
             agency_load: vec![0; m.agency_orig.len() * d],
@@ -107,7 +110,7 @@ impl State {
                 .iter()
                 .map(|(a, members)| Team {
                     agency: *a,
-                    members: members.clone(),
+                    members: members.clone().into(),
                 })
                 .collect();
             for &r in &lv.requests {
@@ -118,7 +121,7 @@ impl State {
                         pos,
                         Team {
                             agency: a,
-                            members: Vec::new(),
+                            members: SmallVec::default(),
                         },
                     );
                 }
@@ -129,8 +132,8 @@ impl State {
                 day: lv.day.unwrap_or(NONE),
                 locked: Some(li as u32),
                 alive: true,
-                requests: lv.requests.clone(),
-                teams,
+                requests: lv.requests.clone().into(),
+                teams: teams.into(),
                 urgent,
             });
             st.ent_visits[lv.ent as usize].push(v);
@@ -363,7 +366,7 @@ impl State {
                 i,
                 Team {
                     agency,
-                    members: added,
+                    members: added.into(),
                 },
             ),
         }
@@ -425,8 +428,8 @@ impl State {
             day,
             locked: None,
             alive: true,
-            requests: Vec::new(),
-            teams: Vec::new(),
+            requests: SmallVec::default(),
+            teams: SmallVec::default(),
             urgent: 0,
         });
         self.ent_visits[ent as usize].push(v);
@@ -536,7 +539,7 @@ impl State {
             vs.urgent = 0;
             self.ent_visits[ent as usize].push(v);
             self.cap_used[ent as usize] += 1;
-            for x in requests.into_iter().chain(std::iter::once(r)) {
+            for x in requests.iter().copied().chain(std::iter::once(r)) {
                 self.join(v, x);
             }
             debug_assert!(self.visits[v as usize].urgent >= urgent);
