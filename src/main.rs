@@ -68,6 +68,18 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Plan a problem file (shared/spec/plan-format.md) into joint visits; no database needed.
+    Plan {
+        /// The problem as JSON; `-` reads standard input.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Where to write the plan; `-` writes standard output.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Indent the plan for reading.
+        #[arg(long)]
+        pretty: bool,
+    },
     /// Print the OpenAPI document of the HTTP API (as committed in openapi/openapi.json).
     Openapi,
     /// The statutory holiday calendar (working days, holidays, make-up workdays).
@@ -113,6 +125,15 @@ fn runtime(err: impl std::fmt::Display) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Planning a file needs neither a runtime nor a database.
+    if let Command::Plan {
+        input,
+        output,
+        pretty,
+    } = &cli.command
+    {
+        return exit(plan_file(input, output, *pretty));
+    }
     let outcome = FileConfig::load(cli.config.as_deref())
         .map_err(Failure::from)
         .and_then(|file| {
@@ -123,6 +144,10 @@ fn main() -> ExitCode {
                 .map_err(runtime)?;
             runtime.block_on(run(cli.command, &file))
         });
+    exit(outcome)
+}
+
+fn exit(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(message)) => {
@@ -134,6 +159,46 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `onevisit plan`: reads a problem, plans it, writes the plan, and sums it up on stderr.
+fn plan_file(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    pretty: bool,
+) -> Result<(), Failure> {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let stdio = |p: &std::path::Path| p.as_os_str() == "-";
+    let mut bytes = Vec::new();
+    if stdio(input) {
+        std::io::stdin().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(input).and_then(|mut f| f.read_to_end(&mut bytes))
+    }
+    .map_err(|e| Failure::Input(format!("--input {}: {e}", input.display())))?;
+    let planned = onevisit_scheduler::plan_json_output(&bytes, pretty)
+        .map_err(|e| Failure::Input(format!("--input {}: {e}", input.display())))?;
+    drop(bytes);
+    let written = if stdio(output) {
+        let mut out = std::io::stdout().lock();
+        out.write_all(planned.json.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+    } else {
+        std::fs::write(output, format!("{}\n", planned.json))
+    };
+    written.map_err(|e| Failure::Runtime(format!("--output {}: {e}", output.display())))?;
+    let s = planned.stats;
+    eprintln!(
+        "requests {}, scheduled {}, visits {}, lower bound {}, {:.3} s",
+        s.requests,
+        s.scheduled,
+        s.visits,
+        s.lower_bound,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn init_logging(format: LogFormat) {
@@ -238,6 +303,8 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             );
             Ok(())
         }
+        // Handled before the runtime starts.
+        Command::Plan { .. } => Ok(()),
         Command::Openapi => {
             let spec =
                 serde_json::to_string_pretty(&onevisit_api::http::openapi()).map_err(runtime)?;

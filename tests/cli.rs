@@ -233,3 +233,85 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+fn plan_with(input: &str, extra: &[&str]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = onevisit()
+        .args(["plan", "--input", "-", "--output", "-"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start onevisit plan");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write the problem");
+    let output = child.wait_with_output().expect("finish");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn plan_turns_a_problem_into_a_plan_and_sums_it_up() {
+    let problem = r#"{"horizon": {"start": "2026-02-13", "end": "2026-02-24"},
+        "calendar": {"holidays": ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23"],
+                     "workdays": ["2026-02-14"]},
+        "agencies": [{"id": "fire", "daily_capacity": 2}, {"id": "ecology", "daily_capacity": 2}],
+        "inspectors": [{"id": "f1", "agency": "fire"}, {"id": "e1", "agency": "ecology"}],
+        "enterprises": [{"id": "E1"}],
+        "requests": [
+            {"id": "R1", "agency": "fire", "enterprise": "E1", "earliest": "2026-02-14", "latest": "2026-02-20", "inspectors": 1},
+            {"id": "R2", "agency": "ecology", "enterprise": "E1", "earliest": "2026-02-14", "latest": "2026-02-24", "inspectors": 1},
+            {"id": "R3", "agency": "fire", "enterprise": "E9", "earliest": "2026-02-14", "latest": "2026-02-24", "inspectors": 1}
+        ]}"#;
+    let (code, stdout, stderr) = plan_with(problem, &["--pretty"]);
+    assert_eq!(code, 0, "{stderr}");
+    let plan: serde_json::Value = serde_json::from_str(&stdout).expect("the plan is JSON");
+    // The make-up Saturday is the only working day in R1's window: both requests meet there.
+    assert_eq!(plan["visits"][0]["date"], "2026-02-14");
+    assert_eq!(
+        plan["visits"][0]["requests"],
+        serde_json::json!(["R1", "R2"])
+    );
+    assert_eq!(
+        plan["unscheduled"][0],
+        serde_json::json!({"request": "R3", "reason": "unknown_reference"})
+    );
+    assert!(
+        stderr.contains("requests 3, scheduled 2, visits 1, lower bound 1,"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("\n  "), "--pretty indents");
+    let (_, compact, _) = plan_with(problem, &[]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&compact).expect("json"),
+        plan,
+        "the same plan with or without --pretty"
+    );
+}
+
+#[test]
+fn plan_refuses_a_malformed_problem_with_exit_2() {
+    let (code, stdout, stderr) = plan_with(
+        r#"{"horizon": {"start": "2026-03-02", "end": "2026-03-06"}, "agencies": [], "inspectors": [],
+            "enterprises": [], "requests": [{"id": "R1", "agency": "fire", "enterprise": "E1",
+            "earliest": "2026-03-05", "latest": "2026-03-02", "inspectors": 1}]}"#,
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "no partial plan");
+    assert!(
+        stderr.contains("R1") && stderr.contains("earliest"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = plan_with("{not json", &[]);
+    assert_eq!(code, 2);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
