@@ -79,6 +79,10 @@ pub(crate) struct Model {
     pub start: NaiveDate,
     pub days: u32,
     pub working: Vec<bool>,
+    /// The first working day on or after each day (`days` if none).
+    pub next_working: Vec<u32>,
+    /// The last working day on or before each day ([`NONE`] if none).
+    pub prev_working: Vec<u32>,
     // Agencies, sorted by id.
     pub agency_orig: Vec<u32>,
     pub agency_cap: Vec<u32>,
@@ -149,14 +153,24 @@ impl Model {
 
     /// Clips a window to the horizon and narrows it to its first and last open days.
     pub fn open_window(&self, ent: u32, earliest: NaiveDate, latest: NaiveDate) -> (u32, u32) {
-        let lo = (earliest - self.start).num_days().max(0);
-        let hi = (latest - self.start)
-            .num_days()
-            .min(i64::from(self.days) - 1);
+        use chrono::Datelike;
+        let start = i64::from(self.start.num_days_from_ce());
+        let lo = (i64::from(earliest.num_days_from_ce()) - start).max(0);
+        let hi = (i64::from(latest.num_days_from_ce()) - start).min(i64::from(self.days) - 1);
         if lo > hi {
             return (1, 0);
         }
         let (mut lo, mut hi) = (lo as u32, hi as u32);
+        if self.ent_quiet[ent as usize].is_empty() {
+            // Working days only: the precomputed neighbours answer at once.
+            lo = self.next_working[lo as usize];
+            hi = self.prev_working[hi as usize];
+            return if lo <= hi && hi != NONE {
+                (lo, hi)
+            } else {
+                (1, 0)
+            };
+        }
         while lo <= hi && !self.is_open(ent, lo) {
             lo += 1;
         }
@@ -196,6 +210,22 @@ impl Model {
         let working: Vec<bool> = (0..days)
             .map(|d| calendar.is_working_day(start + chrono::Days::new(u64::from(d))))
             .collect();
+        let mut next_working = vec![days; days as usize];
+        let mut next = days;
+        for d in (0..days as usize).rev() {
+            if working[d] {
+                next = d as u32;
+            }
+            next_working[d] = next;
+        }
+        let mut prev_working = vec![NONE; days as usize];
+        let mut prev = NONE;
+        for d in 0..days as usize {
+            if working[d] {
+                prev = d as u32;
+            }
+            prev_working[d] = prev;
+        }
 
         // Agencies.
         let (agency_order, agency_ids) = sorted_ranks(p.agencies.iter().map(|a| a.id.as_str()));
@@ -311,6 +341,8 @@ impl Model {
             start,
             days,
             working,
+            next_working,
+            prev_working,
             agency_orig: agency_order,
             agency_cap,
             roster,

@@ -436,13 +436,12 @@ pub(crate) fn run(st: &mut State) -> Agenda {
     }
     // 2. Urgent requests first, then the others, each on its ideal day if the hard
     //    rules allow, else repaired.
-    for urgent in [true, false] {
-        for e in 0..m.ent_orig.len() {
-            for &r in agenda.of(e) {
-                if m.req[r as usize].urgent == urgent {
-                    place_request(st, r, targets[r as usize], true);
-                }
-            }
+    // The agenda split by urgency, each in enterprise then greedy order.
+    let (urgent_list, routine_list): (Vec<u32>, Vec<u32>) =
+        agenda.list.iter().partition(|&&r| m.req[r as usize].urgent);
+    for list in [&urgent_list, &routine_list] {
+        for &r in list {
+            place_request(st, r, targets[r as usize], true);
         }
     }
     // 3. Local search: empty visits into the others.
@@ -451,12 +450,10 @@ pub(crate) fn run(st: &mut State) -> Agenda {
     spread_inspectors(st);
     // 5. Last chance for the requests still out, against the final plan (this makes
     //    the plan locally optimal: no request left out could join or open a visit).
-    for urgent in [true, false] {
-        for e in 0..m.ent_orig.len() {
-            for &r in agenda.of(e) {
-                if m.req[r as usize].urgent == urgent && st.assigned[r as usize] == NONE {
-                    place_request(st, r, NONE, false);
-                }
+    for list in [&urgent_list, &routine_list] {
+        for &r in list {
+            if st.assigned[r as usize] == NONE {
+                place_request(st, r, NONE, false);
             }
         }
     }
