@@ -4,7 +4,7 @@ use crate::model::{Model, NONE, Req};
 use crate::plan::{Plan, Reason, Stats};
 use crate::problem::{Problem, ProblemError};
 use crate::state::State;
-use std::collections::BTreeSet;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Plans a problem. Pure and deterministic: the same problem (in any order of its
@@ -235,13 +235,15 @@ fn empty_visits(st: &mut State) {
     }
 }
 
-/// Reassigns inspectors per agency and day, least-loaded first (ties by id), so the
-/// work spreads over each roster. Locked visits keep their teams. A group whose
+/// Reassigns inspectors per agency and day, least-loaded first, so the work spreads
+/// over each roster. Ties go to whoever reached that load first (at the start: by id),
+/// which rotates the work among equals. Locked visits keep their teams. A group whose
 /// greedy assignment fails (conflicts of interest) keeps the assignment it had.
 fn spread_inspectors(st: &mut State) {
     let m = Arc::clone(&st.m);
     let m = &*m;
-    let mut load = vec![0u32; m.insp_orig.len()];
+    let n_insp = m.insp_orig.len();
+    let mut load = vec![0u32; n_insp];
     let mut groups: Vec<(u32, u32, u32, u32)> = Vec::new(); // (day, agency, visit, team idx)
     for (vi, v) in st.visits.iter().enumerate() {
         if !v.alive || v.day == NONE {
@@ -260,17 +262,22 @@ fn spread_inspectors(st: &mut State) {
         }
     }
     groups.sort_unstable();
-    // Each agency's inspectors bucketed by load, each bucket in id order.
-    let mut buckets: Vec<Vec<BTreeSet<u32>>> = vec![Vec::new(); m.agency_orig.len()];
+    // Each agency's inspectors in queues by load. An entry is current while the
+    // inspector's load equals the queue's level; stale entries are skipped.
+    let mut queues: Vec<Vec<VecDeque<u32>>> = vec![Vec::new(); m.agency_orig.len()];
     for (i, &a) in m.insp_agency.iter().enumerate() {
         let l = load[i] as usize;
-        let b = &mut buckets[a as usize];
-        while b.len() <= l {
-            b.push(BTreeSet::new());
+        let q = &mut queues[a as usize];
+        while q.len() <= l {
+            q.push(VecDeque::new());
         }
-        b[l].insert(i as u32);
+        q[l].push_back(i as u32);
     }
-    let mut used = vec![false; m.insp_orig.len()];
+    let mut used = vec![false; n_insp];
+    let mut pool: Vec<u32> = Vec::new();
+    let mut order: Vec<(bool, u32, u32)> = Vec::new();
+    let mut fresh: Vec<(u32, u32, usize, usize)> = Vec::new(); // (visit, team, from, to)
+    let mut members: Vec<u32> = Vec::new();
     let mut g = 0;
     while g < groups.len() {
         let (day, agency) = (groups[g].0, groups[g].1);
@@ -280,8 +287,7 @@ fn spread_inspectors(st: &mut State) {
         }
         let group = &groups[g..h];
         // Only the least loaded `k` can be needed (the teams, plus the people some
-        // visit must skip for a conflict of interest): walk the agency's load buckets
-        // (each in id order) until `k` eligible ones are found.
+        // visit must skip for a conflict of interest).
         let need_total: usize = group
             .iter()
             .map(|&(_, _, v, ti)| st.visits[v as usize].teams[ti as usize].members.len())
@@ -291,11 +297,20 @@ fn spread_inspectors(st: &mut State) {
             .map(|&(_, _, v, _)| m.ent_conflicts[st.visits[v as usize].ent as usize].len())
             .sum();
         let k = need_total + slack;
-        let mut pool: Vec<u32> = Vec::with_capacity(k);
-        'fill: for bucket in &buckets[agency as usize] {
-            for &i in bucket {
+        pool.clear();
+        'fill: for (level, queue) in queues[agency as usize].iter_mut().enumerate() {
+            while queue
+                .front()
+                .is_some_and(|&i| load[i as usize] as usize != level)
+            {
+                queue.pop_front();
+            }
+            for &i in queue.iter() {
                 if pool.len() == k {
                     break 'fill;
+                }
+                if load[i as usize] as usize != level {
+                    continue;
                 }
                 let b = st.busy[day as usize * st.n + i as usize];
                 if b == 0
@@ -307,18 +322,17 @@ fn spread_inspectors(st: &mut State) {
             }
         }
         // Visits with a conflict in this agency first: they are the constrained ones.
-        let mut order: Vec<(bool, u32, u32)> = group
-            .iter()
-            .map(|&(_, a, v, ti)| {
-                let e = st.visits[v as usize].ent;
-                let constrained = m.ent_conflicts[e as usize]
-                    .iter()
-                    .any(|&i| m.insp_agency[i as usize] == a);
-                (!constrained, v, ti)
-            })
-            .collect();
+        order.clear();
+        order.extend(group.iter().map(|&(_, a, v, ti)| {
+            let e = st.visits[v as usize].ent;
+            let constrained = m.ent_conflicts[e as usize]
+                .iter()
+                .any(|&i| m.insp_agency[i as usize] == a);
+            (!constrained, v, ti)
+        }));
         order.sort_unstable();
-        let mut fresh: Vec<(u32, u32, Vec<u32>)> = Vec::with_capacity(order.len());
+        fresh.clear();
+        members.clear();
         let mut ok = true;
         // Everything before `cursor` in the pool is used.
         let mut cursor = 0;
@@ -326,45 +340,45 @@ fn spread_inspectors(st: &mut State) {
             let vs = &st.visits[v as usize];
             let need = vs.teams[ti as usize].members.len();
             let conflicts = &m.ent_conflicts[vs.ent as usize];
-            let mut team = Vec::with_capacity(need);
+            let from = members.len();
             while cursor < pool.len() && used[pool[cursor] as usize] {
                 cursor += 1;
             }
             for &i in &pool[cursor..] {
-                if team.len() == need {
+                if members.len() - from == need {
                     break;
                 }
                 if !used[i as usize] && !conflicts.contains(&i) {
                     used[i as usize] = true;
-                    team.push(i);
+                    members.push(i);
                 }
             }
-            if team.len() < need {
+            if members.len() - from < need {
                 ok = false;
             }
-            fresh.push((v, ti, team));
+            fresh.push((v, ti, from, members.len()));
         }
-        for (_, _, team) in &fresh {
-            for &i in team {
-                used[i as usize] = false;
-            }
+        for &i in &members {
+            used[i as usize] = false;
         }
         if ok {
-            for (v, ti, mut team) in fresh {
+            for &(v, ti, from, to) in &fresh {
+                let team = &mut members[from..to];
                 team.sort_unstable();
-                st.visits[v as usize].teams[ti as usize].members = team.into();
+                let slot = &mut st.visits[v as usize].teams[ti as usize].members;
+                slot.clear();
+                slot.extend(team.iter().copied());
             }
         }
         for &(_, _, v, ti) in group {
             for &i in &st.visits[v as usize].teams[ti as usize].members {
-                let l = load[i as usize] as usize;
-                let a = m.insp_agency[i as usize] as usize;
-                buckets[a][l].remove(&i);
-                if buckets[a].len() <= l + 1 {
-                    buckets[a].push(BTreeSet::new());
-                }
-                buckets[a][l + 1].insert(i);
                 load[i as usize] += 1;
+                let l = load[i as usize] as usize;
+                let q = &mut queues[m.insp_agency[i as usize] as usize];
+                while q.len() <= l {
+                    q.push(VecDeque::new());
+                }
+                q[l].push_back(i);
             }
         }
         g = h;

@@ -151,7 +151,9 @@ impl State {
         let m = &*m;
         let d = self.d;
         let n = self.n;
-        self.busy = vec![0; m.insp_orig.len() * d];
+        // Reuse the tables: a fresh allocation would be paged in again.
+        self.busy.clear();
+        self.busy.resize(m.insp_orig.len() * d, 0);
         for (i, days) in m.insp_unavailable.iter().enumerate() {
             for &day in days {
                 self.busy[day as usize * n + i] = UNAVAILABLE;
@@ -177,7 +179,8 @@ impl State {
                 }
             }
         }
-        self.free_count = vec![0; m.agency_orig.len() * d];
+        self.free_count.clear();
+        self.free_count.resize(m.agency_orig.len() * d, 0);
         for day in 0..d {
             for (i, &a) in m.insp_agency.iter().enumerate() {
                 if self.busy[day * n + i] == 0 {
