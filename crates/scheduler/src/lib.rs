@@ -61,11 +61,14 @@
 //! non-locked visit (smallest first) by moving all its requests into the other visits
 //! of the enterprise; keep the move only if the visit empties, else undo it exactly.
 //!
-//! **4. Inspectors.** Per agency and day, the teams of the new visits are reassigned as
-//! a matching that spreads the work: inspectors are taken least-loaded first (load =
-//! visits so far, days in order; ties by id), the visits with a conflict of interest in
-//! that agency served first. Should the greedy fail for a group (conflicts), the group
-//! keeps its construction assignment, which is valid. Locked teams are never touched.
+//! **4. Inspectors.** Per agency and day (days in order), the teams of the new visits
+//! are reassigned as a matching that spreads the work: inspectors are taken
+//! least-loaded first (load = visits so far, locked ones included), ties going to whoever
+//! reached that load first (at the start, by id), so equals take turns; the visits with a
+//! conflict of interest in that agency are served first. Should this greedy fail for a
+//! group (conflicts), the group keeps its construction assignment, which is valid.
+//! Locked teams are never touched. The load queues make the pass cost O(team slots +
+//! conflicts), not O(roster) per day.
 //!
 //! **5. Last chance.** Every request still out tries again (join, or a new visit)
 //! against the final plan, urgent first. After this pass no request left out could join
@@ -77,8 +80,13 @@
 //!
 //! **Cost.** Sorting ids and requests is O(n log n); placing a request costs O(window ×
 //! (visits of its enterprise + its conflicts)), bounded by the horizon; the inspector
-//! pass costs O(agencies × days × roster log roster). Memory is a few dozen bytes per
-//! request beyond the problem itself, plus days × inspectors words.
+//! pass is linear in team slots. Memory is a few dozen bytes per request beyond the
+//! problem itself, plus a days × inspectors table (day-major, so a day's roster is
+//! contiguous). A visit keeps its requests, teams and members inline (up to 3, 2 and 3)
+//! so a million visits do not cost millions of allocations. The JSON of
+//! [`plan_to_json`] is written by hand from the planner's state (the same bytes as
+//! serde_json's, tested on ids needing escapes) with the ids copied once into contiguous
+//! tables.
 //!
 //! # Choices where the contract is silent
 //!
