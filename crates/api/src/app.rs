@@ -62,16 +62,25 @@ pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection
     Ok(db)
 }
 
-/// Seeds the demo data set for `quarter` and the demo accounts.
+/// Seeds the demo data set for `quarter` and the demo accounts. The first time, it also
+/// plans the quarter, marks the visits before `today` completed and confirms those of
+/// the next five working days, so that the demo looks like a quarter under way.
 pub async fn seed_demo(
     db: &DatabaseConnection,
     quarter: Quarter,
+    today: NaiveDate,
 ) -> Result<SeedReport, StoreError> {
     let calendar = store::load_calendar(db).await?;
     let data = seed::demo(quarter, &calendar);
     let valid = data.validate()?;
     let mut report = seed::apply(db, &valid).await?;
     report.users_added = seed::demo_users(db).await?;
+    if report.requests_added > 0 {
+        crate::replan::replan(db, &calendar, quarter.range(), true)
+            .await
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        store::advance_demo(db, today, calendar.add_working_days(today, 5)).await?;
+    }
     Ok(report)
 }
 
@@ -93,7 +102,8 @@ impl Application {
                 .map_err(StoreError::from)?
                 == 0;
             if empty {
-                let report = seed_demo(&db, Quarter::containing(config.today)).await?;
+                let report =
+                    seed_demo(&db, Quarter::containing(config.today), config.today).await?;
                 tracing::info!(?report, "seeded the demo data set");
             } else {
                 tracing::info!(

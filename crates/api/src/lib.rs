@@ -8,6 +8,7 @@ pub mod db;
 pub mod entities;
 pub mod http;
 pub mod planning;
+pub mod replan;
 pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

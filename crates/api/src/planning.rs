@@ -282,6 +282,21 @@ async fn cap_left<C: ConnectionTrait>(db: &C, focus: Focus) -> Result<Option<u32
     else {
         return Ok(None);
     };
+    cap_left_of(db, &row, focus.horizon).await
+}
+
+/// What is left of an enterprise's burden cap for a horizon: the cap less its counted
+/// visits outside the horizon in each quarter the horizon touches (the smallest).
+pub async fn cap_left_of<C: ConnectionTrait>(
+    db: &C,
+    row: &enterprise::Model,
+    horizon: DateRange,
+) -> Result<Option<u32>, DbErr> {
+    let focus = Focus {
+        horizon,
+        enterprise: row.id,
+        agency: Uuid::nil(),
+    };
     let Some(cap) = row.burden_cap.and_then(|c| u32::try_from(c).ok()) else {
         return Ok(None);
     };

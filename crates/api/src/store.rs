@@ -131,3 +131,27 @@ pub async fn cancel_request(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// Moves the demo's plan along: visits before `today` are completed, those up to
+/// `confirm_until` confirmed.
+pub async fn advance_demo(
+    db: &DatabaseConnection,
+    today: chrono::NaiveDate,
+    confirm_until: chrono::NaiveDate,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    let txn = db.begin().await?;
+    joint_visit::Entity::update_many()
+        .col_expr(joint_visit::Column::Status, Expr::value("completed"))
+        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::VisitDate.lt(today))
+        .exec(&txn)
+        .await?;
+    joint_visit::Entity::update_many()
+        .col_expr(joint_visit::Column::Status, Expr::value("confirmed"))
+        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::VisitDate.between(today, confirm_until))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
+}

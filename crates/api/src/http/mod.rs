@@ -8,6 +8,7 @@ pub mod health;
 pub mod json;
 pub mod metrics;
 pub mod pagination;
+pub mod plans;
 pub mod requests;
 pub mod views;
 pub mod visits;
@@ -38,6 +39,7 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
     tags(
         (name = "auth", description = "Signing in"),
         (name = "enterprises", description = "Enterprises under supervision"),
+        (name = "plans", description = "Re-planning proposed visits"),
         (name = "requests", description = "Inspection requests: booking and where they landed"),
         (name = "visits", description = "Joint visits"),
         (name = "operations", description = "Health, readiness and metrics"),
@@ -76,6 +78,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::book, requests::list))
         .routes(routes!(requests::get))
         .routes(routes!(requests::cancel))
+        .routes(routes!(plans::replan))
         .routes(routes!(visits::list))
         .routes(routes!(visits::get))
         .routes(routes!(health::health))

@@ -1,0 +1,489 @@
+//! The office's full re-plan: every proposed visit of a horizon is planned again by the
+//! planner, around the confirmed ones (locked), and the difference is shown and, when
+//! asked, applied in one transaction.
+
+use crate::entities::{
+    agency, enterprise, inspection_request, inspector, inspector_conflict,
+    inspector_unavailable_day, joint_visit, quiet_period, visit_inspector, visit_team,
+};
+use crate::planning;
+use chrono::{NaiveDate, Utc};
+use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_scheduler::{
+    AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Problem,
+    Request, Visit,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Statuses the planner must keep as they are.
+const LOCKED: [&str; 3] = ["confirmed", "in_progress", "completed"];
+/// Statuses of requests the planner places.
+const PLANNABLE: [&str; 3] = ["open", "scheduled", "unscheduled"];
+
+/// How one request moves in a re-plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestChange {
+    pub request_id: Uuid,
+    /// The day of its visit before, if it had one.
+    pub from: Option<NaiveDate>,
+    /// The day of its visit after, if it gets one.
+    pub to: Option<NaiveDate>,
+    /// Why it cannot be placed, when it cannot.
+    pub reason: Option<String>,
+}
+
+/// The difference between the current proposal and the re-plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplanSummary {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Whether the re-plan was written.
+    pub applied: bool,
+    pub requests: u64,
+    pub scheduled: u64,
+    /// Visits in the horizon before and after.
+    pub visits_before: u64,
+    pub visits_after: u64,
+    /// The planner's proven lower bound on the visits needed.
+    pub lower_bound: u64,
+    pub newly_scheduled: u64,
+    pub newly_unscheduled: u64,
+    pub moved: u64,
+    /// Every request whose day changes (at most 1,000 listed).
+    pub changes: Vec<RequestChange>,
+}
+
+/// Why a re-plan failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplanError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("the planner refused the problem: {0}")]
+    Planner(String),
+}
+
+fn id(uuid: Uuid) -> String {
+    uuid.to_string()
+}
+
+/// Plans the horizon again and, with `apply`, writes the result.
+pub async fn replan(
+    db: &DatabaseConnection,
+    calendar: &WorkCalendar,
+    horizon: DateRange,
+    apply: bool,
+) -> Result<ReplanSummary, ReplanError> {
+    let txn = db.begin().await?;
+    lock(&txn).await?;
+    let (start, end) = (horizon.start(), horizon.end());
+
+    let locked_visits = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Status.is_in(LOCKED))
+        .filter(joint_visit::Column::VisitDate.between(start, end))
+        .all(&txn)
+        .await?;
+    let proposed_visits = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::VisitDate.between(start, end))
+        .all(&txn)
+        .await?;
+    let visit_date: BTreeMap<Uuid, NaiveDate> = locked_visits
+        .iter()
+        .chain(&proposed_visits)
+        .map(|v| (v.id, v.visit_date))
+        .collect();
+    let locked_ids: BTreeSet<Uuid> = locked_visits.iter().map(|v| v.id).collect();
+
+    // Requests in the horizon that are free to move, and those held by locked visits.
+    let candidates = inspection_request::Entity::find()
+        .filter(inspection_request::Column::Status.is_in(PLANNABLE))
+        .filter(inspection_request::Column::Earliest.lte(end))
+        .filter(inspection_request::Column::Latest.gte(start))
+        .all(&txn)
+        .await?;
+    let requests: Vec<inspection_request::Model> = candidates
+        .into_iter()
+        .filter(|r| r.visit_id.is_none_or(|v| visit_date.contains_key(&v)))
+        .collect();
+
+    let assignments = visit_inspector::Entity::find()
+        .filter(visit_inspector::Column::VisitId.is_in(locked_ids.iter().copied()))
+        .all(&txn)
+        .await?;
+    let enterprise_ids: BTreeSet<Uuid> = requests
+        .iter()
+        .map(|r| r.enterprise_id)
+        .chain(locked_visits.iter().map(|v| v.enterprise_id))
+        .collect();
+    let enterprises = enterprise::Entity::find()
+        .filter(enterprise::Column::Id.is_in(enterprise_ids.iter().copied()))
+        .all(&txn)
+        .await?;
+    let quiet = quiet_period::Entity::find()
+        .filter(quiet_period::Column::EnterpriseId.is_in(enterprise_ids.iter().copied()))
+        .filter(quiet_period::Column::EndDate.gte(start))
+        .filter(quiet_period::Column::StartDate.lte(end))
+        .all(&txn)
+        .await?;
+    let agencies = agency::Entity::find().all(&txn).await?;
+    let inspectors = inspector::Entity::find()
+        .filter(inspector::Column::Active.eq(true))
+        .all(&txn)
+        .await?;
+    let leave = inspector_unavailable_day::Entity::find()
+        .filter(inspector_unavailable_day::Column::Day.between(start, end))
+        .all(&txn)
+        .await?;
+    let conflicts = inspector_conflict::Entity::find()
+        .filter(inspector_conflict::Column::EnterpriseId.is_in(enterprise_ids.iter().copied()))
+        .all(&txn)
+        .await?;
+
+    let mut quiet_of: BTreeMap<Uuid, Vec<DateRange>> = BTreeMap::new();
+    for q in &quiet {
+        if let Ok(range) = DateRange::new(q.start_date, q.end_date) {
+            quiet_of.entry(q.enterprise_id).or_default().push(range);
+        }
+    }
+    let mut enterprise_specs = Vec::with_capacity(enterprises.len());
+    for e in &enterprises {
+        enterprise_specs.push(EnterpriseSpec {
+            id: id(e.id),
+            max_visits: planning::cap_left_of(&txn, e, horizon).await?,
+            quiet: quiet_of.remove(&e.id).unwrap_or_default(),
+        });
+    }
+    let mut leave_of: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
+    for l in leave {
+        leave_of.entry(l.inspector_id).or_default().push(l.day);
+    }
+    let mut conflicts_of: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for c in conflicts {
+        conflicts_of
+            .entry(c.inspector_id)
+            .or_default()
+            .push(id(c.enterprise_id));
+    }
+    let mut teams_of: BTreeMap<Uuid, BTreeMap<Uuid, Vec<String>>> = BTreeMap::new();
+    for a in &assignments {
+        teams_of
+            .entry(a.visit_id)
+            .or_default()
+            .entry(a.agency_id)
+            .or_default()
+            .push(id(a.inspector_id));
+    }
+    let locked: Vec<Visit> = locked_visits
+        .iter()
+        .map(|v| Visit {
+            id: id(v.id),
+            enterprise: id(v.enterprise_id),
+            date: v.visit_date,
+            requests: requests
+                .iter()
+                .filter(|r| r.visit_id == Some(v.id))
+                .map(|r| id(r.id))
+                .collect(),
+            inspectors: teams_of
+                .remove(&v.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(agency, inspectors)| AgencyTeam {
+                    agency: id(agency),
+                    inspectors,
+                })
+                .collect(),
+        })
+        .filter(|v| !v.requests.is_empty())
+        .collect();
+
+    let problem = Problem {
+        horizon: Horizon { start, end },
+        calendar: CalendarLists {
+            holidays: calendar
+                .holidays()
+                .filter(|d| horizon.contains(*d))
+                .collect(),
+            workdays: calendar
+                .workdays()
+                .filter(|d| horizon.contains(*d))
+                .collect(),
+        },
+        agencies: agencies
+            .iter()
+            .map(|a| AgencySpec {
+                id: id(a.id),
+                daily_capacity: u32::try_from(a.daily_capacity).unwrap_or(0),
+            })
+            .collect(),
+        inspectors: inspectors
+            .iter()
+            .map(|i| InspectorSpec {
+                id: id(i.id),
+                agency: id(i.agency_id),
+                unavailable: leave_of.remove(&i.id).unwrap_or_default(),
+                conflicts: conflicts_of.remove(&i.id).unwrap_or_default(),
+            })
+            .collect(),
+        enterprises: enterprise_specs,
+        requests: requests
+            .iter()
+            .map(|r| Request {
+                id: id(r.id),
+                agency: id(r.agency_id),
+                enterprise: id(r.enterprise_id),
+                earliest: r.earliest,
+                latest: r.latest,
+                inspectors: u32::try_from(r.team_size).unwrap_or(1),
+                urgent: r.kind == "urgent",
+            })
+            .collect(),
+        locked,
+    };
+    let plan =
+        onevisit_scheduler::plan(&problem).map_err(|e| ReplanError::Planner(e.to_string()))?;
+
+    // The difference.
+    let before: BTreeMap<Uuid, Option<NaiveDate>> = requests
+        .iter()
+        .map(|r| (r.id, r.visit_id.and_then(|v| visit_date.get(&v).copied())))
+        .collect();
+    let mut after: BTreeMap<Uuid, NaiveDate> = BTreeMap::new();
+    for v in &plan.visits {
+        for r in &v.requests {
+            if let Ok(r) = r.parse() {
+                after.insert(r, v.date);
+            }
+        }
+    }
+    let reasons: BTreeMap<Uuid, String> = plan
+        .unscheduled
+        .iter()
+        .filter_map(|u| Some((u.request.parse().ok()?, u.reason.as_str().to_owned())))
+        .collect();
+    let mut summary = ReplanSummary {
+        start,
+        end,
+        applied: apply,
+        requests: plan.stats.requests,
+        scheduled: plan.stats.scheduled,
+        visits_before: (locked_visits.len() + proposed_visits.len()) as u64,
+        visits_after: plan.stats.visits,
+        lower_bound: plan.stats.lower_bound,
+        newly_scheduled: 0,
+        newly_unscheduled: 0,
+        moved: 0,
+        changes: Vec::new(),
+    };
+    for (request, from) in &before {
+        let to = after.get(request).copied();
+        match (from, to) {
+            (None, Some(_)) => summary.newly_scheduled += 1,
+            (Some(_), None) => summary.newly_unscheduled += 1,
+            (Some(a), Some(b)) if *a != b => summary.moved += 1,
+            _ => continue,
+        }
+        if summary.changes.len() < 1_000 {
+            summary.changes.push(RequestChange {
+                request_id: *request,
+                from: *from,
+                to,
+                reason: reasons.get(request).cloned(),
+            });
+        }
+    }
+    if !apply {
+        txn.rollback().await?;
+        return Ok(summary);
+    }
+    write(
+        &txn,
+        &plan,
+        &proposed_visits,
+        &locked_ids,
+        &requests,
+        &reasons,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// One re-plan at a time, and no booking in between.
+async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            txn.execute_unprepared("LOCK TABLE joint_visits IN SHARE ROW EXCLUSIVE MODE")
+                .await?;
+        }
+        _ => {
+            // A write takes SQLite's writer lock at once.
+            txn.execute_unprepared(
+                "UPDATE agencies SET daily_capacity = daily_capacity WHERE 1 = 0",
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write(
+    txn: &DatabaseTransaction,
+    plan: &onevisit_scheduler::Plan,
+    proposed: &[joint_visit::Model],
+    locked: &BTreeSet<Uuid>,
+    requests: &[inspection_request::Model],
+    reasons: &BTreeMap<Uuid, String>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let proposed_ids: Vec<Uuid> = proposed.iter().map(|v| v.id).collect();
+    visit_inspector::Entity::delete_many()
+        .filter(visit_inspector::Column::VisitId.is_in(proposed_ids.clone()))
+        .exec(txn)
+        .await?;
+    visit_team::Entity::delete_many()
+        .filter(visit_team::Column::VisitId.is_in(proposed_ids.clone()))
+        .exec(txn)
+        .await?;
+    inspection_request::Entity::update_many()
+        .col_expr(
+            inspection_request::Column::VisitId,
+            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+        )
+        .filter(inspection_request::Column::VisitId.is_in(proposed_ids.clone()))
+        .exec(txn)
+        .await?;
+    joint_visit::Entity::delete_many()
+        .filter(joint_visit::Column::Id.is_in(proposed_ids))
+        .exec(txn)
+        .await?;
+
+    let by_id: BTreeMap<Uuid, &inspection_request::Model> =
+        requests.iter().map(|r| (r.id, r)).collect();
+    for v in &plan.visits {
+        let existing = v.id.parse::<Uuid>().ok().filter(|id| locked.contains(id));
+        let visit_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = Uuid::now_v7();
+                joint_visit::ActiveModel {
+                    id: Set(id),
+                    enterprise_id: Set(v.enterprise.parse().map_err(|_| {
+                        DbErr::Custom(format!("bad enterprise id {}", v.enterprise))
+                    })?),
+                    visit_date: Set(v.date),
+                    status: Set("proposed".to_owned()),
+                    announced: Set(true),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                id
+            }
+        };
+        let current: BTreeSet<Uuid> = visit_inspector::Entity::find()
+            .filter(visit_inspector::Column::VisitId.eq(visit_id))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|a| a.inspector_id)
+            .collect();
+        for team in &v.inspectors {
+            let agency_id: Uuid = team
+                .agency
+                .parse()
+                .map_err(|_| DbErr::Custom(format!("bad agency id {}", team.agency)))?;
+            let size = i32::try_from(team.inspectors.len()).unwrap_or(i32::MAX);
+            match visit_team::Entity::find_by_id((visit_id, agency_id))
+                .one(txn)
+                .await?
+            {
+                Some(row) if row.team_size != size => {
+                    let mut active: visit_team::ActiveModel = row.into();
+                    active.team_size = Set(size);
+                    active.update(txn).await?;
+                }
+                Some(_) => {}
+                None => {
+                    visit_team::ActiveModel {
+                        visit_id: Set(visit_id),
+                        agency_id: Set(agency_id),
+                        visit_date: Set(v.date),
+                        team_size: Set(size),
+                    }
+                    .insert(txn)
+                    .await?;
+                }
+            }
+            for inspector in &team.inspectors {
+                let inspector_id: Uuid = inspector
+                    .parse()
+                    .map_err(|_| DbErr::Custom(format!("bad inspector id {inspector}")))?;
+                if !current.contains(&inspector_id) {
+                    visit_inspector::ActiveModel {
+                        visit_id: Set(visit_id),
+                        inspector_id: Set(inspector_id),
+                        agency_id: Set(agency_id),
+                        visit_date: Set(v.date),
+                    }
+                    .insert(txn)
+                    .await?;
+                }
+            }
+        }
+        let members: Vec<Uuid> = v.requests.iter().filter_map(|r| r.parse().ok()).collect();
+        inspection_request::Entity::update_many()
+            .col_expr(
+                inspection_request::Column::VisitId,
+                sea_orm::sea_query::Expr::value(Some(visit_id)),
+            )
+            .col_expr(
+                inspection_request::Column::Status,
+                sea_orm::sea_query::Expr::value("scheduled"),
+            )
+            .col_expr(
+                inspection_request::Column::UnscheduledReason,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                inspection_request::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(inspection_request::Column::Id.is_in(members))
+            .exec(txn)
+            .await?;
+    }
+    for (request, reason) in reasons {
+        if by_id.contains_key(request) {
+            inspection_request::Entity::update_many()
+                .col_expr(
+                    inspection_request::Column::VisitId,
+                    sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+                )
+                .col_expr(
+                    inspection_request::Column::Status,
+                    sea_orm::sea_query::Expr::value("unscheduled"),
+                )
+                .col_expr(
+                    inspection_request::Column::UnscheduledReason,
+                    sea_orm::sea_query::Expr::value(Some(reason.clone())),
+                )
+                .col_expr(
+                    inspection_request::Column::UpdatedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(inspection_request::Column::Id.eq(*request))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}

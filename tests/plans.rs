@@ -1,0 +1,107 @@
+//! The office's story: the demo quarter is planned, and a re-plan shows its difference
+//! before it is applied, and changes nothing when nothing changed.
+
+mod common;
+
+use common::spawn_app;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_demo_quarter_is_planned_and_under_way() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let visits: Value = app
+        .get_as(&office, "/visits?limit=500")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        visits["total"].as_u64().expect("total") > 100,
+        "{}",
+        visits["total"]
+    );
+    let today = onevisit_api::app::today();
+    for visit in visits["items"].as_array().expect("items") {
+        let date: chrono::NaiveDate = visit["date"].as_str().expect("date").parse().expect("date");
+        if date < today {
+            assert_eq!(visit["status"], "completed", "{visit}");
+        }
+    }
+    let scheduled: Value = app
+        .get_as(&office, "/requests?status=scheduled&limit=1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(scheduled["total"].as_u64().expect("total") > 200);
+}
+
+#[tokio::test]
+async fn a_replan_is_previewed_applied_and_stable() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let today = onevisit_api::app::today();
+    let end = today + chrono::Days::new(60);
+    let replan = |apply: bool| {
+        let client = app.client.clone();
+        let url = app.url("/plans/replan");
+        let token = office.clone();
+        async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"start": today, "end": end, "apply": apply}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let preview = replan(false).await;
+    assert_eq!(preview["applied"], false);
+    assert!(preview["lower_bound"].as_u64() <= preview["visits_after"].as_u64());
+
+    let applied = replan(true).await;
+    assert_eq!(applied["applied"], true);
+    assert_eq!(
+        applied["visits_after"], preview["visits_after"],
+        "the preview is what is applied"
+    );
+
+    let again = replan(false).await;
+    assert_eq!(again["moved"], 0, "{again}");
+    assert_eq!(again["newly_scheduled"], 0);
+    assert_eq!(again["newly_unscheduled"], 0);
+    assert_eq!(again["visits_before"], applied["visits_after"]);
+}
+
+#[tokio::test]
+async fn only_the_office_replans_and_bad_horizons_are_named() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let office = app.token("office").await;
+    let body = json!({"start": "2026-12-01", "end": "2026-12-31"});
+    let response = app
+        .client
+        .post(app.url("/plans/replan"))
+        .bearer_auth(&fire)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
+    let inverted = json!({"start": "2026-12-31", "end": "2026-12-01"});
+    let response = app
+        .client
+        .post(app.url("/plans/replan"))
+        .bearer_auth(&office)
+        .json(&inverted)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "end");
+}
