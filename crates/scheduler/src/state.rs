@@ -64,7 +64,7 @@ pub(crate) struct State {
     /// Number of inspectors (the row length of `busy`).
     pub n: usize,
     pub visits: Vec<VisitState>,
-    pub ent_visits: Vec<Vec<u32>>,
+    pub ent_visits: Vec<SmallVec<u32, 2>>,
     pub cap_used: Vec<u32>,
     pub agency_load: Vec<u32>,
     pub busy: Vec<u32>,
@@ -86,7 +86,7 @@ impl State {
             // At most one visit per locked visit and per request: reserving it all
             // costs address space only, and saves copying the table as it grows.
             visits: Vec::with_capacity(m.locked.len() + m.req.len()),
-            ent_visits: vec![Vec::new(); m.ent_orig.len()],
+            ent_visits: vec![SmallVec::default(); m.ent_orig.len()],
             cap_used: vec![0; m.ent_orig.len()],
             agency_load: vec![0; m.agency_orig.len() * d],
             busy: Vec::new(),
@@ -457,7 +457,10 @@ impl State {
         for &r in &vs.requests {
             self.assigned[r as usize] = NONE;
         }
-        self.ent_visits[ent as usize].retain(|&x| x != v);
+        let list = &mut self.ent_visits[ent as usize];
+        if let Some(pos) = list.iter().position(|&x| x == v) {
+            list.remove(pos);
+        }
         let slot = &mut self.visits[v as usize];
         slot.alive = false;
         slot.requests.clear();
