@@ -114,6 +114,10 @@
 //!   request left out before now takes: the objective order wants that.
 //! - **Urgent first** is a priority, not an exact maximisation: urgent requests take
 //!   resources before any other request, and never meet the burden cap.
+//! - **Inspector matching is greedy**: conflicted visits first, least loaded first, and
+//!   no augmenting paths. With conflicts of interest a request can thus be refused
+//!   `no_inspector` where swapping the people of two visits would have made room; it is
+//!   never refused while free, eligible people exist as the plan stands (tested).
 //! - **`place`**: prefers joining (fewest extra inspectors, then latest day), else a new
 //!   visit on the latest open day that allows one; it proposes the least-loaded free
 //!   eligible inspectors; a malformed request gives [`Placement::Invalid`].
