@@ -199,6 +199,19 @@ impl Problem {
     /// need the whole problem (those are checked by [`crate::plan`] and
     /// [`Problem::validate`]).
     pub(crate) fn parse_json(bytes: &[u8]) -> Result<Problem, ProblemError> {
+        // The strict typed reader is faster on a well-formed problem; anything it does
+        // not like (an error, or merely an unusual form such as an escaped string or
+        // `"urgent": null`) goes to the lenient reader, which has the final word and
+        // the precise error message.
+        if let Some(p) = fast::parse(bytes) {
+            return Ok(p);
+        }
+        Self::parse_lenient(bytes)
+    }
+
+    /// The lenient reader: accepts every form the format allows and names the field
+    /// and the id of whatever is wrong.
+    pub(crate) fn parse_lenient(bytes: &[u8]) -> Result<Problem, ProblemError> {
         let raw: RawProblem = serde_json::from_slice(bytes)
             .map_err(|e| ProblemError::new("(json)", e.to_string()))?;
         raw.convert()
@@ -1042,5 +1055,310 @@ impl RawProblem {
             requests: list("requests", self.requests, true)?,
             locked: list("locked", self.locked, false)?,
         })
+    }
+}
+
+/// The strict, fast reader of well-formed problems (see [`Problem::parse_json`]). It
+/// returns `None` for anything it would have to think about; it must never accept what
+/// the lenient reader refuses, nor read anything differently (a test compares them).
+mod fast {
+    use super::{
+        AgencySpec, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Problem, Request,
+        parse_date,
+    };
+    use chrono::NaiveDate;
+    use onevisit_domain::DateRange;
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+    use std::fmt;
+
+    #[derive(Deserialize)]
+    struct Range<'a> {
+        #[serde(borrow)]
+        start: &'a str,
+        #[serde(borrow)]
+        end: &'a str,
+    }
+
+    #[derive(Deserialize)]
+    struct Calendar<'a> {
+        #[serde(default, borrow)]
+        holidays: Vec<&'a str>,
+        #[serde(default, borrow)]
+        workdays: Vec<&'a str>,
+    }
+
+    #[derive(Deserialize)]
+    struct Agency<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+        daily_capacity: u32,
+    }
+
+    #[derive(Deserialize)]
+    struct Inspector<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+        #[serde(borrow)]
+        agency: &'a str,
+        #[serde(default, borrow)]
+        unavailable: Vec<&'a str>,
+        #[serde(default, borrow)]
+        conflicts: Vec<&'a str>,
+    }
+
+    #[derive(Deserialize)]
+    struct Enterprise<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+        #[serde(default)]
+        max_visits: Option<u32>,
+        #[serde(default, borrow)]
+        quiet: Vec<Range<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Req<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+        #[serde(borrow)]
+        agency: &'a str,
+        #[serde(borrow)]
+        enterprise: &'a str,
+        #[serde(borrow)]
+        earliest: &'a str,
+        #[serde(borrow)]
+        latest: &'a str,
+        inspectors: u32,
+        #[serde(default)]
+        urgent: bool,
+    }
+
+    /// Requests converted as they are read; `None` on the first one the fast reader
+    /// does not accept.
+    struct Requests(Option<Vec<Request>>);
+
+    impl<'de> Deserialize<'de> for Requests {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Requests;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an array of requests")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Requests, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(r) = seq.next_element::<Req<'de>>()? {
+                        match request(r) {
+                            Some(r) => out.push(r),
+                            None => return Err(de::Error::custom("left to the lenient reader")),
+                        }
+                    }
+                    Ok(Requests(Some(out)))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Fast<'a> {
+        #[serde(borrow)]
+        horizon: Range<'a>,
+        #[serde(default, borrow)]
+        calendar: Option<Calendar<'a>>,
+        #[serde(borrow)]
+        agencies: Vec<Agency<'a>>,
+        #[serde(default, borrow)]
+        inspectors: Vec<Inspector<'a>>,
+        #[serde(borrow)]
+        enterprises: Vec<Enterprise<'a>>,
+        requests: Requests,
+        #[serde(default)]
+        locked: Vec<IgnoredAny>,
+    }
+
+    fn text(s: &str) -> Option<String> {
+        (!s.is_empty()).then(|| s.to_owned())
+    }
+
+    fn dates(list: &[&str]) -> Option<Vec<NaiveDate>> {
+        list.iter().map(|s| parse_date(s)).collect()
+    }
+
+    fn range(r: &Range<'_>) -> Option<DateRange> {
+        DateRange::new(parse_date(r.start)?, parse_date(r.end)?).ok()
+    }
+
+    fn request(r: Req<'_>) -> Option<Request> {
+        let earliest = parse_date(r.earliest)?;
+        let latest = parse_date(r.latest)?;
+        if earliest > latest || r.inspectors == 0 {
+            return None;
+        }
+        Some(Request {
+            id: text(r.id)?,
+            agency: text(r.agency)?,
+            enterprise: text(r.enterprise)?,
+            earliest,
+            latest,
+            inspectors: r.inspectors,
+            urgent: r.urgent,
+        })
+    }
+
+    pub(super) fn parse(bytes: &[u8]) -> Option<Problem> {
+        let f: Fast<'_> = serde_json::from_slice(bytes).ok()?;
+        if !f.locked.is_empty() {
+            return None;
+        }
+        let start = parse_date(f.horizon.start)?;
+        let end = parse_date(f.horizon.end)?;
+        if end < start {
+            return None;
+        }
+        let calendar = match &f.calendar {
+            None => CalendarLists::default(),
+            Some(c) => CalendarLists {
+                holidays: dates(&c.holidays)?,
+                workdays: dates(&c.workdays)?,
+            },
+        };
+        let agencies = f
+            .agencies
+            .iter()
+            .map(|a| {
+                Some(AgencySpec {
+                    id: text(a.id)?,
+                    daily_capacity: a.daily_capacity,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let inspectors = f
+            .inspectors
+            .iter()
+            .map(|i| {
+                Some(InspectorSpec {
+                    id: text(i.id)?,
+                    agency: text(i.agency)?,
+                    unavailable: dates(&i.unavailable)?,
+                    conflicts: i
+                        .conflicts
+                        .iter()
+                        .map(|c| text(c))
+                        .collect::<Option<Vec<_>>>()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let enterprises = f
+            .enterprises
+            .iter()
+            .map(|e| {
+                Some(EnterpriseSpec {
+                    id: text(e.id)?,
+                    max_visits: e.max_visits,
+                    quiet: e.quiet.iter().map(range).collect::<Option<Vec<_>>>()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Problem {
+            horizon: Horizon { start, end },
+            calendar,
+            agencies,
+            inspectors,
+            enterprises,
+            requests: f.requests.0?,
+            locked: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+    use proptest::prelude::*;
+
+    const FIXTURE: &str = r#"{"horizon": {"start": "2027-01-04", "end": "2027-03-31"},
+      "calendar": {"holidays": ["2027-02-08"], "workdays": ["2027-02-20"]},
+      "agencies": [{"id": "fire", "daily_capacity": 4}],
+      "inspectors": [{"id": "fire-01", "agency": "fire", "unavailable": ["2027-01-05"], "conflicts": ["E2"]}],
+      "enterprises": [{"id": "E1", "max_visits": 2, "quiet": [{"start": "2027-01-20", "end": "2027-01-31"}]},
+                      {"id": "E2", "max_visits": null}],
+      "requests": [{"id": "R1", "agency": "fire", "enterprise": "E1", "earliest": "2027-01-04",
+                    "latest": "2027-02-26", "inspectors": 2, "urgent": false},
+                   {"id": "R2", "agency": "fire", "enterprise": "E2", "earliest": "2027-01-04",
+                    "latest": "2027-02-26", "inspectors": 1}],
+      "extra": [1, 2]}"#;
+
+    #[test]
+    fn fast_reader_reads_the_fixture_like_the_lenient_one() {
+        let fast = super::fast::parse(FIXTURE.as_bytes()).expect("the fast reader takes it");
+        let lenient = Problem::parse_lenient(FIXTURE.as_bytes()).expect("valid");
+        assert_eq!(fast, lenient);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Whatever the fast reader accepts, the lenient reader reads the same way.
+        #[test]
+        fn fast_reader_never_disagrees(
+            edits in proptest::collection::vec((any::<usize>(), 0..20usize), 1..4),
+        ) {
+            const VALUES: [&str; 20] = [
+                "\"\"", "0", "-1", "1e99", "null", "true", "[]", "{}", "\"2027-02-30\"",
+                "\"x\"", "18446744073709551616", "2.5", "2.0", "\"a\\\"b\"", "\"2027-01-01\"",
+                "\"2026-12-31\"", "[\"2027-01-02\"]", "false", "3", "\"E1\"",
+            ];
+            let mut json = FIXTURE.to_string();
+            for (pos, v) in edits {
+                let spans = value_spans(&json);
+                let (a, b) = spans[pos % spans.len()];
+                json = format!("{}{}{}", &json[..a], VALUES[v], &json[b..]);
+            }
+            if let Some(fast) = super::fast::parse(json.as_bytes()) {
+                let lenient = Problem::parse_lenient(json.as_bytes());
+                prop_assert_eq!(Ok(fast), lenient, "{}", json);
+            }
+        }
+    }
+
+    /// Byte spans of the scalar values of a JSON text (strings not followed by `:`,
+    /// numbers, literals).
+    fn value_spans(json: &str) -> Vec<(usize, usize)> {
+        let b = json.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c == b'"' {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = (i + 1).min(b.len());
+                let mut k = end;
+                while k < b.len() && b[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                if k >= b.len() || b[k] != b':' {
+                    out.push((start, end));
+                }
+                i = end;
+            } else if c.is_ascii_digit() || c == b'-' || c.is_ascii_alphabetic() {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b"-.+".contains(&b[i])) {
+                    i += 1;
+                }
+                out.push((start, i));
+            } else {
+                i += 1;
+            }
+        }
+        out
     }
 }
