@@ -5,7 +5,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use onevisit_scheduler::generate::{GenParams, generate};
-use onevisit_scheduler::{PlanIndex, Request, place, plan};
+use onevisit_scheduler::{PlanIndex, Request, place, plan, plan_json_output};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -34,6 +34,19 @@ fn bench_plan(c: &mut Criterion) {
     group.finish();
 }
 
+/// The whole of `onevisit plan` but the files: JSON bytes in, JSON text out.
+fn bench_end_to_end(c: &mut Criterion) {
+    let mut group = c.benchmark_group("json_to_json");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    let bytes = generate(&GenParams::new(1, 60_000, 160_000, false)).to_json(false);
+    group.bench_function("160000", |b| {
+        b.iter(|| plan_json_output(black_box(bytes.as_bytes()), false).expect("well-formed"));
+    });
+    group.finish();
+}
+
 fn bench_place(c: &mut Criterion) {
     let problem = generate(&GenParams::new(1, 60_000, 160_000, false));
     let out = plan(&problem).expect("well-formed");
@@ -56,5 +69,5 @@ fn bench_place(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_plan, bench_place);
+criterion_group!(benches, bench_plan, bench_end_to_end, bench_place);
 criterion_main!(benches);
