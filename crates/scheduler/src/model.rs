@@ -255,7 +255,20 @@ impl Model {
             }
         }
         check_unique("enterprises", &ent_order, &ent_ids)?;
-        let ent_map = index_map(&ent_order, &ent_ids);
+        // The map's keys point into one compact copy of the ids (in rank order), so
+        // the million lookups of the requests stay in cache.
+        let mut ent_arena = String::with_capacity(ent_ids.iter().map(|s| s.len()).sum());
+        for &o in &ent_order {
+            ent_arena.push_str(ent_ids[o as usize]);
+        }
+        let mut ent_map: FastMap<&str, u32> =
+            FastMap::with_capacity_and_hasher(ent_order.len(), Default::default());
+        let mut at = 0;
+        for (rank, &o) in ent_order.iter().enumerate() {
+            let len = ent_ids[o as usize].len();
+            ent_map.insert(&ent_arena[at..at + len], rank as u32);
+            at += len;
+        }
         let mut ent_cap = Vec::with_capacity(ent_order.len());
         let mut ent_quiet = Vec::with_capacity(ent_order.len());
         for &o in &ent_order {
