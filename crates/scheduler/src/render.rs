@@ -241,6 +241,11 @@ impl Layout {
                 .iter()
                 .map(|&o| p.inspectors[o as usize].id.as_str()),
         );
+        let enterprises = Names::new(
+            m.ent_orig
+                .iter()
+                .map(|&o| p.enterprises[o as usize].id.as_str()),
+        );
         let req_id = |r: u32| requests.get(r);
         let insp_id = |i: u32| inspectors.get(i);
         w.open('{');
@@ -255,7 +260,7 @@ impl Layout {
                     w.key("id");
                     w.string(id);
                     w.key("enterprise");
-                    w.string(&p.enterprises[m.ent_orig[v.ent as usize] as usize].id);
+                    w.string(enterprises.get(v.ent));
                     w.key("date");
                     w.date(m.date_of(v.day));
                     w.key("requests");
