@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
 mod m20261128_000003_booking_responses;
+mod m20261128_000004_visit_events;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_users::Migration),
             Box::new(m20261128_000003_booking_responses::Migration),
+            Box::new(m20261128_000004_visit_events::Migration),
         ]
     }
 }

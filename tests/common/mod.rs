@@ -95,3 +95,63 @@ pub async fn spawn_app(demo: bool) -> TestApp {
         stop: Some(stop),
     }
 }
+
+impl TestApp {
+    /// POST a JSON body with a bearer token.
+    pub async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A connection to the test server's database, to check what the API wrote.
+    pub async fn db(&self) -> sea_orm::DatabaseConnection {
+        onevisit_api::db::connect(&self.database.config)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+/// Like [`spawn_app`], with a year of statutory holidays imported into the database
+/// before the server starts (as `onevisit calendar import FILE` does).
+pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {
+    let database = TestDatabase::new().await;
+    let year = onevisit_domain::CalendarYear::parse_json(year_json).expect("a calendar year");
+    let db = onevisit_api::app::open_database(&database.config)
+        .await
+        .expect("migrate the test database");
+    onevisit_api::store::import_calendar(&db, &year)
+        .await
+        .expect("import the calendar year");
+    db.close().await.expect("close");
+    let config = ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database: database.config.clone(),
+        demo,
+        today: "2026-11-28".parse().expect("date"),
+        auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
+    };
+    let app = Application::build(&config)
+        .await
+        .expect("the application starts");
+    let address = app.local_addr().expect("bound address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        stopped.await.ok();
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        database,
+        stop: Some(stop),
+    }
+}

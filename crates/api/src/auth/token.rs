@@ -40,6 +40,8 @@ pub struct AuthConfig {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// HMAC-SHA256(secret, "visit-verification"): the key of visit verification codes.
+    verification_key: [u8; 32],
     /// Seconds a token lives.
     pub ttl_seconds: i64,
 }
@@ -51,6 +53,18 @@ impl fmt::Debug for AuthConfig {
             .field("ttl_seconds", &self.ttl_seconds)
             .finish()
     }
+}
+
+/// What the verification-code subkey is derived for.
+const VERIFICATION_PURPOSE: &[u8] = b"visit-verification";
+
+/// HMAC-SHA256(secret, purpose): a key for one purpose that reveals nothing of the secret.
+fn derive_subkey(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .expect("HMAC takes a key of any length");
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
 }
 
 /// The shortest signing secret accepted (HS256 wants at least 256 bits).
@@ -80,6 +94,7 @@ impl AuthConfig {
             encoding: EncodingKey::from_secret(secret).map_err(key_error)?,
             decoding: DecodingKey::from_secret(secret).map_err(key_error)?,
             validation,
+            verification_key: derive_subkey(secret, VERIFICATION_PURPOSE),
             ttl_seconds,
         })
     }
@@ -89,6 +104,13 @@ impl AuthConfig {
         let secret: [u8; MIN_SECRET_BYTES] = rand::random();
         Self::new(&secret, ttl_seconds.clamp(60, 86_400))
             .expect("a secret of the minimum length and a clamped TTL are accepted")
+    }
+
+    /// The key that signs visit verification codes, derived from the token signing secret
+    /// (which stays private) so that no further configuration is needed. Rotating the
+    /// secret changes this key: every printed verification code stops verifying.
+    pub fn verification_key(&self) -> &[u8; 32] {
+        &self.verification_key
     }
 
     pub fn issue(&self, claims: &Claims) -> Result<String, TokenError> {
@@ -150,6 +172,17 @@ mod tests {
                 .is_err(),
             "audience"
         );
+    }
+
+    #[test]
+    fn the_verification_key_is_derived_and_is_not_the_secret() {
+        let a = AuthConfig::new(&[7; 32], 900).expect("config");
+        let b = AuthConfig::new(&[7; 32], 900).expect("config");
+        let c = AuthConfig::new(&[8; 32], 900).expect("config");
+        assert_eq!(a.verification_key(), b.verification_key());
+        assert_ne!(a.verification_key(), c.verification_key());
+        assert_ne!(a.verification_key(), &[7; 32]);
+        assert!(!format!("{a:?}").contains("verification_key"));
     }
 
     #[test]

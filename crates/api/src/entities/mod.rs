@@ -3,6 +3,7 @@
 
 pub mod agency;
 pub mod booking_response;
+pub mod calendar_feed;
 pub mod calendar_year;
 pub mod enterprise;
 pub mod inspection_request;
@@ -13,5 +14,6 @@ pub mod joint_visit;
 pub mod login_throttle;
 pub mod quiet_period;
 pub mod user;
+pub mod visit_event;
 pub mod visit_inspector;
 pub mod visit_team;
