@@ -566,6 +566,53 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
         );
     }
 
+    // An agency at its daily capacity that day.
+    let full_day = candidate_days(&db, &stored, &calendar)
+        .await
+        .into_iter()
+        .find(|d| *d != quiet_day && *d != taken)
+        .expect("another working day in the windows");
+    let team = visit_team::Entity::find()
+        .filter(visit_team::Column::VisitId.eq(id))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("a team");
+    let live_that_day: BTreeSet<Uuid> = joint_visit::Entity::find()
+        .filter(joint_visit::Column::VisitDate.eq(full_day))
+        .filter(joint_visit::Column::Status.ne("cancelled"))
+        .all(&db)
+        .await
+        .expect("visits")
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    let busy = visit_team::Entity::find()
+        .filter(visit_team::Column::AgencyId.eq(team.agency_id))
+        .filter(visit_team::Column::VisitDate.eq(full_day))
+        .all(&db)
+        .await
+        .expect("teams")
+        .into_iter()
+        .filter(|t| live_that_day.contains(&t.visit_id))
+        .count();
+    let mut full: agency::ActiveModel = agency::Entity::find_by_id(team.agency_id)
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("agency")
+        .into();
+    full.daily_capacity = Set(i32::try_from(busy).expect("small"));
+    full.update(&db).await.expect("lower the capacity");
+    let body = problem(reschedule(full_day).await, 409).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("daily capacity"),
+        "{body}"
+    );
+
     // Bad bodies name the field.
     for (body, field) in [
         (

@@ -126,7 +126,9 @@ fn not_registered() -> Response {
 
 /// Checks a visit's verification code (public: no token). A bad, tampered or outdated
 /// code, and the code of a visit that is not confirmed, in progress or completed, all
-/// answer the same 404.
+/// answer the same 404. Codes are signed with a key derived from the token signing
+/// secret: rotating that secret invalidates every printed code, and rescheduling a visit
+/// changes its code.
 #[utoipa::path(get, path = "/verify/{code}", operation_id = "verify_code", tag = "verification",
     params(("code" = String, Path, description = "The code printed on the visit's notice")),
     responses(
