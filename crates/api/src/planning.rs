@@ -42,76 +42,40 @@ fn id(uuid: Uuid) -> String {
     uuid.to_string()
 }
 
-/// The problem around one enterprise and one agency in `focus.horizon`: the enterprise,
-/// every visit of it or of the agency in the horizon (with their requests), every agency,
-/// and every active inspector with their leave and conflicts. The enterprise's burden cap
-/// is what is left of it after its counted visits outside the horizon in the quarters the
-/// horizon touches (the smallest, when it touches two).
-pub async fn snapshot<C: ConnectionTrait>(
+/// The planner's calendar lists for a horizon.
+pub fn calendar_lists(calendar: &WorkCalendar, horizon: DateRange) -> CalendarLists {
+    CalendarLists {
+        holidays: calendar
+            .holidays()
+            .filter(|d| horizon.contains(*d))
+            .collect(),
+        workdays: calendar
+            .workdays()
+            .filter(|d| horizon.contains(*d))
+            .collect(),
+    }
+}
+
+/// Every agency, and every active inspector with their leave in the horizon and their
+/// conflicts with `enterprises`.
+pub async fn resources<C: ConnectionTrait>(
     db: &C,
-    calendar: &WorkCalendar,
-    focus: Focus,
-) -> Result<Snapshot, DbErr> {
-    let (start, end) = (focus.horizon.start(), focus.horizon.end());
-    let in_horizon = |c: joint_visit::Column| c.between(start, end);
-
-    let of_agency: Vec<Uuid> = visit_team::Entity::find()
-        .select_only()
-        .column(visit_team::Column::VisitId)
-        .filter(visit_team::Column::AgencyId.eq(focus.agency))
-        .filter(visit_team::Column::VisitDate.between(start, end))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let visits = joint_visit::Entity::find()
-        .filter(joint_visit::Column::Status.is_in(HOLDING))
-        .filter(in_horizon(joint_visit::Column::VisitDate))
-        .filter(
-            Condition::any()
-                .add(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
-                .add(joint_visit::Column::Id.is_in(of_agency)),
-        )
-        .all(db)
-        .await?;
-    let visit_ids: Vec<Uuid> = visits.iter().map(|v| v.id).collect();
-    let requests = inspection_request::Entity::find()
-        .filter(inspection_request::Column::VisitId.is_in(visit_ids.clone()))
-        .all(db)
-        .await?;
-    let assignments = visit_inspector::Entity::find()
-        .filter(visit_inspector::Column::VisitId.is_in(visit_ids))
-        .all(db)
-        .await?;
-
-    let mut enterprise_ids: BTreeSet<Uuid> = visits.iter().map(|v| v.enterprise_id).collect();
-    enterprise_ids.insert(focus.enterprise);
-    let enterprises = enterprise::Entity::find()
-        .filter(enterprise::Column::Id.is_in(enterprise_ids.clone()))
-        .all(db)
-        .await?;
-    let quiet = quiet_period::Entity::find()
-        .filter(quiet_period::Column::EnterpriseId.is_in(enterprise_ids.clone()))
-        .filter(quiet_period::Column::EndDate.gte(start))
-        .filter(quiet_period::Column::StartDate.lte(end))
-        .all(db)
-        .await?;
-
+    horizon: DateRange,
+    enterprises: &BTreeSet<Uuid>,
+) -> Result<(Vec<AgencySpec>, Vec<InspectorSpec>), DbErr> {
     let agencies = agency::Entity::find().all(db).await?;
     let inspectors = inspector::Entity::find()
         .filter(inspector::Column::Active.eq(true))
         .all(db)
         .await?;
     let leave = inspector_unavailable_day::Entity::find()
-        .filter(inspector_unavailable_day::Column::Day.between(start, end))
+        .filter(inspector_unavailable_day::Column::Day.between(horizon.start(), horizon.end()))
         .all(db)
         .await?;
     let conflicts = inspector_conflict::Entity::find()
-        .filter(inspector_conflict::Column::EnterpriseId.is_in(enterprise_ids))
+        .filter(inspector_conflict::Column::EnterpriseId.is_in(enterprises.iter().copied()))
         .all(db)
         .await?;
-
-    let cap_left = cap_left(db, focus).await?;
-
     let mut leave_of: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
     for l in leave {
         leave_of.entry(l.inspector_id).or_default().push(l.day);
@@ -123,9 +87,72 @@ pub async fn snapshot<C: ConnectionTrait>(
             .or_default()
             .push(id(c.enterprise_id));
     }
+    let agencies = agencies
+        .iter()
+        .map(|a| AgencySpec {
+            id: id(a.id),
+            daily_capacity: u32::try_from(a.daily_capacity).unwrap_or(0),
+        })
+        .collect();
+    let inspectors = inspectors
+        .iter()
+        .map(|i| InspectorSpec {
+            id: id(i.id),
+            agency: id(i.agency_id),
+            unavailable: leave_of.remove(&i.id).unwrap_or_default(),
+            conflicts: conflicts_of.remove(&i.id).unwrap_or_default(),
+        })
+        .collect();
+    Ok((agencies, inspectors))
+}
 
+/// The quiet periods of `enterprises` that touch the horizon, by enterprise.
+pub async fn quiet_periods<C: ConnectionTrait>(
+    db: &C,
+    horizon: DateRange,
+    enterprises: &BTreeSet<Uuid>,
+) -> Result<BTreeMap<Uuid, Vec<DateRange>>, DbErr> {
+    let rows = quiet_period::Entity::find()
+        .filter(quiet_period::Column::EnterpriseId.is_in(enterprises.iter().copied()))
+        .filter(quiet_period::Column::EndDate.gte(horizon.start()))
+        .filter(quiet_period::Column::StartDate.lte(horizon.end()))
+        .all(db)
+        .await?;
+    let mut of: BTreeMap<Uuid, Vec<DateRange>> = BTreeMap::new();
+    for q in rows {
+        if let Ok(range) = DateRange::new(q.start_date, q.end_date) {
+            of.entry(q.enterprise_id).or_default().push(range);
+        }
+    }
+    Ok(of)
+}
+
+/// A stored request as the planner reads it.
+pub fn request_spec(r: &inspection_request::Model) -> Request {
+    Request {
+        id: id(r.id),
+        agency: id(r.agency_id),
+        enterprise: id(r.enterprise_id),
+        earliest: r.earliest,
+        latest: r.latest,
+        inspectors: u32::try_from(r.team_size).unwrap_or(1),
+        urgent: r.kind == "urgent",
+    }
+}
+
+/// Stored visits as the planner reads them: each with its requests (visits without
+/// any are left out) and each agency's team.
+pub async fn visit_specs<C: ConnectionTrait>(
+    db: &C,
+    visits: &[joint_visit::Model],
+    requests: &[inspection_request::Model],
+) -> Result<Vec<Visit>, DbErr> {
+    let assignments = visit_inspector::Entity::find()
+        .filter(visit_inspector::Column::VisitId.is_in(visits.iter().map(|v| v.id)))
+        .all(db)
+        .await?;
     let mut requests_of: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-    for r in &requests {
+    for r in requests {
         if let Some(v) = r.visit_id {
             requests_of.entry(v).or_default().push(id(r.id));
         }
@@ -139,66 +166,7 @@ pub async fn snapshot<C: ConnectionTrait>(
             .or_default()
             .push(id(a.inspector_id));
     }
-
-    let problem = Problem {
-        horizon: Horizon { start, end },
-        calendar: CalendarLists {
-            holidays: calendar
-                .holidays()
-                .filter(|d| focus.horizon.contains(*d))
-                .collect(),
-            workdays: calendar
-                .workdays()
-                .filter(|d| focus.horizon.contains(*d))
-                .collect(),
-        },
-        agencies: agencies
-            .iter()
-            .map(|a| AgencySpec {
-                id: id(a.id),
-                daily_capacity: u32::try_from(a.daily_capacity).unwrap_or(0),
-            })
-            .collect(),
-        inspectors: inspectors
-            .iter()
-            .map(|i| InspectorSpec {
-                id: id(i.id),
-                agency: id(i.agency_id),
-                unavailable: leave_of.remove(&i.id).unwrap_or_default(),
-                conflicts: conflicts_of.remove(&i.id).unwrap_or_default(),
-            })
-            .collect(),
-        enterprises: enterprises
-            .iter()
-            .map(|e| EnterpriseSpec {
-                id: id(e.id),
-                max_visits: if e.id == focus.enterprise {
-                    cap_left
-                } else {
-                    None
-                },
-                quiet: quiet
-                    .iter()
-                    .filter(|q| q.enterprise_id == e.id)
-                    .filter_map(|q| DateRange::new(q.start_date, q.end_date).ok())
-                    .collect(),
-            })
-            .collect(),
-        requests: requests
-            .iter()
-            .map(|r| Request {
-                id: id(r.id),
-                agency: id(r.agency_id),
-                enterprise: id(r.enterprise_id),
-                earliest: r.earliest,
-                latest: r.latest,
-                inspectors: u32::try_from(r.team_size).unwrap_or(1),
-                urgent: r.kind == "urgent",
-            })
-            .collect(),
-        locked: Vec::new(),
-    };
-    let plan_visits: Vec<Visit> = visits
+    Ok(visits
         .iter()
         .map(|v| Visit {
             id: id(v.id),
@@ -216,7 +184,68 @@ pub async fn snapshot<C: ConnectionTrait>(
                 .collect(),
         })
         .filter(|v| !v.requests.is_empty())
-        .collect();
+        .collect())
+}
+
+/// The problem around one enterprise and one agency in `focus.horizon`: the enterprise,
+/// every visit of it or of the agency in the horizon (with their requests), every agency,
+/// and every active inspector with their leave and conflicts. The enterprise's burden cap
+/// is what is left of it after its counted visits outside the horizon in the quarters the
+/// horizon touches (the smallest, when it touches two).
+pub async fn snapshot<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    focus: Focus,
+) -> Result<Snapshot, DbErr> {
+    let (start, end) = (focus.horizon.start(), focus.horizon.end());
+    let of_agency: Vec<Uuid> = visit_team::Entity::find()
+        .select_only()
+        .column(visit_team::Column::VisitId)
+        .filter(visit_team::Column::AgencyId.eq(focus.agency))
+        .filter(visit_team::Column::VisitDate.between(start, end))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let visits = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Status.is_in(HOLDING))
+        .filter(joint_visit::Column::VisitDate.between(start, end))
+        .filter(
+            Condition::any()
+                .add(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
+                .add(joint_visit::Column::Id.is_in(of_agency)),
+        )
+        .all(db)
+        .await?;
+    let requests = inspection_request::Entity::find()
+        .filter(inspection_request::Column::VisitId.is_in(visits.iter().map(|v| v.id)))
+        .all(db)
+        .await?;
+    let mut enterprise_ids: BTreeSet<Uuid> = visits.iter().map(|v| v.enterprise_id).collect();
+    enterprise_ids.insert(focus.enterprise);
+    let (agencies, inspectors) = resources(db, focus.horizon, &enterprise_ids).await?;
+    let mut quiet = quiet_periods(db, focus.horizon, &enterprise_ids).await?;
+    let cap_left = cap_left(db, focus).await?;
+    let plan_visits = visit_specs(db, &visits, &requests).await?;
+    let problem = Problem {
+        horizon: Horizon { start, end },
+        calendar: calendar_lists(calendar, focus.horizon),
+        agencies,
+        inspectors,
+        enterprises: enterprise_ids
+            .iter()
+            .map(|&e| EnterpriseSpec {
+                id: id(e),
+                max_visits: if e == focus.enterprise {
+                    cap_left
+                } else {
+                    None
+                },
+                quiet: quiet.remove(&e).unwrap_or_default(),
+            })
+            .collect(),
+        requests: requests.iter().map(request_spec).collect(),
+        locked: Vec::new(),
+    };
     Ok(Snapshot {
         problem,
         plan: Plan {

@@ -2,17 +2,11 @@
 //! planner, around the confirmed ones (locked), and the difference is shown and, when
 //! asked, applied in one transaction.
 
-use crate::entities::{
-    agency, enterprise, inspection_request, inspector, inspector_conflict,
-    inspector_unavailable_day, joint_visit, quiet_period, visit_inspector, visit_team,
-};
+use crate::entities::{enterprise, inspection_request, joint_visit, visit_inspector, visit_team};
 use crate::planning;
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, WorkCalendar};
-use onevisit_scheduler::{
-    AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Problem,
-    Request, Visit,
-};
+use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
@@ -69,10 +63,6 @@ pub enum ReplanError {
     Planner(String),
 }
 
-fn id(uuid: Uuid) -> String {
-    uuid.to_string()
-}
-
 /// Plans the horizon again and, with `apply`, writes the result.
 pub async fn replan(
     db: &DatabaseConnection,
@@ -113,10 +103,6 @@ pub async fn replan(
         .filter(|r| r.visit_id.is_none_or(|v| visit_date.contains_key(&v)))
         .collect();
 
-    let assignments = visit_inspector::Entity::find()
-        .filter(visit_inspector::Column::VisitId.is_in(locked_ids.iter().copied()))
-        .all(&txn)
-        .await?;
     let enterprise_ids: BTreeSet<Uuid> = requests
         .iter()
         .map(|r| r.enterprise_id)
@@ -126,126 +112,24 @@ pub async fn replan(
         .filter(enterprise::Column::Id.is_in(enterprise_ids.iter().copied()))
         .all(&txn)
         .await?;
-    let quiet = quiet_period::Entity::find()
-        .filter(quiet_period::Column::EnterpriseId.is_in(enterprise_ids.iter().copied()))
-        .filter(quiet_period::Column::EndDate.gte(start))
-        .filter(quiet_period::Column::StartDate.lte(end))
-        .all(&txn)
-        .await?;
-    let agencies = agency::Entity::find().all(&txn).await?;
-    let inspectors = inspector::Entity::find()
-        .filter(inspector::Column::Active.eq(true))
-        .all(&txn)
-        .await?;
-    let leave = inspector_unavailable_day::Entity::find()
-        .filter(inspector_unavailable_day::Column::Day.between(start, end))
-        .all(&txn)
-        .await?;
-    let conflicts = inspector_conflict::Entity::find()
-        .filter(inspector_conflict::Column::EnterpriseId.is_in(enterprise_ids.iter().copied()))
-        .all(&txn)
-        .await?;
-
-    let mut quiet_of: BTreeMap<Uuid, Vec<DateRange>> = BTreeMap::new();
-    for q in &quiet {
-        if let Ok(range) = DateRange::new(q.start_date, q.end_date) {
-            quiet_of.entry(q.enterprise_id).or_default().push(range);
-        }
-    }
+    let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids).await?;
+    let mut quiet = planning::quiet_periods(&txn, horizon, &enterprise_ids).await?;
     let mut enterprise_specs = Vec::with_capacity(enterprises.len());
     for e in &enterprises {
         enterprise_specs.push(EnterpriseSpec {
-            id: id(e.id),
+            id: e.id.to_string(),
             max_visits: planning::cap_left_of(&txn, e, horizon).await?,
-            quiet: quiet_of.remove(&e.id).unwrap_or_default(),
+            quiet: quiet.remove(&e.id).unwrap_or_default(),
         });
     }
-    let mut leave_of: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
-    for l in leave {
-        leave_of.entry(l.inspector_id).or_default().push(l.day);
-    }
-    let mut conflicts_of: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-    for c in conflicts {
-        conflicts_of
-            .entry(c.inspector_id)
-            .or_default()
-            .push(id(c.enterprise_id));
-    }
-    let mut teams_of: BTreeMap<Uuid, BTreeMap<Uuid, Vec<String>>> = BTreeMap::new();
-    for a in &assignments {
-        teams_of
-            .entry(a.visit_id)
-            .or_default()
-            .entry(a.agency_id)
-            .or_default()
-            .push(id(a.inspector_id));
-    }
-    let locked: Vec<Visit> = locked_visits
-        .iter()
-        .map(|v| Visit {
-            id: id(v.id),
-            enterprise: id(v.enterprise_id),
-            date: v.visit_date,
-            requests: requests
-                .iter()
-                .filter(|r| r.visit_id == Some(v.id))
-                .map(|r| id(r.id))
-                .collect(),
-            inspectors: teams_of
-                .remove(&v.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(agency, inspectors)| AgencyTeam {
-                    agency: id(agency),
-                    inspectors,
-                })
-                .collect(),
-        })
-        .filter(|v| !v.requests.is_empty())
-        .collect();
-
     let problem = Problem {
         horizon: Horizon { start, end },
-        calendar: CalendarLists {
-            holidays: calendar
-                .holidays()
-                .filter(|d| horizon.contains(*d))
-                .collect(),
-            workdays: calendar
-                .workdays()
-                .filter(|d| horizon.contains(*d))
-                .collect(),
-        },
-        agencies: agencies
-            .iter()
-            .map(|a| AgencySpec {
-                id: id(a.id),
-                daily_capacity: u32::try_from(a.daily_capacity).unwrap_or(0),
-            })
-            .collect(),
-        inspectors: inspectors
-            .iter()
-            .map(|i| InspectorSpec {
-                id: id(i.id),
-                agency: id(i.agency_id),
-                unavailable: leave_of.remove(&i.id).unwrap_or_default(),
-                conflicts: conflicts_of.remove(&i.id).unwrap_or_default(),
-            })
-            .collect(),
+        calendar: planning::calendar_lists(calendar, horizon),
+        agencies,
+        inspectors,
         enterprises: enterprise_specs,
-        requests: requests
-            .iter()
-            .map(|r| Request {
-                id: id(r.id),
-                agency: id(r.agency_id),
-                enterprise: id(r.enterprise_id),
-                earliest: r.earliest,
-                latest: r.latest,
-                inspectors: u32::try_from(r.team_size).unwrap_or(1),
-                urgent: r.kind == "urgent",
-            })
-            .collect(),
-        locked,
+        requests: requests.iter().map(planning::request_spec).collect(),
+        locked: planning::visit_specs(&txn, &locked_visits, &requests).await?,
     };
     let plan =
         onevisit_scheduler::plan(&problem).map_err(|e| ReplanError::Planner(e.to_string()))?;

@@ -26,6 +26,48 @@ pub enum StoreError {
     Invalid(String),
 }
 
+/// A new enterprise row from a checked enterprise.
+pub fn enterprise_row(
+    e: &onevisit_domain::Enterprise,
+    id: uuid::Uuid,
+    now: chrono::DateTime<Utc>,
+) -> crate::entities::enterprise::ActiveModel {
+    crate::entities::enterprise::ActiveModel {
+        id: Set(id),
+        credit_code: Set(e.credit_code.to_string()),
+        name: Set(e.name.to_string()),
+        sector: Set(e.sector.as_str().to_owned()),
+        district: Set(e.district.to_string()),
+        in_chemical_park: Set(e.in_chemical_park),
+        key_process: Set(e.risk.key_process),
+        key_chemical: Set(e.risk.key_chemical),
+        major_hazard_source: Set(e.risk.major_hazard_source),
+        status: Set(e.status.as_str().to_owned()),
+        burden_cap: Set(e
+            .burden_cap
+            .map(|c| i32::try_from(c.get()).unwrap_or(i32::MAX))),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// The quiet-period rows of a checked enterprise stored under `enterprise_id`.
+pub fn quiet_rows(
+    e: &onevisit_domain::Enterprise,
+    enterprise_id: uuid::Uuid,
+) -> Vec<crate::entities::quiet_period::ActiveModel> {
+    e.quiet_periods()
+        .iter()
+        .map(|q| crate::entities::quiet_period::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            enterprise_id: Set(enterprise_id),
+            start_date: Set(q.range.start()),
+            end_date: Set(q.range.end()),
+            reason: Set(q.reason.clone()),
+        })
+        .collect()
+}
+
 /// The working-day calendar: the shipped years, replaced by any year imported into the database.
 pub async fn load_calendar(db: &DatabaseConnection) -> Result<WorkCalendar, StoreError> {
     let mut calendar = WorkCalendar::shipped();

@@ -2,7 +2,7 @@
 //! limits a query to the caller's tenant, so that a foreign id is simply not found (404).
 
 use crate::auth::{Caller, Role};
-use crate::entities::{enterprise, inspection_request, joint_visit, visit_team};
+use crate::entities::{enterprise, inspection_request, inspector, joint_visit, visit_team};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
@@ -25,6 +25,15 @@ pub fn enterprises(caller: &Caller) -> Condition {
     match caller.role {
         Role::Admin | Role::Coordinator | Role::Agency | Role::Inspector => Condition::all(),
         Role::Enterprise => tenant(caller.enterprise_id, enterprise::Column::Id),
+    }
+}
+
+/// Inspectors: the office sees all; an agency (and its inspectors) its own; an enterprise none.
+pub fn inspectors(caller: &Caller) -> Condition {
+    match caller.role {
+        Role::Admin | Role::Coordinator => Condition::all(),
+        Role::Agency | Role::Inspector => tenant(caller.agency_id, inspector::Column::AgencyId),
+        Role::Enterprise => nothing(),
     }
 }
 

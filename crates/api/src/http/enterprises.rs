@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::{DateRange, Enterprise, QuietPeriod, RiskMarkers};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -185,25 +185,7 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
-    let inserted = enterprise::ActiveModel {
-        id: Set(id),
-        credit_code: Set(e.credit_code.to_string()),
-        name: Set(e.name.to_string()),
-        sector: Set(e.sector.as_str().to_owned()),
-        district: Set(e.district.to_string()),
-        in_chemical_park: Set(e.in_chemical_park),
-        key_process: Set(e.risk.key_process),
-        key_chemical: Set(e.risk.key_chemical),
-        major_hazard_source: Set(e.risk.major_hazard_source),
-        status: Set(e.status.as_str().to_owned()),
-        burden_cap: Set(e
-            .burden_cap
-            .map(|c| i32::try_from(c.get()).unwrap_or(i32::MAX))),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
+    let inserted = crate::store::enterprise_row(&e, id, now).insert(&txn).await;
     let row = match inserted {
         Ok(row) => row,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -214,16 +196,8 @@ pub async fn create(
         }
         Err(err) => return Err(err.into()),
     };
-    for q in e.quiet_periods() {
-        quiet_period::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            enterprise_id: Set(id),
-            start_date: Set(q.range.start()),
-            end_date: Set(q.range.end()),
-            reason: Set(q.reason.clone()),
-        }
-        .insert(&txn)
-        .await?;
+    for q in crate::store::quiet_rows(&e, id) {
+        q.insert(&txn).await?;
     }
     txn.commit().await?;
     let view = views(&state, vec![row])
@@ -309,5 +283,207 @@ pub async fn get(
             .await?
             .pop()
             .ok_or(ApiError::NotFound)?,
+    ))
+}
+
+/// The columns of an enterprise CSV file, in this order, with a header row.
+pub const CSV_COLUMNS: [&str; 10] = [
+    "credit_code",
+    "name",
+    "sector",
+    "district",
+    "in_chemical_park",
+    "key_process",
+    "key_chemical",
+    "major_hazard_source",
+    "status",
+    "burden_cap",
+];
+
+/// The most rows one import takes.
+pub const MAX_CSV_ROWS: usize = 20_000;
+
+/// One thing wrong with one row of an import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowError {
+    /// The line of the file (the header is line 1).
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// What an import did, or why it did nothing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Rows written.
+    pub imported: u64,
+    /// Rows whose credit code was registered already (left as they are).
+    pub already_registered: u64,
+    /// Every row that is wrong; when there is one, nothing was written.
+    pub errors: Vec<RowError>,
+}
+
+fn flag(raw: &str) -> Result<bool, String> {
+    match raw.trim().to_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "n" | "否" => Ok(false),
+        "1" | "true" | "yes" | "y" | "是" => Ok(true),
+        other => Err(format!("{other:?} is not yes or no")),
+    }
+}
+
+fn csv_row(record: &csv::StringRecord) -> Result<NewEnterprise, (String, String)> {
+    let get = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
+    let bool_at = |i: usize| flag(&get(i)).map_err(|m| (CSV_COLUMNS[i].to_owned(), m));
+    let cap = get(9);
+    Ok(NewEnterprise {
+        credit_code: get(0),
+        name: get(1),
+        sector: get(2),
+        district: get(3),
+        in_chemical_park: bool_at(4)?,
+        risk: RiskView {
+            key_process: bool_at(5)?,
+            key_chemical: bool_at(6)?,
+            major_hazard_source: bool_at(7)?,
+        },
+        status: if get(8).is_empty() {
+            operating()
+        } else {
+            get(8)
+        },
+        burden_cap: if cap.is_empty() {
+            None
+        } else {
+            Some(
+                cap.parse()
+                    .map_err(|_| ("burden_cap".to_owned(), format!("{cap:?} is not a number")))?,
+            )
+        },
+        quiet_periods: Vec::new(),
+    })
+}
+
+/// Registers enterprises from a CSV file (UTF-8, a header row with the columns
+/// `credit_code,name,sector,district,in_chemical_park,key_process,key_chemical,major_hazard_source,status,burden_cap`).
+/// All or nothing: when any row is wrong, nothing is written and every wrong row is
+/// reported with its line and field. Rows whose credit code is registered already are skipped.
+#[utoipa::path(post, path = "/enterprises/import", tag = "enterprises", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Imported", body = ImportReport),
+        (status = 422, description = "Rows are wrong; nothing was written", body = ImportReport),
+    ))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the file is not UTF-8".to_owned()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| ApiError::BadRequest(format!("the header row cannot be read: {e}")))?
+        .iter()
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    if header != CSV_COLUMNS {
+        return Err(ApiError::field(
+            "header",
+            format!("the columns must be {}", CSV_COLUMNS.join(",")),
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut valid = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = u64::try_from(index).unwrap_or(u64::MAX) + 2;
+        if index >= MAX_CSV_ROWS {
+            return Err(ApiError::field(
+                "rows",
+                format!("at most {MAX_CSV_ROWS} rows an import"),
+            ));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    field: "row".to_owned(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let parsed = csv_row(&record).and_then(|row| {
+            parse(&row).map_err(|e| match e {
+                ApiError::Validation(mut fields) if !fields.is_empty() => {
+                    let f = fields.remove(0);
+                    (f.field, f.message)
+                }
+                other => ("row".to_owned(), other.to_string()),
+            })
+        });
+        match parsed {
+            Ok(e) if !seen.insert(e.credit_code.clone()) => errors.push(RowError {
+                line,
+                field: "credit_code".to_owned(),
+                message: format!("{} is listed twice", e.credit_code),
+            }),
+            Ok(e) => valid.push(e),
+            Err((field, message)) => errors.push(RowError {
+                line,
+                field,
+                message,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ImportReport {
+                imported: 0,
+                already_registered: 0,
+                errors,
+            }),
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let existing: std::collections::BTreeSet<String> = enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::CreditCode)
+        .filter(
+            enterprise::Column::CreditCode.is_in(valid.iter().map(|e| e.credit_code.to_string())),
+        )
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let now = Utc::now();
+    let mut imported = 0;
+    let mut already = 0;
+    for e in valid {
+        if existing.contains(e.credit_code.as_str()) {
+            already += 1;
+            continue;
+        }
+        crate::store::enterprise_row(&e, Uuid::now_v7(), now)
+            .insert(&txn)
+            .await?;
+        imported += 1;
+    }
+    txn.commit().await?;
+    Ok((
+        StatusCode::OK,
+        Json(ImportReport {
+            imported,
+            already_registered: already,
+            errors: Vec::new(),
+        }),
     ))
 }

@@ -1,16 +1,20 @@
 //! The HTTP surface: routes, middleware and the OpenAPI document.
 
 pub mod access;
+pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod enterprises;
 pub mod error;
 pub mod health;
+pub mod inspectors;
 pub mod json;
 pub mod metrics;
 pub mod pagination;
 pub mod plans;
 pub mod requests;
 pub mod views;
+pub mod visit_actions;
 pub mod visits;
 
 use crate::app::AppState;
@@ -38,10 +42,14 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Signing in"),
+        (name = "admin", description = "Agencies and user accounts"),
+        (name = "inspectors", description = "Each agency's inspectors, their leave and conflicts of interest"),
         (name = "enterprises", description = "Enterprises under supervision"),
         (name = "plans", description = "Re-planning proposed visits"),
         (name = "requests", description = "Inspection requests: booking and where they landed"),
         (name = "visits", description = "Joint visits"),
+        (name = "verification", description = "Verification codes of confirmed visits, checked at the gate"),
+        (name = "calendar", description = "Enterprises' iCalendar feeds"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -73,7 +81,16 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::me))
+        .routes(routes!(admin::list_agencies, admin::create_agency))
+        .routes(routes!(admin::update_agency))
+        .routes(routes!(admin::list_users, admin::create_user))
+        .routes(routes!(admin::deactivate_user))
+        .routes(routes!(inspectors::list, inspectors::create))
+        .routes(routes!(inspectors::get))
+        .routes(routes!(inspectors::set_unavailable))
+        .routes(routes!(inspectors::set_conflicts))
         .routes(routes!(enterprises::create, enterprises::list))
+        .routes(routes!(enterprises::import))
         .routes(routes!(enterprises::get))
         .routes(routes!(requests::book, requests::list))
         .routes(routes!(requests::get))
@@ -81,6 +98,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::replan))
         .routes(routes!(visits::list))
         .routes(routes!(visits::get))
+        .routes(routes!(visit_actions::confirm))
+        .routes(routes!(visit_actions::cancel))
+        .routes(routes!(visit_actions::reschedule))
+        .routes(routes!(visit_actions::verification))
+        .routes(routes!(visit_actions::verify))
+        .routes(routes!(calendar::rotate))
+        .routes(routes!(calendar::feed))
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(metrics::metrics))
@@ -94,16 +118,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole application: routes, the spec at `/openapi.json`, and middleware.
 pub fn router(state: AppState) -> Router {
     let (router, spec) = routes().split_for_parts();
-    let spec = std::sync::Arc::new(spec);
     let x_request_id = HeaderName::from_static("x-request-id");
     router
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || {
-                let spec = spec.clone();
-                async move { axum::Json(spec.as_ref().clone()) }
-            }),
-        )
+        // The docs UI's assets are built into the binary: nothing comes from the internet.
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec))
         .fallback(|| async { error::ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(

@@ -3,7 +3,7 @@
 use super::{SeedError, SeedProblem, ValidSeed};
 use crate::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
-    inspector_unavailable_day, quiet_period,
+    inspector_unavailable_day,
 };
 use crate::store::StoreError;
 use chrono::Utc;
@@ -109,32 +109,8 @@ pub async fn apply(db: &DatabaseConnection, seed: &ValidSeed) -> Result<SeedRepo
         }
         let id = Uuid::now_v7();
         enterprises.insert(e.credit_code.to_string(), id);
-        new_enterprises.push(enterprise::ActiveModel {
-            id: Set(id),
-            credit_code: Set(e.credit_code.to_string()),
-            name: Set(e.name.to_string()),
-            sector: Set(e.sector.as_str().to_owned()),
-            district: Set(e.district.to_string()),
-            in_chemical_park: Set(e.in_chemical_park),
-            key_process: Set(e.risk.key_process),
-            key_chemical: Set(e.risk.key_chemical),
-            major_hazard_source: Set(e.risk.major_hazard_source),
-            status: Set(e.status.as_str().to_owned()),
-            burden_cap: Set(e
-                .burden_cap
-                .map(|c| i32::try_from(c.get()).unwrap_or(i32::MAX))),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        for q in e.quiet_periods() {
-            new_quiet.push(quiet_period::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                enterprise_id: Set(id),
-                start_date: Set(q.range.start()),
-                end_date: Set(q.range.end()),
-                reason: Set(q.reason.clone()),
-            });
-        }
+        new_enterprises.push(crate::store::enterprise_row(e, id, now));
+        new_quiet.extend(crate::store::quiet_rows(e, id));
     }
     report.enterprises_added = new_enterprises.len();
     insert_chunked(&txn, new_enterprises).await?;

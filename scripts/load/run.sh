@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Load test of the booking API on PostgreSQL, on this machine, with wrk:
+#   booking: POST /requests at 32 concurrent clients;
+#   schedule: an enterprise's GET /visits at 32 concurrent clients.
+# Needs wrk (apt-get install wrk) and the PostgreSQL server at 127.0.0.1:5432.
+# Usage: scripts/load/run.sh [seconds per run, default 20]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-20}"
+db="onevisit_load_$$"
+port=18090
+base="http://127.0.0.1:$port"
+work="$(mktemp -d)"
+psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
+
+cargo build --release --bin onevisit
+psql_admin -c "CREATE DATABASE \"$db\""
+export ONEVISIT_JWT_SECRET="load-test-secret-of-at-least-32-bytes"
+RUST_LOG=warn ./target/release/onevisit serve --demo --listen "127.0.0.1:$port" \
+    --database-url "postgres://postgres@127.0.0.1:5432/$db" 2>"$work/server.log" &
+server=$!
+cleanup() {
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 120); do
+    curl -fsS "$base/ready" >/dev/null 2>&1 && break
+    sleep 1
+done
+
+token() {
+    curl -fsS -H 'content-type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"onevisit-demo\"}" "$base/auth/login" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+fire="$(token fire)"
+curl -fsS -H "authorization: Bearer $fire" "$base/enterprises?status=operating&limit=500" |
+    python3 -c 'import json,sys; [print(e["id"]) for e in json.load(sys.stdin)["items"]]' >"$work/ids"
+code="$(curl -fsS -H "authorization: Bearer $fire" "$base/enterprises?limit=1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["credit_code"])')"
+enterprise="$(token "$code")"
+earliest="$(date -d '+7 days' +%F)"
+latest="$(date -d '+60 days' +%F)"
+
+echo "== booking: POST /requests, 32 connections, ${seconds}s"
+TOKEN="$fire" IDS="$work/ids" EARLIEST="$earliest" LATEST="$latest" \
+    wrk -t2 -c32 -d"${seconds}s" --latency -s scripts/load/booking.lua "$base" 2>"$work/booking.err"
+sort "$work/booking.err" | uniq -c | head -5
+
+echo "== schedule: GET /visits as an enterprise, 32 connections, ${seconds}s"
+TOKEN="$enterprise" wrk -t2 -c32 -d"${seconds}s" --latency -s scripts/load/schedule.lua "$base"
