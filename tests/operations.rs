@@ -92,3 +92,18 @@ async fn the_docs_ui_is_served_from_the_binary() {
         .expect("js");
     assert!(init.contains("/openapi.json"), "{init}");
 }
+
+#[test]
+fn every_operation_has_its_own_id() {
+    let spec = serde_json::to_value(onevisit_api::http::openapi()).expect("spec json");
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let id = operation["operationId"].as_str().expect("an operationId");
+            assert!(
+                seen.insert(id.to_owned()),
+                "{method} {path}: operationId {id} is used twice"
+            );
+        }
+    }
+}

@@ -167,7 +167,7 @@ async fn views(
 }
 
 /// Registers an enterprise (the coordinating office).
-#[utoipa::path(post, path = "/enterprises", tag = "enterprises", security(("bearer" = [])),
+#[utoipa::path(post, path = "/enterprises", operation_id = "create_enterprise", tag = "enterprises", security(("bearer" = [])),
     request_body = NewEnterprise,
     responses(
         (status = 201, description = "Registered", body = EnterpriseView),
@@ -222,7 +222,7 @@ pub struct EnterpriseFilter {
 }
 
 /// The enterprises the caller may see (an enterprise user: itself).
-#[utoipa::path(get, path = "/enterprises", tag = "enterprises", security(("bearer" = [])),
+#[utoipa::path(get, path = "/enterprises", operation_id = "list_enterprises", tag = "enterprises", security(("bearer" = [])),
     params(EnterpriseFilter),
     responses((status = 200, description = "One page of enterprises", body = Page<EnterpriseView>)))]
 pub async fn list(
@@ -262,7 +262,7 @@ pub async fn list(
 }
 
 /// One enterprise.
-#[utoipa::path(get, path = "/enterprises/{id}", tag = "enterprises", security(("bearer" = [])),
+#[utoipa::path(get, path = "/enterprises/{id}", operation_id = "get_enterprise", tag = "enterprises", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The enterprise", body = EnterpriseView),
@@ -367,7 +367,7 @@ fn csv_row(record: &csv::StringRecord) -> Result<NewEnterprise, (String, String)
 /// `credit_code,name,sector,district,in_chemical_park,key_process,key_chemical,major_hazard_source,status,burden_cap`).
 /// All or nothing: when any row is wrong, nothing is written and every wrong row is
 /// reported with its line and field. Rows whose credit code is registered already are skipped.
-#[utoipa::path(post, path = "/enterprises/import", tag = "enterprises", security(("bearer" = [])),
+#[utoipa::path(post, path = "/enterprises/import", operation_id = "import_enterprises", tag = "enterprises", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses(
         (status = 200, description = "Imported", body = ImportReport),

@@ -138,7 +138,7 @@ async fn view(state: &AppState, row: inspector::Model) -> Result<Json<InspectorV
 }
 
 /// The inspectors the caller may see: an agency its own, the office all.
-#[utoipa::path(get, path = "/inspectors", tag = "inspectors", security(("bearer" = [])),
+#[utoipa::path(get, path = "/inspectors", operation_id = "list_inspectors", tag = "inspectors", security(("bearer" = [])),
     responses((status = 200, description = "Inspectors, by code", body = Vec<InspectorView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -159,7 +159,7 @@ pub async fn list(
 }
 
 /// One inspector.
-#[utoipa::path(get, path = "/inspectors/{id}", tag = "inspectors", security(("bearer" = [])),
+#[utoipa::path(get, path = "/inspectors/{id}", operation_id = "get_inspector", tag = "inspectors", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The inspector", body = InspectorView),
@@ -175,7 +175,7 @@ pub async fn get(
 }
 
 /// Adds an inspector to the caller's agency (the office names the agency).
-#[utoipa::path(post, path = "/inspectors", tag = "inspectors", security(("bearer" = [])),
+#[utoipa::path(post, path = "/inspectors", operation_id = "create_inspector", tag = "inspectors", security(("bearer" = [])),
     request_body = NewInspector,
     responses(
         (status = 201, description = "Added", body = InspectorView),

@@ -219,7 +219,7 @@ async fn response(
 /// joint visit it joined, the new visit proposed for it, or why it cannot be placed.
 /// With an `Idempotency-Key` header, a retry with the same body returns the first
 /// answer and books nothing; the same key with another body is refused (422).
-#[utoipa::path(post, path = "/requests", tag = "requests", security(("bearer" = [])),
+#[utoipa::path(post, path = "/requests", operation_id = "book_request", tag = "requests", security(("bearer" = [])),
     request_body = BookingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
@@ -307,7 +307,7 @@ pub struct RequestFilter {
 }
 
 /// The caller's requests (the office sees every agency's).
-#[utoipa::path(get, path = "/requests", tag = "requests", security(("bearer" = [])),
+#[utoipa::path(get, path = "/requests", operation_id = "list_requests", tag = "requests", security(("bearer" = [])),
     params(RequestFilter),
     responses(
         (status = 200, description = "One page of requests", body = Page<RequestView>),
@@ -365,7 +365,7 @@ async fn visible(
 }
 
 /// One request.
-#[utoipa::path(get, path = "/requests/{id}", tag = "requests", security(("bearer" = [])),
+#[utoipa::path(get, path = "/requests/{id}", operation_id = "get_request", tag = "requests", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The request", body = RequestView),
@@ -386,7 +386,7 @@ pub async fn get(
 
 /// Cancels one of the caller's requests. A visit left without requests of the agency
 /// loses the agency's team; a visit left without any request is cancelled.
-#[utoipa::path(post, path = "/requests/{id}/cancel", tag = "requests", security(("bearer" = [])),
+#[utoipa::path(post, path = "/requests/{id}/cancel", operation_id = "cancel_request", tag = "requests", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Cancelled", body = RequestView),

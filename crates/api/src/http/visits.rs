@@ -36,7 +36,7 @@ pub struct VisitFilter {
 
 /// The visits the caller may see: the office all, an agency those it takes part in, an
 /// enterprise its own announced ones (and unannounced ones from their day on).
-#[utoipa::path(get, path = "/visits", tag = "visits", security(("bearer" = [])),
+#[utoipa::path(get, path = "/visits", operation_id = "list_visits", tag = "visits", security(("bearer" = [])),
     params(VisitFilter),
     responses(
         (status = 200, description = "One page of visits, by date", body = Page<VisitView>),
@@ -99,7 +99,7 @@ pub async fn list(
 }
 
 /// One visit.
-#[utoipa::path(get, path = "/visits/{id}", tag = "visits", security(("bearer" = [])),
+#[utoipa::path(get, path = "/visits/{id}", operation_id = "get_visit", tag = "visits", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The visit", body = VisitView),
