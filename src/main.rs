@@ -269,29 +269,22 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                         .map_err(|e| Failure::Input(format!("--file {}: {e}", path.display())))?;
                     let data: SeedData = serde_json::from_str(&text)
                         .map_err(|e| Failure::Input(format!("--file {}: {e}", path.display())))?;
-                    data.validate().map_err(|e| Failure::Input(e.to_string()))?;
-                    Some(data)
+                    Some(data.validate().map_err(|e| Failure::Input(e.to_string()))?)
                 }
                 (None, _) => None,
             };
             let (_, db) = open(file, &database).await?;
-            let data = match data {
-                Some(data) => data,
+            let report = match data {
+                Some(valid) => onevisit_api::seed::apply(&db, &valid).await,
                 None => {
-                    let calendar = store::load_calendar(&db).await.map_err(runtime)?;
-                    onevisit_api::seed::demo(
-                        quarter.unwrap_or_else(|| Quarter::containing(today())),
-                        &calendar,
-                    )
+                    let quarter = quarter.unwrap_or_else(|| Quarter::containing(today()));
+                    app::seed_demo(&db, quarter, today()).await
                 }
-            };
-            let valid = data.validate().map_err(|e| Failure::Input(e.to_string()))?;
-            let report = onevisit_api::seed::apply(&db, &valid)
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::Seed(problems) => Failure::Input(problems.to_string()),
-                    other => runtime(other),
-                })?;
+            }
+            .map_err(|e| match e {
+                store::StoreError::Seed(problems) => Failure::Input(problems.to_string()),
+                other => runtime(other),
+            })?;
             tracing::info!(
                 agencies = report.agencies_added,
                 enterprises = report.enterprises_added,

@@ -72,12 +72,16 @@ impl Drop for TestApp {
 
 /// Starts the real application in this process on a free port.
 pub async fn spawn_app(demo: bool) -> TestApp {
-    let database = TestDatabase::new().await;
+    start(TestDatabase::new().await, demo).await
+}
+
+/// Starts the application on `database`. The demo, if asked, is of today's quarter.
+async fn start(database: TestDatabase, demo: bool) -> TestApp {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database.config.clone(),
         demo,
-        today: "2026-11-28".parse().expect("date"),
+        today: onevisit_api::app::today(),
         auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
     };
     let app = Application::build(&config)
@@ -133,25 +137,5 @@ pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {
         .await
         .expect("import the calendar year");
     db.close().await.expect("close");
-    let config = ServeConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        database: database.config.clone(),
-        demo,
-        today: "2026-11-28".parse().expect("date"),
-        auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
-    };
-    let app = Application::build(&config)
-        .await
-        .expect("the application starts");
-    let address = app.local_addr().expect("bound address");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        stopped.await.ok();
-    }));
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        database,
-        stop: Some(stop),
-    }
+    start(database, demo).await
 }

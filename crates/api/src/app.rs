@@ -102,9 +102,16 @@ impl Application {
                 .map_err(StoreError::from)?
                 == 0;
             if empty {
-                let report =
-                    seed_demo(&db, Quarter::containing(config.today), config.today).await?;
-                tracing::info!(?report, "seeded the demo data set");
+                // Late in a quarter the demo holds the next one too, so it always has weeks ahead.
+                let quarter = Quarter::containing(config.today);
+                let mut quarters = vec![quarter];
+                if config.today + chrono::Days::new(30) > quarter.range().end() {
+                    quarters.push(quarter.next());
+                }
+                for quarter in quarters {
+                    let report = seed_demo(&db, quarter, config.today).await?;
+                    tracing::info!(%quarter, ?report, "seeded the demo data set");
+                }
             } else {
                 tracing::info!(
                     "the database holds data already; the demo data set was not seeded again"

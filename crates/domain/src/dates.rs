@@ -117,6 +117,22 @@ impl Quarter {
         self.number
     }
 
+    /// The quarter after this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        if self.number == 4 {
+            Self {
+                year: self.year + 1,
+                number: 1,
+            }
+        } else {
+            Self {
+                year: self.year,
+                number: self.number + 1,
+            }
+        }
+    }
+
     /// The quarter's days, first to last.
     pub fn range(self) -> DateRange {
         let first_month = (self.number - 1) * 3 + 1;
@@ -200,6 +216,8 @@ mod tests {
             Ok(d("2027-03-31"))
         );
         assert!("2027Q5".parse::<Quarter>().is_err());
+        assert_eq!(q.next().to_string(), "2027Q1");
+        assert_eq!(q.next().next().range().start(), d("2027-04-01"));
         assert!("Q1".parse::<Quarter>().is_err());
     }
 
