@@ -239,3 +239,40 @@ async fn the_office_imports_enterprises_from_csv_all_or_nothing() {
     assert_eq!(report["imported"], 0);
     assert_eq!(report["already_registered"], 2);
 }
+
+#[tokio::test]
+async fn the_office_registers_an_enterprise_once() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let enterprise = json!({"credit_code": "91110000802100433B", "name": "淮安示范化工有限公司", "sector": "chemical",
+        "district": "清江浦区", "in_chemical_park": true, "risk": {"major_hazard_source": true}, "burden_cap": 4,
+        "quiet_periods": [{"start": "2026-12-20", "end": "2026-12-31", "reason": "年度检修"}]});
+    let first = app.post_as(&office, "/enterprises", &enterprise).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["quiet_periods"][0]["reason"], "年度检修");
+    let again = app.post_as(&office, "/enterprises", &enterprise).await;
+    assert_eq!(again.status(), 409);
+    let problem: Value = again.json().await.expect("json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .starts_with("credit_code:"),
+        "{problem}"
+    );
+
+    let mut bad = enterprise.clone();
+    bad["credit_code"] = json!("91110000802100433C");
+    let refused = app.post_as(&office, "/enterprises", &bad).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "credit_code");
+    let fire = app.token("fire").await;
+    assert_eq!(
+        app.post_as(&fire, "/enterprises", &enterprise)
+            .await
+            .status(),
+        403
+    );
+}

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use onevisit_domain::Agency;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -98,12 +98,7 @@ pub async fn create_agency(
     }
     .insert(&state.db)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict(format!("code: {} is taken", a.code))
-        }
-        _ => e.into(),
-    })?;
+    .map_err(|e| ApiError::taken(e, || format!("code: {} is taken", a.code)))?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -320,12 +315,7 @@ pub async fn create_user(
     }
     .insert(&state.db)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict(format!("username: {username} is taken"))
-        }
-        _ => e.into(),
-    })?;
+    .map_err(|e| ApiError::taken(e, || format!("username: {username} is taken")))?;
     let view = user_views(&state, vec![row])
         .await?
         .pop()

@@ -15,7 +15,7 @@ use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::{DateRange, Enterprise, QuietPeriod, RiskMarkers};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -186,16 +186,11 @@ pub async fn create(
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
     let inserted = crate::store::enterprise_row(&e, id, now).insert(&txn).await;
-    let row = match inserted {
-        Ok(row) => row,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(ApiError::Conflict(format!(
-                "credit_code: {} is registered already",
-                e.credit_code
-            )));
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let row = inserted.map_err(|err| {
+        ApiError::taken(err, || {
+            format!("credit_code: {} is registered already", e.credit_code)
+        })
+    })?;
     for q in crate::store::quiet_rows(&e, id) {
         q.insert(&txn).await?;
     }

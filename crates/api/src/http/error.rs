@@ -70,6 +70,15 @@ impl ApiError {
         }])
     }
 
+    /// A unique-constraint violation as 409 with `message` (what is taken); any other
+    /// database error as 500.
+    pub fn taken(err: sea_orm::DbErr, message: impl FnOnce() -> String) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message()),
+            _ => err.into(),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             Self::BadRequest(_) => (

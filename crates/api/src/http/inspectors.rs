@@ -16,7 +16,7 @@ use chrono::{NaiveDate, Utc};
 use onevisit_domain::{AgencyCode, Inspector};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr, TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -235,12 +235,7 @@ pub async fn create(
     }
     .insert(&state.db)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict(format!("code: {} is taken", parsed.code))
-        }
-        _ => e.into(),
-    })?;
+    .map_err(|e| ApiError::taken(e, || format!("code: {} is taken", parsed.code)))?;
     let (status, json) = (StatusCode::CREATED, view(&state, row).await?);
     Ok((status, json))
 }
