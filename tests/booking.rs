@@ -353,3 +353,39 @@ async fn the_rules_hold_under_200_concurrent_bookings() {
         "the crowded enterprise has one joint visit"
     );
 }
+
+#[tokio::test]
+async fn the_office_filters_requests_and_visits_by_agency() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let ecology: Value = app
+        .get_as(&office, "/requests?agency=ecology&limit=500")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = ecology["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|r| r["agency"] == "ecology"));
+    let visits: Value = app
+        .get_as(&office, "/visits?agency=ecology&limit=500")
+        .await
+        .json()
+        .await
+        .expect("json");
+    for visit in visits["items"].as_array().expect("items") {
+        assert!(
+            visit["teams"]
+                .as_array()
+                .expect("teams")
+                .iter()
+                .any(|t| t["agency"] == "ecology")
+        );
+    }
+    for path in ["/requests?agency=nobody", "/visits?agency=nobody"] {
+        let response = app.get_as(&office, path).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["errors"][0]["field"], "agency");
+    }
+}

@@ -60,6 +60,18 @@ fn agency_fields(body: &AgencyBody) -> Result<Agency, ApiError> {
     })
 }
 
+/// The agency with `code`, or a validation error on the field `agency`.
+pub async fn agency_by_code(
+    db: &sea_orm::DatabaseConnection,
+    code: &str,
+) -> Result<agency::Model, ApiError> {
+    agency::Entity::find()
+        .filter(agency::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::field("agency", format!("unknown agency {code:?}")))
+}
+
 /// Every agency.
 #[utoipa::path(get, path = "/agencies", tag = "admin", security(("bearer" = [])),
     responses((status = 200, description = "The agencies, by code", body = Vec<AgencyView>)))]
@@ -229,14 +241,9 @@ pub async fn create_user(
         ));
     }
     let agency_id = match (&body.agency, body.role) {
-        (Some(code), Role::Agency | Role::Inspector) => Some(
-            agency::Entity::find()
-                .filter(agency::Column::Code.eq(code))
-                .one(&state.db)
-                .await?
-                .ok_or_else(|| ApiError::field("agency", format!("unknown agency {code:?}")))?
-                .id,
-        ),
+        (Some(code), Role::Agency | Role::Inspector) => {
+            Some(agency_by_code(&state.db, code).await?.id)
+        }
         (None, Role::Agency | Role::Inspector) => {
             return Err(ApiError::field(
                 "agency",

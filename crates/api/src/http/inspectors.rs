@@ -202,11 +202,9 @@ pub async fn create(
             }
             row
         }
-        (Some(code), Role::Coordinator | Role::Admin, _) => agency::Entity::find()
-            .filter(agency::Column::Code.eq(code))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::field("agency", format!("unknown agency {code:?}")))?,
+        (Some(code), Role::Coordinator | Role::Admin, _) => {
+            crate::http::admin::agency_by_code(&state.db, code).await?
+        }
         (None, Role::Coordinator | Role::Admin, _) => {
             return Err(ApiError::field("agency", "required"));
         }

@@ -298,6 +298,8 @@ pub async fn book(
 pub struct RequestFilter {
     pub status: Option<String>,
     pub enterprise_id: Option<Uuid>,
+    /// Requests of this agency (by code); agency staff see only their own anyway.
+    pub agency: Option<String>,
     /// Requests whose window ends on or after this day.
     pub from: Option<NaiveDate>,
     /// Requests whose window starts on or before this day.
@@ -329,6 +331,10 @@ pub async fn list(
     }
     if let Some(enterprise) = filter.enterprise_id {
         query = query.filter(inspection_request::Column::EnterpriseId.eq(enterprise));
+    }
+    if let Some(code) = &filter.agency {
+        let agency = crate::http::admin::agency_by_code(&state.db, code).await?;
+        query = query.filter(inspection_request::Column::AgencyId.eq(agency.id));
     }
     if let Some(from) = filter.from {
         query = query.filter(inspection_request::Column::Latest.gte(from));

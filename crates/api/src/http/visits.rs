@@ -67,11 +67,7 @@ pub async fn list(
         query = query.filter(joint_visit::Column::EnterpriseId.eq(enterprise));
     }
     if let Some(code) = &filter.agency {
-        let agency = crate::entities::agency::Entity::find()
-            .filter(crate::entities::agency::Column::Code.eq(code))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::field("agency", format!("unknown agency {code:?}")))?;
+        let agency = crate::http::admin::agency_by_code(&state.db, code).await?;
         query = query.filter(
             joint_visit::Column::Id.in_subquery(
                 Query::select()
