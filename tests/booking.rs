@@ -210,6 +210,26 @@ async fn bad_bookings_name_the_field() {
     );
 }
 
+/// Books in a task of its own; the task answers the status and the body.
+fn spawn_booking(
+    app: &TestApp,
+    token: &str,
+    request: Value,
+) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (client, url, token) = (app.client.clone(), app.url("/requests"), token.to_owned());
+    tokio::spawn(async move {
+        let response = client
+            .post(url)
+            .bearer_auth(token)
+            .json(&request)
+            .send()
+            .await
+            .expect("response");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
+    })
+}
+
 #[tokio::test]
 async fn the_rules_hold_under_200_concurrent_bookings() {
     let app = spawn_app(true).await;
@@ -231,41 +251,16 @@ async fn the_rules_hold_under_200_concurrent_bookings() {
     let mut tasks = Vec::new();
     // 100 bookings at one enterprise on one day, from every agency.
     for i in 0..100 {
-        let token = tokens[i % tokens.len()].clone();
-        let request = body(crowded, day, day, 1);
-        let client = app.client.clone();
-        let url = app.url("/requests");
-        tasks.push(tokio::spawn(async move {
-            let response = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&request)
-                .send()
-                .await
-                .expect("response");
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.expect("json");
-            (status, body)
-        }));
+        tasks.push(spawn_booking(
+            &app,
+            &tokens[i % tokens.len()],
+            body(crowded, day, day, 1),
+        ));
     }
     // 100 fire bookings at other enterprises, all on that day: fire's capacity binds.
     for (i, target) in others.iter().take(100).enumerate() {
         let request = body(target, day, day, 1 + i64::try_from(i % 2).expect("small"));
-        let client = app.client.clone();
-        let url = app.url("/requests");
-        let token = fire.clone();
-        tasks.push(tokio::spawn(async move {
-            let response = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&request)
-                .send()
-                .await
-                .expect("response");
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.expect("json");
-            (status, body)
-        }));
+        tasks.push(spawn_booking(&app, &fire, request));
     }
     let mut fire_refusals = std::collections::BTreeMap::<String, usize>::new();
     for (i, task) in tasks.into_iter().enumerate() {

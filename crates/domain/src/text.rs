@@ -14,6 +14,27 @@ pub enum TextError {
     ControlCharacter,
 }
 
+/// `raw` trimmed, if it is not empty, holds at most `max` characters and no control
+/// character but those `allowed` lets through.
+pub(crate) fn checked(
+    raw: &str,
+    max: usize,
+    allowed: fn(char) -> bool,
+) -> Result<String, TextError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(TextError::Empty);
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(TextError::TooLong { max, len });
+    }
+    if trimmed.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(TextError::ControlCharacter);
+    }
+    Ok(trimmed.to_owned())
+}
+
 /// A trimmed, non-empty name of at most [`Name::MAX_CHARS`] characters
 /// without control characters. Chinese text is welcome.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,21 +45,7 @@ impl Name {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(TextError::Empty);
-        }
-        let len = trimmed.chars().count();
-        if len > Self::MAX_CHARS {
-            return Err(TextError::TooLong {
-                max: Self::MAX_CHARS,
-                len,
-            });
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(TextError::ControlCharacter);
-        }
-        Ok(Self(trimmed.to_owned()))
+        checked(raw, Self::MAX_CHARS, |_| false).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -123,25 +123,10 @@ impl LongText {
     pub const MAX_CHARS: usize = 5000;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        let normalized = raw.replace("\r\n", "\n");
-        let trimmed = normalized.trim();
-        if trimmed.is_empty() {
-            return Err(TextError::Empty);
-        }
-        let len = trimmed.chars().count();
-        if len > Self::MAX_CHARS {
-            return Err(TextError::TooLong {
-                max: Self::MAX_CHARS,
-                len,
-            });
-        }
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(TextError::ControlCharacter);
-        }
-        Ok(Self(trimmed.to_owned()))
+        crate::text::checked(&raw.replace("\r\n", "\n"), Self::MAX_CHARS, |c| {
+            c == '\n' || c == '\t'
+        })
+        .map(Self)
     }
 
     pub fn as_str(&self) -> &str {
