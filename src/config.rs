@@ -3,6 +3,8 @@
 
 use onevisit_api::auth::AuthConfig;
 use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_api::jobs::JobsConfig;
+use onevisit_scheduler::periodic::CronSchedule;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,6 +19,14 @@ pub struct FileConfig {
     /// The token signing secret (at least 32 bytes). Prefer the environment variable.
     pub jwt_secret: Option<String>,
     pub token_ttl_seconds: Option<i64>,
+    /// Whether this process runs the periodic jobs (default true).
+    pub jobs: Option<bool>,
+    /// Working days of notice before an announced visit.
+    pub notice_working_days: Option<u32>,
+    /// When the outbox is delivered (cron, seconds first).
+    pub delivery_schedule: Option<String>,
+    /// The webhooks' signing secret. Prefer the environment variable.
+    pub webhook_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -40,6 +50,19 @@ pub enum ConfigError {
     Database(#[from] onevisit_api::db::DatabaseError),
     #[error("{0}")]
     Auth(String),
+    #[error("--delivery-schedule / ONEVISIT_DELIVERY_SCHEDULE: {0}")]
+    Schedule(String),
+    #[error("ONEVISIT_WEBHOOK_SECRET: must be at least 16 bytes")]
+    WebhookSecret,
+}
+
+/// What the command line and the environment say about the periodic jobs.
+#[derive(Debug, Default)]
+pub struct JobFlags<'a> {
+    pub no_jobs: bool,
+    pub notice_working_days: Option<u32>,
+    pub delivery_schedule: Option<&'a str>,
+    pub webhook_secret: Option<&'a str>,
 }
 
 /// Tokens live 15 minutes unless configured otherwise.
@@ -87,6 +110,36 @@ impl FileConfig {
         }
     }
 
+    /// The periodic jobs: flags and environment, else the file, else the defaults. With
+    /// no webhook secret, one made up at start (signatures then change with the process).
+    pub fn jobs(&self, flags: &JobFlags<'_>) -> Result<JobsConfig, ConfigError> {
+        let secret = match flags.webhook_secret.or(self.webhook_secret.as_deref()) {
+            Some(secret) if secret.len() >= 16 => secret.as_bytes().to_vec(),
+            Some(_) => return Err(ConfigError::WebhookSecret),
+            None => {
+                tracing::warn!(
+                    "ONEVISIT_WEBHOOK_SECRET is not set: signing webhooks with a key made up at start"
+                );
+                let mut key = [0_u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+                key.to_vec()
+            }
+        };
+        let mut config = JobsConfig::new(&secret);
+        config.enabled = !flags.no_jobs && self.jobs.unwrap_or(true);
+        if let Some(days) = flags.notice_working_days.or(self.notice_working_days) {
+            config.notice_working_days = days;
+        }
+        if let Some(raw) = flags
+            .delivery_schedule
+            .or(self.delivery_schedule.as_deref())
+        {
+            config.delivery_schedule =
+                CronSchedule::parse(raw).map_err(|e| ConfigError::Schedule(e.to_string()))?;
+        }
+        Ok(config)
+    }
+
     pub fn listen(&self, given: Option<&str>) -> Result<SocketAddr, ConfigError> {
         let value = given.or(self.listen.as_deref()).unwrap_or(DEFAULT_LISTEN);
         value.parse().map_err(|_| ConfigError::Listen {
@@ -132,5 +185,35 @@ mod tests {
             .expect_err("short secret");
         assert!(err.to_string().starts_with("ONEVISIT_JWT_SECRET"));
         assert!(FileConfig::default().auth(Some(&"k".repeat(32))).is_ok());
+        let bad_schedule = JobFlags {
+            delivery_schedule: Some("*/5 * * * *"),
+            ..JobFlags::default()
+        };
+        let err = FileConfig::default()
+            .jobs(&bad_schedule)
+            .expect_err("five fields");
+        assert!(err.to_string().starts_with("--delivery-schedule"));
+    }
+
+    #[test]
+    fn job_settings_come_from_flags_then_the_file() {
+        let file: FileConfig = toml::from_str(
+            "jobs = false\nnotice_working_days = 5\nwebhook_secret = \"0123456789abcdef\"",
+        )
+        .expect("toml");
+        let from_file = file.jobs(&JobFlags::default()).expect("jobs");
+        assert!(!from_file.enabled);
+        assert_eq!(from_file.notice_working_days, 5);
+        assert_eq!(&*from_file.webhook_secret, b"0123456789abcdef");
+        let flags = JobFlags {
+            notice_working_days: Some(2),
+            ..JobFlags::default()
+        };
+        assert_eq!(file.jobs(&flags).expect("jobs").notice_working_days, 2);
+        let short = JobFlags {
+            webhook_secret: Some("short"),
+            ..JobFlags::default()
+        };
+        assert!(FileConfig::default().jobs(&short).is_err());
     }
 }

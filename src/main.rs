@@ -48,6 +48,18 @@ enum Command {
         /// The token signing secret, at least 32 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_JWT_SECRET").ok())]
         jwt_secret: Option<String>,
+        /// Do not run the periodic jobs in this process (plans, deliveries, re-plans, reminders).
+        #[arg(long, env = "ONEVISIT_NO_JOBS")]
+        no_jobs: bool,
+        /// Working days of notice before an announced visit [default: 3]
+        #[arg(long, env = "ONEVISIT_NOTICE_DAYS", value_name = "DAYS")]
+        notice_days: Option<u32>,
+        /// When notifications are delivered, cron with seconds first [default: */5 * * * * *]
+        #[arg(long, env = "ONEVISIT_DELIVERY_SCHEDULE", value_name = "CRON")]
+        delivery_schedule: Option<String>,
+        /// The webhooks' signing secret, at least 16 bytes (environment only, never a flag).
+        #[arg(skip = std::env::var("ONEVISIT_WEBHOOK_SECRET").ok())]
+        webhook_secret: Option<String>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -235,6 +247,10 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             database,
             demo,
             jwt_secret,
+            no_jobs,
+            notice_days,
+            delivery_schedule,
+            webhook_secret,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
@@ -242,6 +258,13 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 demo,
                 today: today(),
                 auth: file.auth(jwt_secret.as_deref())?,
+                clock: std::sync::Arc::new(onevisit_scheduler::jobs::SystemClock),
+                jobs: file.jobs(&config::JobFlags {
+                    no_jobs,
+                    notice_working_days: notice_days,
+                    delivery_schedule: delivery_schedule.as_deref(),
+                    webhook_secret: webhook_secret.as_deref(),
+                })?,
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;

@@ -7,6 +7,9 @@ mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
 mod m20261128_000003_booking_responses;
 mod m20261128_000004_visit_events;
+mod m20261128_000007_inspection_plans;
+mod m20261128_000008_tipoffs;
+mod m20261128_000009_outbox;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -20,6 +23,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_users::Migration),
             Box::new(m20261128_000003_booking_responses::Migration),
             Box::new(m20261128_000004_visit_events::Migration),
+            Box::new(m20261128_000007_inspection_plans::Migration),
+            Box::new(m20261128_000008_tipoffs::Migration),
+            Box::new(m20261128_000009_outbox::Migration),
         ]
     }
 }

@@ -3,10 +3,13 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 use onevisit_api::auth::AuthConfig;
+use onevisit_api::jobs::JobsConfig;
 use onevisit_api::seed::DEMO_PASSWORD;
 use onevisit_api::testing::TestDatabase;
 use onevisit_api::{Application, ServeConfig};
+use onevisit_scheduler::jobs::{Clock, SystemClock};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// The token signing secret of test servers (tests forge tokens with it and with others).
@@ -77,12 +80,34 @@ pub async fn spawn_app(demo: bool) -> TestApp {
 
 /// Starts the application on `database`. The demo, if asked, is of today's quarter.
 async fn start(database: TestDatabase, demo: bool) -> TestApp {
+    start_with(database, demo, Arc::new(SystemClock), false).await
+}
+
+/// The webhooks' signing secret of test servers.
+pub const TEST_WEBHOOK_SECRET: &[u8] = b"a-test-webhook-secret";
+
+/// Like [`spawn_app`], on `clock`'s time (the demo is of its quarter), with the periodic
+/// jobs running or not.
+pub async fn spawn_app_at(demo: bool, clock: Arc<dyn Clock>, jobs: bool) -> TestApp {
+    start_with(TestDatabase::new().await, demo, clock, jobs).await
+}
+
+async fn start_with(
+    database: TestDatabase,
+    demo: bool,
+    clock: Arc<dyn Clock>,
+    run_jobs: bool,
+) -> TestApp {
+    let mut jobs = JobsConfig::new(TEST_WEBHOOK_SECRET);
+    jobs.enabled = run_jobs;
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database.config.clone(),
         demo,
-        today: onevisit_api::app::today(),
+        today: clock.today(),
         auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
+        clock,
+        jobs,
     };
     let app = Application::build(&config)
         .await

@@ -3,10 +3,12 @@
 use crate::auth::{AuthConfig, LoginThrottle};
 use crate::db::{self, DatabaseConfig, DatabaseError};
 use crate::http::{self, metrics::Metrics};
+use crate::jobs::JobsConfig;
 use crate::seed::{self, Quarter, SeedReport};
 use crate::store::{self, StoreError};
 use chrono::{Datelike, NaiveDate};
 use onevisit_domain::WorkCalendar;
+use onevisit_scheduler::jobs::Clock;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,6 +23,12 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub metrics: Arc<Metrics>,
     pub calendar: Arc<WorkCalendar>,
+    /// Where "now" comes from (fixed in tests).
+    pub clock: Arc<dyn Clock>,
+    /// The periodic jobs' settings (notice days, webhook secret, delivery schedule).
+    pub jobs: Arc<JobsConfig>,
+    /// Tip-offs accepted per address and window.
+    pub tipoff_limit: crate::http::tipoffs::TipoffLimit,
 }
 
 /// How to run the server.
@@ -34,6 +42,10 @@ pub struct ServeConfig {
     pub today: NaiveDate,
     /// The token signing key and lifetime.
     pub auth: AuthConfig,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Whether and how the periodic jobs run.
+    pub jobs: JobsConfig,
 }
 
 /// Why the service could not start.
@@ -147,6 +159,9 @@ impl Application {
                 throttle: LoginThrottle::default(),
                 metrics: Arc::new(Metrics::default()),
                 calendar: Arc::new(calendar),
+                clock: config.clock.clone(),
+                jobs: Arc::new(config.jobs.clone()),
+                tipoff_limit: crate::http::tipoffs::TipoffLimit::default(),
             },
         })
     }
@@ -165,6 +180,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let runner = crate::jobs::start(&self.state)
+            .await
+            .map_err(std::io::Error::other)?;
         let router = http::router(self.state.clone());
         axum::serve(
             self.listener,
@@ -172,6 +190,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        if let Some(runner) = runner {
+            runner.shutdown().await.map_err(std::io::Error::other)?;
+        }
         self.state.db.close_by_ref().await.ok();
         Ok(())
     }

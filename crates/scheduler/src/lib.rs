@@ -123,6 +123,7 @@
 //!   eligible inspectors; a malformed request gives [`Placement::Invalid`].
 
 pub mod generate;
+pub mod jobs;
 mod model;
 pub mod periodic;
 mod place;

@@ -4,18 +4,22 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod calendar;
+pub mod draws;
 pub mod enterprises;
 pub mod error;
 pub mod health;
+pub mod inspection_plans;
 pub mod inspectors;
 pub mod json;
 pub mod metrics;
 pub mod pagination;
 pub mod plans;
 pub mod requests;
+pub mod tipoffs;
 pub mod views;
 pub mod visit_actions;
 pub mod visits;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::Router;
@@ -51,6 +55,10 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
         (name = "verification", description = "Verification codes of confirmed visits, checked at the gate"),
         (name = "calendar", description = "Enterprises' iCalendar feeds"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "inspection-plans", description = "Periodic inspection plans: routine, look-back (回头看) and double-random (双随机)"),
+        (name = "tipoffs", description = "The office's triage of tip-offs (举报)"),
+        (name = "notifications", description = "Webhooks, the outbox of notifications and the job-run log"),
+        (name = "public", description = "No login: draw records, random inspection results, tip-offs"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +116,29 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(inspection_plans::create, inspection_plans::list))
+        .routes(routes!(inspection_plans::get))
+        .routes(routes!(inspection_plans::pause))
+        .routes(routes!(inspection_plans::resume))
+        .routes(routes!(inspection_plans::fire))
+        .routes(routes!(inspection_plans::restart_finding))
+        .routes(routes!(draws::list))
+        .routes(routes!(draws::get))
+        .routes(routes!(draws::check))
+        .routes(routes!(draws::results))
+        .routes(routes!(tipoffs::status))
+        .routes(routes!(tipoffs::list))
+        .routes(routes!(tipoffs::dismiss))
+        .routes(routes!(tipoffs::act))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::outbox_list))
+        .routes(routes!(webhooks::runs))
+        // Tip-offs come from anyone: their body is held to a few kilobytes.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(tipoffs::file))
+                .layer(RequestBodyLimitLayer::new(tipoffs::BODY_LIMIT_BYTES)),
+        )
 }
 
 /// The OpenAPI document of the API, as committed in `openapi/openapi.json`.

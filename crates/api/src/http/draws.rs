@@ -1,0 +1,241 @@
+//! The public side of double-random inspections (双随机、一公开): every draw record
+//! (plan, pool of credit codes, seed, size, result) with its digest, a check anyone can
+//! run on a record, and the completed random inspections without private details.
+//! No login. Records cannot be changed: the database refuses UPDATE and DELETE on them.
+
+use crate::app::AppState;
+use crate::entities::{
+    agency, draw_record, enterprise, inspection_plan, inspection_request, joint_visit, plan_request,
+};
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::{ValidJson, ValidQuery};
+use crate::http::pagination::{Page, PageQuery};
+use crate::periodic::stored_draw;
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::{DateTime, NaiveDate, Utc};
+use onevisit_scheduler::periodic::{DrawRecord, verify};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A published draw.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DrawView {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    /// The tick the plan fired for.
+    pub tick: DateTime<Utc>,
+    pub drawn_at: DateTime<Utc>,
+    /// `{"plan", "pool", "seed", "size", "result"}`: recompute `result` from the rest
+    /// as the README's "Double-random draws" section says.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    /// SHA-256 of the record's canonical text, published when drawn.
+    pub digest: String,
+    /// Whether the stored record recomputes to its result and digest right now.
+    pub verified: bool,
+}
+
+fn view(row: draw_record::Model) -> DrawView {
+    let verified =
+        stored_draw(&row).is_ok_and(|record| verify(&record) && record.digest() == row.digest);
+    DrawView {
+        id: row.id,
+        plan_id: row.plan_id,
+        tick: row.tick,
+        drawn_at: row.drawn_at,
+        record: row.record,
+        digest: row.digest,
+        verified,
+    }
+}
+
+/// Filters of the draw list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DrawFilter {
+    pub plan_id: Option<Uuid>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Every draw record, newest first. Public.
+#[utoipa::path(get, path = "/public/draws", operation_id = "list_draws", tag = "public",
+    params(DrawFilter),
+    responses((status = 200, description = "One page of draw records", body = Page<DrawView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ValidQuery(filter): ValidQuery<DrawFilter>,
+) -> Result<Json<Page<DrawView>>, ApiError> {
+    let (limit, offset) = PageQuery {
+        limit: filter.limit,
+        offset: filter.offset,
+    }
+    .resolve()?;
+    let mut query = draw_record::Entity::find();
+    if let Some(plan) = filter.plan_id {
+        query = query.filter(draw_record::Column::PlanId.eq(plan));
+    }
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        .order_by_desc(draw_record::Column::DrawnAt)
+        .order_by_desc(draw_record::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    Ok(Json(Page {
+        items: rows.into_iter().map(view).collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// One draw record. Public.
+#[utoipa::path(get, path = "/public/draws/{id}", operation_id = "get_draw", tag = "public",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The draw record", body = DrawView),
+        (status = 404, description = "No such draw", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<DrawView>, ApiError> {
+    draw_record::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(|row| Json(view(row)))
+        .ok_or(ApiError::NotFound)
+}
+
+/// The check of a record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VerifyAnswer {
+    /// Whether the pool is sorted with each code once and the seed and size give the result.
+    pub valid: bool,
+    /// The record's digest: compare it with the published one.
+    pub digest: String,
+}
+
+/// Recomputes a draw from a record (as published, or as someone claims it was):
+/// anyone can run the same steps offline; this saves them the trouble. Public.
+#[utoipa::path(post, path = "/public/draws/verify", operation_id = "verify_draw", tag = "public",
+    request_body(content = Object, description = "A draw record: plan, pool, seed, size, result"),
+    responses(
+        (status = 200, description = "The check", body = VerifyAnswer),
+        (status = 422, description = "Not a draw record", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn check(ValidJson(record): ValidJson<DrawRecord>) -> Json<VerifyAnswer> {
+    Json(VerifyAnswer {
+        valid: verify(&record),
+        digest: record.digest(),
+    })
+}
+
+/// A completed random inspection, as published: no inspectors, no findings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RandomInspectionView {
+    pub draw_id: Uuid,
+    pub plan: String,
+    pub credit_code: String,
+    pub enterprise_name: String,
+    pub date: NaiveDate,
+    /// The agencies' codes.
+    pub agencies: Vec<String>,
+}
+
+/// Completed random inspections, newest first (at most 500). Public.
+#[utoipa::path(get, path = "/public/random-inspections", operation_id = "list_random_inspections", tag = "public",
+    responses((status = 200, description = "Completed random inspections", body = Vec<RandomInspectionView>)))]
+pub async fn results(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<RandomInspectionView>>, ApiError> {
+    let links = plan_request::Entity::find()
+        .filter(plan_request::Column::DrawId.is_not_null())
+        .all(&state.db)
+        .await?;
+    let by_request: BTreeMap<Uuid, (Uuid, Uuid)> = links
+        .iter()
+        .filter_map(|l| l.draw_id.map(|d| (l.request_id, (d, l.plan_id))))
+        .collect();
+    let requests = inspection_request::Entity::find()
+        .filter(inspection_request::Column::Id.is_in(by_request.keys().copied()))
+        .filter(inspection_request::Column::VisitId.is_not_null())
+        .all(&state.db)
+        .await?;
+    let visits: BTreeMap<Uuid, joint_visit::Model> = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Id.is_in(requests.iter().filter_map(|r| r.visit_id)))
+        .filter(joint_visit::Column::Status.eq("completed"))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let names = |rows: Vec<(Uuid, String)>| rows.into_iter().collect::<BTreeMap<_, _>>();
+    let plans = names(
+        inspection_plan::Entity::find()
+            .select_only()
+            .columns([inspection_plan::Column::Id, inspection_plan::Column::Name])
+            .into_tuple()
+            .all(&state.db)
+            .await?,
+    );
+    let agencies = names(
+        agency::Entity::find()
+            .select_only()
+            .columns([agency::Column::Id, agency::Column::Code])
+            .into_tuple()
+            .all(&state.db)
+            .await?,
+    );
+    // One entry per draw and visit, with every agency of the draw on it.
+    let mut grouped: BTreeMap<(Uuid, Uuid), (Uuid, BTreeSet<String>)> = BTreeMap::new();
+    for request in &requests {
+        let (Some(visit_id), Some((draw_id, plan_id))) =
+            (request.visit_id, by_request.get(&request.id))
+        else {
+            continue;
+        };
+        if visits.contains_key(&visit_id) {
+            grouped
+                .entry((*draw_id, visit_id))
+                .or_insert_with(|| (*plan_id, BTreeSet::new()))
+                .1
+                .insert(
+                    agencies
+                        .get(&request.agency_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+        }
+    }
+    let mut out = Vec::with_capacity(grouped.len());
+    for ((draw_id, visit_id), (plan_id, codes)) in grouped {
+        let Some(visit) = visits.get(&visit_id) else {
+            continue;
+        };
+        let Some(company) = enterprise::Entity::find_by_id(visit.enterprise_id)
+            .one(&state.db)
+            .await?
+        else {
+            continue;
+        };
+        out.push(RandomInspectionView {
+            draw_id,
+            plan: plans.get(&plan_id).cloned().unwrap_or_default(),
+            credit_code: company.credit_code,
+            enterprise_name: company.name,
+            date: visit.visit_date,
+            agencies: codes.into_iter().collect(),
+        });
+    }
+    out.sort_by(|a, b| b.date.cmp(&a.date).then(a.credit_code.cmp(&b.credit_code)));
+    out.truncate(500);
+    Ok(Json(out))
+}

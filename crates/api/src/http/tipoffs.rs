@@ -1,0 +1,512 @@
+//! Tip-offs (举报): anyone files one without logging in and gets a reference code, with
+//! which they can see its status and nothing else. The office triages each: dismissed
+//! with a reason, or turned into urgent requests (a window of 5 working days, placed
+//! ahead of routine ones, never refused by the burden cap); whether the reporter
+//! qualifies for the reward scheme is recorded either way.
+//!
+//! Filing is limited per address (counted in the database, so every replica agrees)
+//! and in size (the route takes at most [`BODY_LIMIT_BYTES`]).
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::booking::{self, NewBooking};
+use crate::entities::{agency, enterprise, login_throttle, tipoff, tipoff_request};
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::{ValidJson, ValidQuery};
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::views::{self, RequestView};
+use crate::outbox::{self, Notification};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use onevisit_domain::hazard::vocab::LongText;
+use onevisit_domain::{CreditCode, Name, RequestKind, TeamSize};
+use onevisit_scheduler::periodic::urgent_window;
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The largest tip-off body accepted (413 beyond).
+pub const BODY_LIMIT_BYTES: usize = 32 * 1024;
+
+/// How many tip-offs one address may file in a window.
+#[derive(Debug, Clone, Copy)]
+pub struct TipoffLimit {
+    pub per_window: i32,
+    pub window: Duration,
+}
+
+impl Default for TipoffLimit {
+    fn default() -> Self {
+        Self {
+            per_window: 5,
+            window: Duration::hours(1),
+        }
+    }
+}
+
+impl TipoffLimit {
+    /// Counts a filing from `address`; `Err(seconds)` when the address must wait.
+    async fn admit(
+        &self,
+        db: &DatabaseConnection,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), i64>, DbErr> {
+        let key = format!("tipoff:{address}");
+        match login_throttle::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?
+        {
+            Some(row) if now - row.window_started_at <= self.window => {
+                if row.failures >= self.per_window {
+                    return Ok(Err((row.window_started_at + self.window - now)
+                        .num_seconds()
+                        .max(1)));
+                }
+                let filed = row.failures + 1;
+                let mut active = row.into_active_model();
+                active.failures = Set(filed);
+                active.update(db).await?;
+            }
+            Some(row) => {
+                let mut active = row.into_active_model();
+                active.failures = Set(1);
+                active.window_started_at = Set(now);
+                active.update(db).await?;
+            }
+            None => {
+                let first = login_throttle::ActiveModel {
+                    key: Set(key),
+                    failures: Set(1),
+                    window_started_at: Set(now),
+                    locked_until: Set(None),
+                };
+                // Two replicas may count an address's first filing at once; one row is enough.
+                if let Err(err) = first.insert(db).await
+                    && err.sql_err().is_none()
+                {
+                    return Err(err);
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// Trimmed, non-empty text of at most 5000 characters, or a problem naming `field`.
+pub fn long_text(field: &str, raw: &str) -> Result<String, ApiError> {
+    LongText::parse(raw)
+        .map(String::from)
+        .map_err(|e| ApiError::field(field, e.to_string()))
+}
+
+/// A report from the public.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TipoffBody {
+    /// The enterprise: its unified social credit code, or its name and address as known.
+    pub enterprise: String,
+    /// What is going on, up to 5000 characters.
+    pub content: String,
+}
+
+/// What the reporter keeps.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TipoffReceipt {
+    /// Keep it: the only way to see the tip-off's status later.
+    pub reference: String,
+    /// received, dismissed or actioned.
+    pub status: String,
+    pub received_on: NaiveDate,
+}
+
+fn reference_code() -> String {
+    // 32 symbols without look-alikes (no 0/O, 1/I): 12 of them are 60 random bits.
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let symbols: String = (0..12)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("JB-{}-{}-{}", &symbols[..4], &symbols[4..8], &symbols[8..])
+}
+
+fn receipt(row: &tipoff::Model) -> TipoffReceipt {
+    TipoffReceipt {
+        reference: row.reference.clone(),
+        status: row.status.clone(),
+        received_on: crate::periodic::china_date(row.created_at),
+    }
+}
+
+/// Files a tip-off. No login; limited per address and in size.
+#[utoipa::path(post, path = "/public/tipoffs", operation_id = "file_tipoff", tag = "public",
+    request_body = TipoffBody,
+    responses(
+        (status = 201, description = "Filed: keep the reference", body = TipoffReceipt),
+        (status = 413, description = "The body is too large"),
+        (status = 422, description = "A field is missing or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tip-offs from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn file(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ValidJson(body): ValidJson<TipoffBody>,
+) -> Result<(StatusCode, Json<TipoffReceipt>), ApiError> {
+    let named =
+        Name::parse(&body.enterprise).map_err(|e| ApiError::field("enterprise", e.to_string()))?;
+    let content = long_text("content", &body.content)?;
+    let now = state.clock.now();
+    if let Err(retry_after_seconds) = state
+        .tipoff_limit
+        .admit(&state.db, &peer.ip().to_string(), now)
+        .await?
+    {
+        return Err(ApiError::TooManyRequests {
+            retry_after_seconds,
+        });
+    }
+    let enterprise_id = match CreditCode::parse(named.as_str()) {
+        Ok(code) => enterprise::Entity::find()
+            .filter(enterprise::Column::CreditCode.eq(code.as_str()))
+            .one(&state.db)
+            .await?
+            .map(|e| e.id),
+        Err(_) => None,
+    };
+    let txn = state.db.begin().await?;
+    let row = tipoff::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        reference: Set(reference_code()),
+        enterprise_id: Set(enterprise_id),
+        enterprise_text: Set(named.to_string()),
+        content: Set(content),
+        status: Set("received".to_owned()),
+        dismiss_reason: Set(None),
+        reward_eligible: Set(None),
+        created_at: Set(now),
+        triaged_at: Set(None),
+        triaged_by: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    outbox::enqueue(
+        &txn,
+        Notification {
+            event: "tipoff.received",
+            payload: serde_json::json!({
+                "tipoff_id": row.id,
+                "enterprise": row.enterprise_text,
+                "enterprise_id": row.enterprise_id,
+            }),
+            also_to: None,
+            dedupe_key: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(receipt(&row))))
+}
+
+/// A tip-off's status, by its reference code. Public; nothing but the status.
+#[utoipa::path(get, path = "/public/tipoffs/{reference}", operation_id = "tipoff_status", tag = "public",
+    params(("reference" = String, Path)),
+    responses(
+        (status = 200, description = "Its status", body = TipoffReceipt),
+        (status = 404, description = "No such reference", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn status(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<TipoffReceipt>, ApiError> {
+    tipoff::Entity::find()
+        .filter(tipoff::Column::Reference.eq(reference.trim().to_uppercase()))
+        .one(&state.db)
+        .await?
+        .map(|row| Json(receipt(&row)))
+        .ok_or(ApiError::NotFound)
+}
+
+/// A tip-off as the office sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TipoffView {
+    pub id: Uuid,
+    pub reference: String,
+    /// The enterprise when the report named a registered one by its credit code.
+    pub enterprise_id: Option<Uuid>,
+    /// The enterprise as the reporter named it.
+    pub enterprise: String,
+    pub content: String,
+    /// received, dismissed or actioned.
+    pub status: String,
+    pub dismiss_reason: Option<String>,
+    /// Whether the reporter qualifies for the reward scheme (unset until triaged).
+    pub reward_eligible: Option<bool>,
+    pub created_at: DateTime<Utc>,
+    pub triaged_at: Option<DateTime<Utc>>,
+    /// The urgent requests it was turned into.
+    pub requests: Vec<RequestView>,
+}
+
+async fn tipoff_view(db: &DatabaseConnection, row: tipoff::Model) -> Result<TipoffView, DbErr> {
+    let ids: Vec<Uuid> = tipoff_request::Entity::find()
+        .select_only()
+        .column(tipoff_request::Column::RequestId)
+        .filter(tipoff_request::Column::TipoffId.eq(row.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let requests = crate::entities::inspection_request::Entity::find()
+        .filter(crate::entities::inspection_request::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(TipoffView {
+        id: row.id,
+        reference: row.reference,
+        enterprise_id: row.enterprise_id,
+        enterprise: row.enterprise_text,
+        content: row.content,
+        status: row.status,
+        dismiss_reason: row.dismiss_reason,
+        reward_eligible: row.reward_eligible,
+        created_at: row.created_at,
+        triaged_at: row.triaged_at,
+        requests: views::requests(db, requests).await?,
+    })
+}
+
+/// Filters of the tip-off list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TipoffFilter {
+    /// received, dismissed or actioned.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// The tip-offs, oldest first, for the office to triage.
+#[utoipa::path(get, path = "/tipoffs", operation_id = "list_tipoffs", tag = "tipoffs", security(("bearer" = [])),
+    params(TipoffFilter),
+    responses(
+        (status = 200, description = "One page of tip-offs", body = Page<TipoffView>),
+        (status = 403, description = "Only the office", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidQuery(filter): ValidQuery<TipoffFilter>,
+) -> Result<Json<Page<TipoffView>>, ApiError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let (limit, offset) = PageQuery {
+        limit: filter.limit,
+        offset: filter.offset,
+    }
+    .resolve()?;
+    let mut query = tipoff::Entity::find();
+    if let Some(status) = &filter.status {
+        query = query.filter(tipoff::Column::Status.eq(status));
+    }
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        .order_by_asc(tipoff::Column::CreatedAt)
+        .order_by_asc(tipoff::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(tipoff_view(&state.db, row).await?);
+    }
+    Ok(Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+async fn untriaged(state: &AppState, id: Uuid) -> Result<tipoff::Model, ApiError> {
+    let row = tipoff::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if row.status != "received" {
+        return Err(ApiError::Conflict(format!(
+            "the tip-off was {} already",
+            row.status
+        )));
+    }
+    Ok(row)
+}
+
+/// Dismissing a tip-off.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    pub reason: String,
+    #[serde(default)]
+    pub reward_eligible: bool,
+}
+
+/// Dismisses a tip-off with a reason.
+#[utoipa::path(post, path = "/tipoffs/{id}/dismiss", operation_id = "dismiss_tipoff", tag = "tipoffs", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = DismissBody,
+    responses(
+        (status = 200, description = "Dismissed", body = TipoffView),
+        (status = 404, description = "No such tip-off", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Triaged already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn dismiss(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<DismissBody>,
+) -> Result<Json<TipoffView>, ApiError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let reason = long_text("reason", &body.reason)?;
+    let row = untriaged(&state, id).await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let mut active = row.into_active_model();
+    active.status = Set("dismissed".to_owned());
+    active.dismiss_reason = Set(Some(reason));
+    active.reward_eligible = Set(Some(body.reward_eligible));
+    active.triaged_at = Set(Some(now));
+    active.triaged_by = Set(Some(caller.user_id));
+    let row = active.update(&txn).await?;
+    outbox::enqueue(
+        &txn,
+        Notification {
+            event: "tipoff.dismissed",
+            payload: serde_json::json!({"tipoff_id": row.id, "reason": row.dismiss_reason}),
+            also_to: None,
+            dedupe_key: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(tipoff_view(&state.db, row).await?))
+}
+
+/// An agency sent on a tip-off.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrgentTeam {
+    /// The agency's code.
+    pub agency: String,
+    pub team_size: i64,
+}
+
+/// Turning a tip-off into urgent requests.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActBody {
+    pub enterprise_id: Uuid,
+    pub agencies: Vec<UrgentTeam>,
+    #[serde(default)]
+    pub reward_eligible: bool,
+}
+
+/// Turns a tip-off into one urgent request per agency: a window of 5 working days from
+/// today, placed ahead of routine requests, never refused by the burden cap.
+#[utoipa::path(post, path = "/tipoffs/{id}/act", operation_id = "act_on_tipoff", tag = "tipoffs", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = ActBody,
+    responses(
+        (status = 200, description = "Actioned: the urgent requests and where they landed", body = TipoffView),
+        (status = 404, description = "No such tip-off", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Triaged already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown enterprise or agency, a bad team size", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<ActBody>,
+) -> Result<Json<TipoffView>, ApiError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let row = untriaged(&state, id).await?;
+    if enterprise::Entity::find_by_id(body.enterprise_id)
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field("enterprise_id", "no such enterprise"));
+    }
+    if body.agencies.is_empty() {
+        return Err(ApiError::field("agencies", "at least one agency is sent"));
+    }
+    let mut teams = Vec::with_capacity(body.agencies.len());
+    for (i, team) in body.agencies.iter().enumerate() {
+        let found = agency::Entity::find()
+            .filter(agency::Column::Code.eq(team.agency.as_str()))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::field(format!("agencies[{i}].agency"), "no such agency"))?;
+        let size = TeamSize::new(team.team_size)
+            .map_err(|e| ApiError::field(format!("agencies[{i}].team_size"), e.to_string()))?;
+        teams.push((found.id, size));
+    }
+    let today = state.clock.today();
+    let window = urgent_window(today, &state.calendar);
+    let mut requests = Vec::with_capacity(teams.len());
+    for (agency_id, size) in teams {
+        let booking = NewBooking {
+            agency_id,
+            enterprise_id: body.enterprise_id,
+            window,
+            team_size: size.get(),
+            kind: RequestKind::Urgent,
+            topics: vec![format!("tip-off {}", row.reference)],
+            idempotency_key: None,
+            body_hash: None,
+        };
+        let (request, _) = booking::book(&state.db, &state.calendar, today, &booking)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        requests.push(request.id);
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    for request_id in &requests {
+        tipoff_request::ActiveModel {
+            request_id: Set(*request_id),
+            tipoff_id: Set(row.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let mut active = row.into_active_model();
+    active.status = Set("actioned".to_owned());
+    active.reward_eligible = Set(Some(body.reward_eligible));
+    active.triaged_at = Set(Some(now));
+    active.triaged_by = Set(Some(caller.user_id));
+    let row = active.update(&txn).await?;
+    outbox::enqueue(
+        &txn,
+        Notification {
+            event: "tipoff.actioned",
+            payload: serde_json::json!({"tipoff_id": row.id, "requests": requests}),
+            also_to: None,
+            dedupe_key: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(tipoff_view(&state.db, row).await?))
+}

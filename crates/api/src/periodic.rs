@@ -1,0 +1,243 @@
+//! Firing inspection plans: the pool as the database holds it, the selection or the
+//! published draw (crates/scheduler's `periodic`), and the requests made through the
+//! booking path. A random plan's draw record is committed before any request is
+//! booked, so what was drawn is public whatever happens next; each request is booked
+//! in its own transaction by `booking::book`; the links from requests to the plan and
+//! the `plan.fired` notification are written together in one transaction at the end.
+
+use crate::booking::{self, NewBooking};
+use crate::entities::{
+    agency, draw_record, enterprise, inspection_plan, inspection_request, joint_visit, plan_request,
+};
+use crate::outbox::{self, Notification};
+use chrono::{DateTime, NaiveDate, Utc};
+use onevisit_domain::enterprise::EnterpriseInput;
+use onevisit_domain::{CreditCode, Enterprise, RequestKind, RiskMarkers, WorkCalendar};
+use onevisit_scheduler::periodic::{
+    DrawRecord, DrawSeed, EnterpriseHistory, InspectionHistory, InspectionPlan, PlanInput,
+    PlanKind, candidate_pool, draw_targets, requests_for_tick, select_targets,
+};
+use rand::RngCore;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
+};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Why a plan could not fire.
+#[derive(Debug, thiserror::Error)]
+pub enum FireError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("the stored plan is not valid any more: {0}")]
+    Stored(String),
+    #[error("booking: {0}")]
+    Booking(#[from] booking::BookingError),
+}
+
+/// What a firing made.
+#[derive(Debug, Clone)]
+pub struct Fired {
+    pub tick: DateTime<Utc>,
+    pub draw_id: Option<Uuid>,
+    pub requests: Vec<inspection_request::Model>,
+}
+
+/// The plan as the scheduler crate checks it.
+pub fn checked_plan(row: &inspection_plan::Model) -> Result<InspectionPlan, FireError> {
+    let input: PlanInput = serde_json::from_value(row.definition.clone())
+        .map_err(|e| FireError::Stored(e.to_string()))?;
+    InspectionPlan::new(input).map_err(|e| FireError::Stored(e.to_string()))
+}
+
+/// The day a tick falls on in China (UTC+8).
+pub fn china_date(tick: DateTime<Utc>) -> NaiveDate {
+    (tick + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Every enterprise as the domain sees it, with its row id.
+pub async fn enterprises(
+    db: &DatabaseConnection,
+) -> Result<(Vec<Enterprise>, BTreeMap<CreditCode, Uuid>), FireError> {
+    let rows = enterprise::Entity::find().all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut ids = BTreeMap::new();
+    for row in rows {
+        let parsed = Enterprise::parse(EnterpriseInput {
+            credit_code: &row.credit_code,
+            name: &row.name,
+            sector: &row.sector,
+            district: &row.district,
+            in_chemical_park: row.in_chemical_park,
+            risk: RiskMarkers {
+                key_process: row.key_process,
+                key_chemical: row.key_chemical,
+                major_hazard_source: row.major_hazard_source,
+            },
+            status: &row.status,
+            burden_cap: row.burden_cap.map(i64::from),
+            quiet_periods: Vec::new(),
+        })
+        .map_err(|e| FireError::Stored(format!("enterprise {}: {e}", row.credit_code)))?;
+        ids.insert(parsed.credit_code.clone(), row.id);
+        out.push(parsed);
+    }
+    Ok((out, ids))
+}
+
+/// The day of each enterprise's last completed visit.
+pub async fn history(
+    db: &DatabaseConnection,
+    ids: &BTreeMap<CreditCode, Uuid>,
+) -> Result<InspectionHistory, DbErr> {
+    let last: Vec<(Uuid, Option<NaiveDate>)> = joint_visit::Entity::find()
+        .select_only()
+        .column(joint_visit::Column::EnterpriseId)
+        .column_as(
+            Expr::from(Func::max(Expr::col(joint_visit::Column::VisitDate))),
+            "last",
+        )
+        .filter(joint_visit::Column::Status.eq("completed"))
+        .group_by(joint_visit::Column::EnterpriseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let last: BTreeMap<Uuid, Option<NaiveDate>> = last.into_iter().collect();
+    Ok(ids
+        .iter()
+        .map(|(code, id)| {
+            (
+                code.clone(),
+                EnterpriseHistory {
+                    last_inspected: last.get(id).copied().flatten(),
+                    overdue_hazards: 0,
+                },
+            )
+        })
+        .collect())
+}
+
+/// How many enterprises `plan` would select or draw from on `date`.
+pub async fn pool_size(
+    db: &DatabaseConnection,
+    plan: &InspectionPlan,
+    date: NaiveDate,
+) -> Result<usize, FireError> {
+    let (all, ids) = enterprises(db).await?;
+    let history = history(db, &ids).await?;
+    Ok(candidate_pool(plan, &all, &history, date).len())
+}
+
+fn fresh_seed() -> DrawSeed {
+    // The thread generator is a CSPRNG seeded from the operating system.
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    DrawSeed::from_bytes(bytes)
+}
+
+/// Fires `row` for `tick`: selects or draws the targets, books one request per target
+/// and agency, links them to the plan and notifies.
+pub async fn fire(
+    db: &DatabaseConnection,
+    calendar: &WorkCalendar,
+    row: &inspection_plan::Model,
+    tick: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Fired, FireError> {
+    let plan = checked_plan(row)?;
+    let date = china_date(tick);
+    let (all, ids) = enterprises(db).await?;
+    let history = history(db, &ids).await?;
+    let (targets, draw_id) = if plan.kind() == PlanKind::Random {
+        let record = draw_targets(&plan, &all, &history, date, fresh_seed());
+        let id = Uuid::now_v7();
+        draw_record::ActiveModel {
+            id: Set(id),
+            plan_id: Set(row.id),
+            tick: Set(tick),
+            drawn_at: Set(now),
+            record: Set(
+                serde_json::to_value(&record).map_err(|e| FireError::Stored(e.to_string()))?
+            ),
+            digest: Set(record.digest()),
+        }
+        .insert(db)
+        .await?;
+        (record.result, Some(id))
+    } else {
+        let targets = select_targets(&plan, &all, &history, date)
+            .map_err(|e| FireError::Stored(e.to_string()))?;
+        (targets, None)
+    };
+    let agencies: BTreeMap<String, Uuid> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.id))
+        .collect();
+    let mut requests = Vec::new();
+    for spec in requests_for_tick(&plan, &targets, date, calendar) {
+        let (Some(&agency_id), Some(&enterprise_id)) = (
+            agencies.get(spec.agency.as_str()),
+            ids.get(&spec.enterprise),
+        ) else {
+            return Err(FireError::Stored(format!(
+                "agency {} or enterprise {} is not registered",
+                spec.agency, spec.enterprise
+            )));
+        };
+        let booking = NewBooking {
+            agency_id,
+            enterprise_id,
+            window: spec.window,
+            team_size: spec.team_size.get(),
+            kind: RequestKind::Routine,
+            topics: vec![row.name.clone()],
+            idempotency_key: None,
+            body_hash: None,
+        };
+        let (request, _) = booking::book(db, calendar, date, &booking).await?;
+        requests.push(request);
+    }
+    let txn = db.begin().await?;
+    for request in &requests {
+        plan_request::ActiveModel {
+            request_id: Set(request.id),
+            plan_id: Set(row.id),
+            draw_id: Set(draw_id),
+            tick: Set(tick),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    outbox::enqueue(
+        &txn,
+        Notification {
+            event: "plan.fired",
+            payload: serde_json::json!({
+                "plan_id": row.id,
+                "plan": row.name,
+                "tick": tick,
+                "draw_id": draw_id,
+                "requests": requests.iter().map(|r| r.id).collect::<Vec<_>>(),
+            }),
+            also_to: row.webhook_url.as_deref(),
+            dedupe_key: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Fired {
+        tick,
+        draw_id,
+        requests,
+    })
+}
+
+/// A stored draw record as the scheduler crate reads it.
+pub fn stored_draw(row: &draw_record::Model) -> Result<DrawRecord, String> {
+    serde_json::from_value(row.record.clone()).map_err(|e| e.to_string())
+}
