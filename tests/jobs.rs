@@ -1,0 +1,721 @@
+//! The periodic side, as the office and the public use it: plans fired on a fixed
+//! clock, published draws anyone can recompute, tip-offs that become urgent visits,
+//! notifications that survive a crash, and job ticks run once by two real servers.
+
+mod common;
+
+use common::{TEST_WEBHOOK_SECRET, spawn_app_at};
+use hmac::{Hmac, Mac};
+use onevisit_api::testing::TestDatabase;
+use onevisit_scheduler::jobs::FixedClock;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Monday 9 November 2026, 08:00 in China.
+fn monday_morning() -> Arc<FixedClock> {
+    Arc::new(FixedClock(
+        "2026-11-09T00:00:00Z".parse().expect("a fixed time"),
+    ))
+}
+
+async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+/// The field named by a 422 problem.
+fn refused_field(body: &Value) -> String {
+    body["errors"][0]["field"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn plan(name: &str, kind: &str, pool: Value, draw: Value, agencies: Value) -> Value {
+    json!({
+        "name": name,
+        "schedule": "0 0 0 * * MON",
+        "kind": kind,
+        "pool": pool,
+        "draw": draw,
+        "agencies": agencies,
+        "window_working_days": 10,
+        "announced": true,
+    })
+}
+
+#[tokio::test]
+async fn a_look_back_plan_fired_on_a_fixed_clock_books_every_closed_and_relocated_enterprise() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let mut expected = BTreeSet::new();
+    for status in ["closed", "relocated"] {
+        let page = json_of(
+            app.get_as(&office, &format!("/enterprises?status={status}&limit=500"))
+                .await,
+            200,
+        )
+        .await;
+        for e in page["items"].as_array().expect("items") {
+            expected.insert(e["id"].as_str().expect("id").to_owned());
+        }
+    }
+    assert!(!expected.is_empty(), "the demo has closed enterprises");
+
+    let body = plan(
+        "回头看 2026-11",
+        "look_back",
+        json!({}),
+        json!("all"),
+        json!([{"agency": "emergency", "team_size": 2}, {"agency": "industry", "team_size": 1}]),
+    );
+    let saved = json_of(app.post_as(&office, "/inspection-plans", &body).await, 201).await;
+    let id = saved["id"].as_str().expect("plan id").to_owned();
+    assert_eq!(saved["status"], "active");
+
+    let fired = json_of(
+        app.post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(fired["tick"], "2026-11-09T00:00:00Z");
+    let requests = fired["requests"].as_array().expect("requests");
+    let mut booked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in requests {
+        // Ten working days from Monday 9 November end on Monday 23 November.
+        assert_eq!(r["earliest"], "2026-11-09");
+        assert_eq!(r["latest"], "2026-11-23");
+        assert_eq!(r["kind"], "routine");
+        booked
+            .entry(r["enterprise_id"].as_str().expect("id").to_owned())
+            .or_default()
+            .insert(r["agency"].as_str().expect("agency").to_owned());
+    }
+    assert_eq!(booked.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    let both: BTreeSet<String> = ["emergency", "industry"].map(str::to_owned).into();
+    assert!(booked.values().all(|agencies| *agencies == both));
+
+    // The same second cannot fire twice: the tick is claimed.
+    let again = app
+        .post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+        .await;
+    assert_eq!(again.status(), 409);
+    let runs = json_of(
+        app.get_as(&office, &format!("/jobs/runs?job=plan:{id}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(runs["total"], 1);
+    assert_eq!(runs["items"][0]["outcome"], "succeeded");
+    assert_eq!(
+        runs["items"][0]["counts"]["requests"],
+        json!(requests.len())
+    );
+
+    // A paused plan does not fire.
+    json_of(
+        app.post_as(
+            &office,
+            &format!("/inspection-plans/{id}/pause"),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let paused = app
+        .post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+        .await;
+    assert_eq!(paused.status(), 409);
+
+    // The look-back finds one restarted: it is operating again.
+    let restarted = expected.iter().next().expect("one");
+    let reopened = json_of(
+        app.post_as(
+            &office,
+            &format!("/enterprises/{restarted}/restart-finding"),
+            &json!({"note": "生产设备已恢复运行"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(reopened["status"], "operating");
+    let twice = app
+        .post_as(
+            &office,
+            &format!("/enterprises/{restarted}/restart-finding"),
+            &json!({"note": "again"}),
+        )
+        .await;
+    assert_eq!(twice.status(), 409);
+}
+
+#[tokio::test]
+async fn a_random_draw_is_published_recomputable_and_cannot_be_altered() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let body = plan(
+        "双随机 2026-11",
+        "random",
+        json!({}),
+        json!({"count": 5}),
+        json!([{"agency": "fire", "team_size": 1}]),
+    );
+    let saved = json_of(app.post_as(&office, "/inspection-plans", &body).await, 201).await;
+    let id = saved["id"].as_str().expect("plan id");
+    let fired = json_of(
+        app.post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+            .await,
+        201,
+    )
+    .await;
+    let draw_id = fired["draw_id"].as_str().expect("a draw record").to_owned();
+
+    // Anyone, without a login, reads the record and the server's own check of it.
+    let draw = json_of(app.get(&format!("/public/draws/{draw_id}")).await, 200).await;
+    assert_eq!(draw["verified"], true);
+    let record = draw["record"].clone();
+    let result: BTreeSet<String> = record["result"]
+        .as_array()
+        .expect("result")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    assert_eq!(result.len(), 5);
+    // The requests went to exactly the drawn enterprises.
+    let mut booked = BTreeSet::new();
+    for r in fired["requests"].as_array().expect("requests") {
+        let e = json_of(
+            app.get_as(
+                &office,
+                &format!("/enterprises/{}", r["enterprise_id"].as_str().expect("id")),
+            )
+            .await,
+            200,
+        )
+        .await;
+        booked.insert(e["credit_code"].as_str().expect("code").to_owned());
+    }
+    assert_eq!(booked, result);
+
+    // Recomputed from the record, the draw gives the same result and digest.
+    let check = |record: Value| {
+        let client = app.client.clone();
+        let url = app.url("/public/draws/verify");
+        async move {
+            json_of(
+                client.post(url).json(&record).send().await.expect("post"),
+                200,
+            )
+            .await
+        }
+    };
+    let same = check(record.clone()).await;
+    assert_eq!(same["valid"], true);
+    assert_eq!(same["digest"], draw["digest"]);
+    // A changed seed no longer gives the result; a changed plan name changes the digest.
+    let mut reseeded = record.clone();
+    let seed = reseeded["seed"].as_str().expect("seed").to_owned();
+    let flipped = if seed.ends_with('0') { "1" } else { "0" };
+    reseeded["seed"] = json!(format!("{}{flipped}", &seed[..63]));
+    assert_eq!(check(reseeded).await["valid"], false);
+    let mut renamed = record.clone();
+    renamed["plan"] = json!("another plan");
+    assert_ne!(check(renamed).await["digest"], draw["digest"]);
+
+    // The database itself refuses to change or delete a published record.
+    use sea_orm::ConnectionTrait;
+    let db = app.db().await;
+    let update = db
+        .execute_unprepared("UPDATE draw_records SET digest = 'x'")
+        .await;
+    assert!(update.is_err(), "an update of a draw record must fail");
+    let delete = db.execute_unprepared("DELETE FROM draw_records").await;
+    assert!(delete.is_err(), "a delete of draw records must fail");
+    let still = json_of(app.get(&format!("/public/draws/{draw_id}")).await, 200).await;
+    assert_eq!(still["digest"], draw["digest"]);
+
+    let listed = json_of(app.get("/public/draws").await, 200).await;
+    assert_eq!(listed["total"], 1);
+    let published = json_of(app.get("/public/random-inspections").await, 200).await;
+    assert!(
+        published
+            .as_array()
+            .is_some_and(|a| a.iter().all(|i| i.get("inspectors").is_none()))
+    );
+}
+
+#[tokio::test]
+async fn a_plan_is_refused_when_saved_not_when_it_fires() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let fire_team = json!([{"agency": "fire", "team_size": 1}]);
+    let cases = [
+        (json!({"schedule": "0 8 * * MON"}), "schedule"),
+        (json!({"pool": {"districts": ["月球区"]}}), "pool"),
+        (json!({"draw": {"share": 101}}), "draw"),
+        (json!({"draw": {"count": 100000}}), "draw"),
+        (
+            json!({"webhook_url": "ftp://example.org/hook"}),
+            "webhook_url",
+        ),
+        (
+            json!({"agencies": [{"agency": "police", "team_size": 1}]}),
+            "agencies[0].agency",
+        ),
+    ];
+    for (change, field) in cases {
+        let mut body = plan(
+            "refused",
+            "routine",
+            json!({}),
+            json!({"count": 3}),
+            fire_team.clone(),
+        );
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let refused = json_of(app.post_as(&office, "/inspection-plans", &body).await, 422).await;
+        assert_eq!(refused_field(&refused), field, "{change}: {refused}");
+    }
+    let hook = json_of(
+        app.post_as(&office, "/webhooks", &json!({"url": "javascript:alert(1)"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(refused_field(&hook), "url");
+    // Agencies do not set plans.
+    let fire = app.token("fire").await;
+    let body = plan("x", "routine", json!({}), json!("all"), fire_team);
+    assert_eq!(
+        app.post_as(&fire, "/inspection-plans", &body)
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_tip_off_becomes_an_urgent_request_placed_on_a_visit_within_five_working_days() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let anyone = &app.client;
+    let target = json_of(
+        app.get_as(&office, "/enterprises?status=operating&limit=1")
+            .await,
+        200,
+    )
+    .await["items"][0]
+        .clone();
+
+    let receipt = json_of(
+        anyone
+            .post(app.url("/public/tipoffs"))
+            .json(&json!({"enterprise": target["credit_code"], "content": "夜间偷排废气,储罐区无人值守"}))
+            .send()
+            .await
+            .expect("post"),
+        201,
+    )
+    .await;
+    let reference = receipt["reference"].as_str().expect("reference").to_owned();
+    let seen = json_of(app.get(&format!("/public/tipoffs/{reference}")).await, 200).await;
+    assert_eq!(seen["status"], "received");
+    // The reporter sees the status only: not the content, not who it is about.
+    let keys: BTreeSet<&str> = seen
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, BTreeSet::from(["reference", "status", "received_on"]));
+    assert_eq!(
+        app.get("/public/tipoffs/JB-AAAA-AAAA-AAAA").await.status(),
+        404
+    );
+    assert_eq!(app.get("/tipoffs").await.status(), 401);
+
+    let listed = json_of(app.get_as(&office, "/tipoffs?status=received").await, 200).await;
+    let tipoff = &listed["items"][0];
+    assert_eq!(tipoff["enterprise_id"], target["id"]);
+    let id = tipoff["id"].as_str().expect("id").to_owned();
+    let acted = json_of(
+        app.post_as(
+            &office,
+            &format!("/tipoffs/{id}/act"),
+            &json!({"enterprise_id": target["id"], "agencies": [{"agency": "ecology", "team_size": 2}], "reward_eligible": true}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(acted["status"], "actioned");
+    assert_eq!(acted["reward_eligible"], true);
+    let request = &acted["requests"][0];
+    assert_eq!(request["kind"], "urgent");
+    assert_eq!(request["earliest"], "2026-11-09");
+    // Five working days after Monday 9 November.
+    assert_eq!(request["latest"], "2026-11-16");
+    assert_eq!(request["status"], "scheduled", "{request}");
+    let visit = json_of(
+        app.get_as(
+            &office,
+            &format!(
+                "/visits/{}",
+                request["visit_id"].as_str().expect("placed on a visit")
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(visit["enterprise_id"], target["id"]);
+    let date = visit["date"].as_str().expect("date");
+    assert!(("2026-11-09"..="2026-11-16").contains(&date), "{date}");
+    assert!(
+        visit["teams"]
+            .as_array()
+            .expect("teams")
+            .iter()
+            .any(|t| t["agency"] == "ecology")
+    );
+    let seen = json_of(app.get(&format!("/public/tipoffs/{reference}")).await, 200).await;
+    assert_eq!(seen["status"], "actioned");
+    let again = app
+        .post_as(
+            &office,
+            &format!("/tipoffs/{id}/dismiss"),
+            &json!({"reason": "dup"}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+
+    // Another is dismissed with a reason; one without content is refused.
+    let second = json_of(
+        anyone
+            .post(app.url("/public/tipoffs"))
+            .json(&json!({"enterprise": "城东某化工厂", "content": "听说有问题"}))
+            .send()
+            .await
+            .expect("post"),
+        201,
+    )
+    .await;
+    let listed = json_of(app.get_as(&office, "/tipoffs?status=received").await, 200).await;
+    let second_id = listed["items"][0]["id"].as_str().expect("id").to_owned();
+    let no_reason = json_of(
+        app.post_as(
+            &office,
+            &format!("/tipoffs/{second_id}/dismiss"),
+            &json!({"reason": " "}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(refused_field(&no_reason), "reason");
+    json_of(
+        app.post_as(
+            &office,
+            &format!("/tipoffs/{second_id}/dismiss"),
+            &json!({"reason": "无具体企业与线索"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let seen = json_of(
+        app.get(&format!(
+            "/public/tipoffs/{}",
+            second["reference"].as_str().expect("ref")
+        ))
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["status"], "dismissed");
+
+    let empty = json_of(
+        anyone
+            .post(app.url("/public/tipoffs"))
+            .json(&json!({"enterprise": "某厂", "content": ""}))
+            .send()
+            .await
+            .expect("post"),
+        422,
+    )
+    .await;
+    assert_eq!(refused_field(&empty), "content");
+    let huge = anyone
+        .post(app.url("/public/tipoffs"))
+        .json(&json!({"enterprise": "某厂", "content": "x".repeat(40 * 1024)}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(huge.status(), 413);
+    // Five an hour from one address: two were filed, three more pass, the sixth waits.
+    for _ in 0..3 {
+        let ok = anyone
+            .post(app.url("/public/tipoffs"))
+            .json(&json!({"enterprise": "某厂", "content": "又看到了"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(ok.status(), 201);
+    }
+    let limited = anyone
+        .post(app.url("/public/tipoffs"))
+        .json(&json!({"enterprise": "某厂", "content": "又看到了"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+}
+
+/// What the local webhook receiver got: (headers, body).
+type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A webhook receiver on a free local port.
+async fn receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let store = store.clone();
+                async move {
+                    store.lock().expect("lock").push((headers, body.to_vec()));
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}/hook"), received)
+}
+
+/// A real `onevisit serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(database: &TestDatabase, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onevisit"))
+            .env_remove("DATABASE_URL")
+            .env_remove("ONEVISIT_CONFIG")
+            .env(
+                "ONEVISIT_JWT_SECRET",
+                "a-test-secret-of-at-least-32-bytes!!",
+            )
+            .env(
+                "ONEVISIT_WEBHOOK_SECRET",
+                std::str::from_utf8(TEST_WEBHOOK_SECRET).expect("ascii"),
+            )
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                database.url(),
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                        .collect();
+                    tx.send(addr).ok();
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server says where it listens");
+        Self { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+async fn login(client: &reqwest::Client, server: &Server, username: &str) -> String {
+    let body = json_of(
+        client
+            .post(server.url("/auth/login"))
+            .json(&json!({"username": username, "password": onevisit_api::seed::DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("login"),
+        200,
+    )
+    .await;
+    body["access_token"].as_str().expect("token").to_owned()
+}
+
+#[tokio::test]
+async fn a_notification_written_before_a_crash_is_delivered_once_after_the_restart() {
+    let database = TestDatabase::new().await;
+    let (hook, received) = receiver().await;
+    let client = reqwest::Client::new();
+
+    // The first process writes a notification but delivers nothing (its jobs are off)...
+    let mut first = Server::start(&database, &["--demo", "--no-jobs"]);
+    let office = login(&client, &first, "office").await;
+    json_of(
+        client
+            .post(first.url("/webhooks"))
+            .bearer_auth(&office)
+            .json(&json!({"url": hook}))
+            .send()
+            .await
+            .expect("post"),
+        201,
+    )
+    .await;
+    json_of(
+        client
+            .post(first.url("/public/tipoffs"))
+            .json(&json!({"enterprise": "某化工厂", "content": "罐区泄漏"}))
+            .send()
+            .await
+            .expect("post"),
+        201,
+    )
+    .await;
+    // ...and dies at once (SIGKILL: no graceful shutdown).
+    first.child.kill().expect("kill");
+    first.child.wait().expect("wait");
+    assert!(received.lock().expect("lock").is_empty());
+
+    let second = Server::start(&database, &["--delivery-schedule", "* * * * * *"]);
+    let started = Instant::now();
+    while received.lock().expect("lock").is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the notification was not delivered after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A few more delivery ticks pass: still exactly one delivery.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let deliveries = received.lock().expect("lock").clone();
+    assert_eq!(deliveries.len(), 1);
+    let (headers, body) = &deliveries[0];
+    assert_eq!(headers["x-onevisit-event"], "tipoff.received");
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(TEST_WEBHOOK_SECRET).expect("key");
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        headers["x-onevisit-signature"].to_str().expect("ascii"),
+        format!("sha256={expected}")
+    );
+    let payload: Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(payload["event"], "tipoff.received");
+
+    let office = login(&client, &second, "office").await;
+    let outbox = json_of(
+        client
+            .get(second.url("/outbox?event=tipoff.received"))
+            .bearer_auth(&office)
+            .send()
+            .await
+            .expect("get"),
+        200,
+    )
+    .await;
+    assert_eq!(outbox["items"][0]["status"], "delivered");
+    assert_eq!(outbox["items"][0]["attempts"], 1);
+}
+
+/// Needs PostgreSQL: several processes share one database only there (SQLite is one
+/// process by design). Runs when `ONEVISIT_TEST_POSTGRES` is set, passes trivially otherwise.
+#[tokio::test]
+async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly_once() {
+    if std::env::var(onevisit_api::testing::POSTGRES_ENV).is_err() {
+        eprintln!("skipped: set ONEVISIT_TEST_POSTGRES to run two servers on one PostgreSQL");
+        return;
+    }
+    let database = TestDatabase::new().await;
+    let every_second = ["--delivery-schedule", "* * * * * *"];
+    let a = Server::start(&database, &every_second);
+    let b = Server::start(&database, &every_second);
+    // Both are up: watch 30 whole seconds from the next one.
+    let from = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let from = from - chrono::Duration::nanoseconds(i64::from(from.timestamp_subsec_nanos()));
+    let until = from + chrono::Duration::seconds(30);
+    tokio::time::sleep(Duration::from_secs(34)).await;
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = onevisit_api::db::connect(&database.config)
+        .await
+        .expect("connect");
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT tick, replica FROM job_runs WHERE job = 'outbox-delivery' \
+             AND tick >= $1 AND tick < $2 ORDER BY tick",
+            [from.into(), until.into()],
+        ))
+        .await
+        .expect("query");
+    let mut per_tick: BTreeMap<chrono::DateTime<chrono::Utc>, usize> = BTreeMap::new();
+    let mut replicas = BTreeSet::new();
+    for row in &rows {
+        let tick: chrono::DateTime<chrono::Utc> = row.try_get("", "tick").expect("tick");
+        let replica: String = row.try_get("", "replica").expect("replica");
+        *per_tick.entry(tick).or_default() += 1;
+        replicas.insert(replica);
+    }
+    assert_eq!(
+        per_tick.len(),
+        30,
+        "every one of 30 ticks ran: {per_tick:?}"
+    );
+    assert!(
+        per_tick.values().all(|&n| n == 1),
+        "no tick ran twice: {per_tick:?}"
+    );
+    eprintln!(
+        "30 ticks ran by {} replica(s): {replicas:?}",
+        replicas.len()
+    );
+    drop((a, b));
+}
