@@ -719,3 +719,66 @@ async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly
     );
     drop((a, b));
 }
+
+#[tokio::test]
+async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_once() {
+    use onevisit_api::entities::{joint_visit, outbox, webhook};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let database = TestDatabase::new().await;
+    let clock = monday_morning();
+    let mut jobs = onevisit_api::jobs::JobsConfig::new(TEST_WEBHOOK_SECRET);
+    jobs.enabled = false;
+    let config = onevisit_api::ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database: database.config.clone(),
+        demo: true,
+        today: onevisit_scheduler::jobs::Clock::today(clock.as_ref()),
+        auth: onevisit_api::auth::AuthConfig::new(common::TEST_SECRET, 900).expect("auth"),
+        clock,
+        jobs,
+    };
+    let app = onevisit_api::Application::build(&config)
+        .await
+        .expect("the application starts");
+    let db = &app.state().db;
+    webhook::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        url: Set("http://127.0.0.1:9/hook".to_owned()),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("a webhook");
+    // Three working days after Monday 9 November: Thursday 12 November.
+    let thursday: chrono::NaiveDate = "2026-11-12".parse().expect("date");
+    let due = joint_visit::Entity::find()
+        .filter(joint_visit::Column::VisitDate.eq(thursday))
+        .filter(joint_visit::Column::Announced.eq(true))
+        .filter(joint_visit::Column::Status.is_in(["proposed", "confirmed"]))
+        .all(db)
+        .await
+        .expect("visits");
+    assert!(!due.is_empty(), "the demo has visits that Thursday");
+
+    let sent = onevisit_api::jobs::send_reminders(app.state())
+        .await
+        .expect("reminders");
+    assert_eq!(sent, due.len() as u64);
+    let again = onevisit_api::jobs::send_reminders(app.state())
+        .await
+        .expect("reminders");
+    assert_eq!(again, 0, "a visit is reminded once");
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::Event.eq("visit.reminder"))
+        .all(db)
+        .await
+        .expect("outbox");
+    let reminded: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r.payload["visit_id"].as_str().expect("visit").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = due.iter().map(|v| v.id.to_string()).collect();
+    assert_eq!(reminded, expected);
+    assert!(rows.iter().all(|r| r.payload["date"] == "2026-11-12"));
+}

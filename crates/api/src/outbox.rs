@@ -196,7 +196,8 @@ async fn post(client: &reqwest::Client, secret: &[u8], row: &outbox::Model) -> R
     }
 }
 
-/// Posts the due rows (at most `limit`) and records each result.
+/// Posts the rows due at `now` (at most `limit`) and records each result; a failed
+/// row is due again [`backoff`] after `now`.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     client: &reqwest::Client,
@@ -214,7 +215,7 @@ pub async fn deliver_due(
         match result {
             Ok(()) => {
                 active.status = Set("delivered".to_owned());
-                active.delivered_at = Set(Some(Utc::now()));
+                active.delivered_at = Set(Some(now));
                 active.last_error = Set(None);
                 counts.delivered += 1;
             }
@@ -224,7 +225,7 @@ pub async fn deliver_due(
                 counts.dead += 1;
             }
             Err(error) => {
-                active.next_attempt_at = Set(Utc::now() + backoff(attempts));
+                active.next_attempt_at = Set(now + backoff(attempts));
                 active.last_error = Set(Some(error));
                 counts.retried += 1;
             }
@@ -237,6 +238,71 @@ pub async fn deliver_due(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_notification_nobody_takes_is_retried_with_backoff_then_dead() {
+        let database = crate::testing::TestDatabase::new().await;
+        let db = crate::app::open_database(&database.config)
+            .await
+            .expect("database");
+        // Nothing listens on port 1 of this machine.
+        let start: DateTime<Utc> = "2026-11-09T00:00:00Z".parse().expect("time");
+        let written = enqueue(
+            &db,
+            Notification {
+                event: "test.event",
+                payload: serde_json::json!({"n": 1}),
+                also_to: Some("http://127.0.0.1:1/hook"),
+                dedupe_key: Some("once".to_owned()),
+            },
+            start,
+        )
+        .await
+        .expect("enqueue");
+        assert_eq!(written, 1);
+        let again = Notification {
+            event: "test.event",
+            payload: serde_json::json!({"n": 1}),
+            also_to: Some("http://127.0.0.1:1/hook"),
+            dedupe_key: Some("once".to_owned()),
+        };
+        assert_eq!(enqueue(&db, again, start).await.expect("enqueue"), 0);
+        let client = reqwest::Client::new();
+        let mut now = start;
+        for attempt in 1..=MAX_ATTEMPTS {
+            // Not due before its backoff has passed.
+            let early = deliver_due(&db, &client, b"k", now - Duration::seconds(1), 10)
+                .await
+                .expect("deliver");
+            assert_eq!(early, DeliveryCounts::default());
+            let counts = deliver_due(&db, &client, b"k", now, 10)
+                .await
+                .expect("deliver");
+            let row = outbox::Entity::find()
+                .one(&db)
+                .await
+                .expect("row")
+                .expect("one row");
+            assert_eq!(row.attempts, attempt);
+            assert!(row.last_error.is_some());
+            if attempt < MAX_ATTEMPTS {
+                assert_eq!(counts.retried, 1);
+                assert_eq!(row.next_attempt_at, now + backoff(attempt));
+                now = row.next_attempt_at;
+            } else {
+                assert_eq!(counts.dead, 1);
+                assert_eq!(row.status, "dead");
+            }
+        }
+        let after = deliver_due(&db, &client, b"k", now + Duration::days(1), 10)
+            .await
+            .expect("deliver");
+        assert_eq!(
+            after,
+            DeliveryCounts::default(),
+            "a dead letter is not retried"
+        );
+    }
 
     #[test]
     fn the_wait_doubles_from_two_seconds_up_to_an_hour() {

@@ -5,7 +5,7 @@
 //! in its own transaction by `booking::book`; the links from requests to the plan and
 //! the `plan.fired` notification are written together in one transaction at the end.
 
-use crate::booking::{self, NewBooking};
+use crate::booking::{self, Landing, NewBooking};
 use crate::entities::{
     agency, draw_record, enterprise, inspection_plan, inspection_request, joint_visit, plan_request,
 };
@@ -198,7 +198,10 @@ pub async fn fire(
             idempotency_key: None,
             body_hash: None,
         };
-        let (request, _) = booking::book(db, calendar, date, &booking).await?;
+        let (request, landing) = booking::book(db, calendar, date, &booking).await?;
+        if !plan.announced() {
+            conceal(db, &landing).await?;
+        }
         requests.push(request);
     }
     let txn = db.begin().await?;
@@ -235,6 +238,19 @@ pub async fn fire(
         draw_id,
         requests,
     })
+}
+
+/// A visit opened for an unannounced request is not shown to the enterprise before its
+/// day. (A request that joins a visit already announced cannot make it a surprise.)
+pub async fn conceal(db: &DatabaseConnection, landing: &Landing) -> Result<(), DbErr> {
+    if let Landing::NewVisit { visit_id, .. } = landing {
+        joint_visit::Entity::update_many()
+            .col_expr(joint_visit::Column::Announced, Expr::value(false))
+            .filter(joint_visit::Column::Id.eq(*visit_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A stored draw record as the scheduler crate reads it.

@@ -475,9 +475,11 @@ pub async fn act(
             idempotency_key: None,
             body_hash: None,
         };
-        let (request, _) = booking::book(&state.db, &state.calendar, today, &booking)
+        let (request, landing) = booking::book(&state.db, &state.calendar, today, &booking)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
+        // Tip-off inspections are unannounced.
+        crate::periodic::conceal(&state.db, &landing).await?;
         requests.push(request.id);
     }
     let now = state.clock.now();
