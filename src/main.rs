@@ -48,6 +48,9 @@ enum Command {
         /// The token signing secret, at least 32 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_JWT_SECRET").ok())]
         jwt_secret: Option<String>,
+        /// Where hazards' evidence files are stored [default: ./evidence]
+        #[arg(long, env = "ONEVISIT_EVIDENCE_DIR", value_name = "DIR")]
+        evidence_dir: Option<PathBuf>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -235,6 +238,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             database,
             demo,
             jwt_secret,
+            evidence_dir,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
@@ -242,6 +246,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 demo,
                 today: today(),
                 auth: file.auth(jwt_secret.as_deref())?,
+                hazards: file.hazards(evidence_dir.as_deref())?,
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;
