@@ -3,11 +3,12 @@
 
 use onevisit_api::auth::AuthConfig;
 use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_api::hazards::HazardConfig;
 use onevisit_api::jobs::JobsConfig;
 use onevisit_scheduler::periodic::CronSchedule;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a configuration file may set. Unknown keys are refused.
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +28,12 @@ pub struct FileConfig {
     pub delivery_schedule: Option<String>,
     /// The webhooks' signing secret. Prefer the environment variable.
     pub webhook_secret: Option<String>,
+    /// Where evidence files of hazards are stored.
+    pub evidence_dir: Option<PathBuf>,
+    /// The largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: Option<u64>,
+    /// Default rectification deadlines: `general_days`, `major_days`, `follow_up_working_days`.
+    pub hazard_deadlines: Option<onevisit_domain::DeadlinePolicy>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -54,6 +61,8 @@ pub enum ConfigError {
     Schedule(String),
     #[error("ONEVISIT_WEBHOOK_SECRET: must be at least 16 bytes")]
     WebhookSecret,
+    #[error("{0}")]
+    Evidence(String),
 }
 
 /// What the command line and the environment say about the periodic jobs.
@@ -136,6 +145,27 @@ impl FileConfig {
         {
             config.delivery_schedule =
                 CronSchedule::parse(raw).map_err(|e| ConfigError::Schedule(e.to_string()))?;
+        }
+        Ok(config)
+    }
+
+    /// Hazards: the evidence directory from the flag or `ONEVISIT_EVIDENCE_DIR`, else the
+    /// file's, else `./evidence`; the size limit and deadlines from the file.
+    pub fn hazards(&self, given: Option<&Path>) -> Result<HazardConfig, ConfigError> {
+        let mut config = match given.or(self.evidence_dir.as_deref()) {
+            Some(dir) => HazardConfig::new(dir),
+            None => HazardConfig::default(),
+        };
+        if let Some(max) = self.evidence_max_bytes {
+            if max == 0 {
+                return Err(ConfigError::Evidence(
+                    "evidence_max_bytes: must be at least 1".to_owned(),
+                ));
+            }
+            config.max_evidence_bytes = max;
+        }
+        if let Some(policy) = self.hazard_deadlines {
+            config.policy = policy;
         }
         Ok(config)
     }

@@ -60,6 +60,9 @@ enum Command {
         /// The webhooks' signing secret, at least 16 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_WEBHOOK_SECRET").ok())]
         webhook_secret: Option<String>,
+        /// Where hazards' evidence files are stored [default: ./evidence]
+        #[arg(long, env = "ONEVISIT_EVIDENCE_DIR", value_name = "DIR")]
+        evidence_dir: Option<PathBuf>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -251,6 +254,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             notice_days,
             delivery_schedule,
             webhook_secret,
+            evidence_dir,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
@@ -258,13 +262,14 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 demo,
                 today: today(),
                 auth: file.auth(jwt_secret.as_deref())?,
-                clock: std::sync::Arc::new(onevisit_scheduler::jobs::SystemClock),
+                clock: onevisit_api::clock::Clock::default(),
                 jobs: file.jobs(&config::JobFlags {
                     no_jobs,
                     notice_working_days: notice_days,
                     delivery_schedule: delivery_schedule.as_deref(),
                     webhook_secret: webhook_secret.as_deref(),
                 })?,
+                hazards: file.hazards(evidence_dir.as_deref())?,
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;

@@ -6,6 +6,7 @@ mod common;
 
 use common::{TEST_WEBHOOK_SECRET, spawn_app_at};
 use hmac::{Hmac, Mac};
+use onevisit_api::clock::Clock;
 use onevisit_api::testing::TestDatabase;
 use onevisit_scheduler::jobs::FixedClock;
 use serde_json::{Value, json};
@@ -15,11 +16,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Monday 9 November 2026, 08:00 in China.
-fn monday_morning() -> Arc<FixedClock> {
-    Arc::new(FixedClock(
+/// Monday 9 November 2026, 08:00 in China, and the clock stays there.
+fn monday_morning() -> Clock {
+    Clock::from_source(Arc::new(FixedClock(
         "2026-11-09T00:00:00Z".parse().expect("a fixed time"),
-    ))
+    )))
 }
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
@@ -726,16 +727,18 @@ async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_o
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
     let database = TestDatabase::new().await;
     let clock = monday_morning();
+    let evidence = tempfile::tempdir().expect("a folder for evidence files");
     let mut jobs = onevisit_api::jobs::JobsConfig::new(TEST_WEBHOOK_SECRET);
     jobs.enabled = false;
     let config = onevisit_api::ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database.config.clone(),
         demo: true,
-        today: onevisit_scheduler::jobs::Clock::today(clock.as_ref()),
+        today: clock.today(),
         auth: onevisit_api::auth::AuthConfig::new(common::TEST_SECRET, 900).expect("auth"),
         clock,
         jobs,
+        hazards: onevisit_api::hazards::HazardConfig::new(evidence.path()),
     };
     let app = onevisit_api::Application::build(&config)
         .await

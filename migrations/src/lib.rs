@@ -7,6 +7,8 @@ mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
 mod m20261128_000003_booking_responses;
 mod m20261128_000004_visit_events;
+mod m20261128_000005_hazards;
+mod m20261128_000006_audit_trail;
 mod m20261128_000007_inspection_plans;
 mod m20261128_000008_tipoffs;
 mod m20261128_000009_outbox;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_inspection_plans::Migration),
             Box::new(m20261128_000008_tipoffs::Migration),
             Box::new(m20261128_000009_outbox::Migration),
+            Box::new(m20261128_000005_hazards::Migration),
+            Box::new(m20261128_000006_audit_trail::Migration),
         ]
     }
 }

@@ -3,13 +3,12 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 use onevisit_api::auth::AuthConfig;
+use onevisit_api::clock::Clock;
 use onevisit_api::jobs::JobsConfig;
 use onevisit_api::seed::DEMO_PASSWORD;
 use onevisit_api::testing::TestDatabase;
 use onevisit_api::{Application, ServeConfig};
-use onevisit_scheduler::jobs::{Clock, SystemClock};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// The token signing secret of test servers (tests forge tokens with it and with others).
@@ -21,6 +20,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
+    /// The server's clock, which tests may move forward.
+    pub clock: onevisit_api::clock::Clock,
+    /// Where the server stores evidence files.
+    pub evidence: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -80,7 +83,7 @@ pub async fn spawn_app(demo: bool) -> TestApp {
 
 /// Starts the application on `database`. The demo, if asked, is of today's quarter.
 async fn start(database: TestDatabase, demo: bool) -> TestApp {
-    start_with(database, demo, Arc::new(SystemClock), false).await
+    start_with(database, demo, Clock::default(), false).await
 }
 
 /// The webhooks' signing secret of test servers.
@@ -88,18 +91,14 @@ pub const TEST_WEBHOOK_SECRET: &[u8] = b"a-test-webhook-secret";
 
 /// Like [`spawn_app`], on `clock`'s time (the demo is of its quarter), with the periodic
 /// jobs running or not.
-pub async fn spawn_app_at(demo: bool, clock: Arc<dyn Clock>, jobs: bool) -> TestApp {
+pub async fn spawn_app_at(demo: bool, clock: Clock, jobs: bool) -> TestApp {
     start_with(TestDatabase::new().await, demo, clock, jobs).await
 }
 
-async fn start_with(
-    database: TestDatabase,
-    demo: bool,
-    clock: Arc<dyn Clock>,
-    run_jobs: bool,
-) -> TestApp {
+async fn start_with(database: TestDatabase, demo: bool, clock: Clock, run_jobs: bool) -> TestApp {
     let mut jobs = JobsConfig::new(TEST_WEBHOOK_SECRET);
     jobs.enabled = run_jobs;
+    let evidence = tempfile::tempdir().expect("a folder for evidence files");
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database.config.clone(),
@@ -108,11 +107,13 @@ async fn start_with(
         auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
         clock,
         jobs,
+        hazards: onevisit_api::hazards::HazardConfig::new(evidence.path()),
     };
     let app = Application::build(&config)
         .await
         .expect("the application starts");
     let address = app.local_addr().expect("bound address");
+    let clock = app.state().clock.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         stopped.await.ok();
@@ -122,6 +123,8 @@ async fn start_with(
         client: reqwest::Client::new(),
         database,
         stop: Some(stop),
+        clock,
+        evidence,
     }
 }
 

@@ -1,14 +1,15 @@
 //! Wiring the service together: state, startup and the server loop.
 
 use crate::auth::{AuthConfig, LoginThrottle};
+use crate::clock::Clock;
 use crate::db::{self, DatabaseConfig, DatabaseError};
+use crate::hazards::HazardConfig;
 use crate::http::{self, metrics::Metrics};
 use crate::jobs::JobsConfig;
 use crate::seed::{self, Quarter, SeedReport};
 use crate::store::{self, StoreError};
 use chrono::{Datelike, NaiveDate};
 use onevisit_domain::WorkCalendar;
-use onevisit_scheduler::jobs::Clock;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -23,12 +24,12 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub metrics: Arc<Metrics>,
     pub calendar: Arc<WorkCalendar>,
-    /// Where "now" comes from (fixed in tests).
-    pub clock: Arc<dyn Clock>,
     /// The periodic jobs' settings (notice days, webhook secret, delivery schedule).
     pub jobs: Arc<JobsConfig>,
     /// Tip-offs accepted per address and window.
     pub tipoff_limit: crate::http::tipoffs::TipoffLimit,
+    pub clock: Clock,
+    pub hazards: Arc<HazardConfig>,
 }
 
 /// How to run the server.
@@ -42,10 +43,12 @@ pub struct ServeConfig {
     pub today: NaiveDate,
     /// The token signing key and lifetime.
     pub auth: AuthConfig,
-    /// Where "now" comes from.
-    pub clock: Arc<dyn Clock>,
+    /// Where "now" comes from (a fixed moment in some tests).
+    pub clock: Clock,
     /// Whether and how the periodic jobs run.
     pub jobs: JobsConfig,
+    /// Where evidence files go, their size limit, the default deadlines.
+    pub hazards: HazardConfig,
 }
 
 /// Why the service could not start.
@@ -159,9 +162,10 @@ impl Application {
                 throttle: LoginThrottle::default(),
                 metrics: Arc::new(Metrics::default()),
                 calendar: Arc::new(calendar),
-                clock: config.clock.clone(),
                 jobs: Arc::new(config.jobs.clone()),
                 tipoff_limit: crate::http::tipoffs::TipoffLimit::default(),
+                clock: config.clock.clone(),
+                hazards: Arc::new(config.hazards.clone()),
             },
         })
     }

@@ -8,9 +8,10 @@
 //! | `outbox-delivery` | configurable, every 5 s by default | posts due notifications to their webhooks |
 //! | `replan` | 18:00 (02:00 in China) | re-plans the proposed visits of the next 60 days around the confirmed ones |
 //! | `visit-reminders` | 01:00 (09:00 in China) | notifies enterprises of announced visits N working days ahead |
+//! | `overdue-hazards` | 00:30 (08:30 in China) | marks each hazard past its deadline and not closed in the audit trail and escalates it to the office's webhooks, once per deadline |
 
 use crate::app::AppState;
-use crate::entities::{enterprise, inspection_plan, job_run, joint_visit};
+use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit};
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
 use onevisit_domain::DateRange;
@@ -227,7 +228,7 @@ impl Job for Plans {
                 schedule,
             };
             for at in due {
-                match run_tick(self.store.as_ref(), self.state.clock.as_ref(), &job, at).await? {
+                match run_tick(self.store.as_ref(), &self.state.clock, &job, at).await? {
                     onevisit_scheduler::jobs::TickOutcome::Ran(RunOutcome::Succeeded {
                         ..
                     }) => {
@@ -379,6 +380,106 @@ pub async fn send_reminders(state: &AppState) -> Result<u64, sea_orm::DbErr> {
     Ok(written)
 }
 
+#[derive(Debug)]
+struct OverdueHazards {
+    state: AppState,
+    schedule: CronSchedule,
+}
+
+#[async_trait::async_trait]
+impl Job for OverdueHazards {
+    fn name(&self) -> &str {
+        "overdue-hazards"
+    }
+
+    fn schedule(&self) -> &CronSchedule {
+        &self.schedule
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> Result<JobCounts, String> {
+        escalate_overdue(&self.state)
+            .await
+            .map(|(overdue, escalated)| counts([("overdue", overdue), ("escalated", escalated)]))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The audit action that marks a hazard as escalated for being overdue.
+pub const ESCALATED: &str = "escalated_overdue";
+
+/// Finds the hazards overdue today; each not yet escalated for its current deadline is
+/// marked in the audit trail and notified to the office (`hazard.overdue`), in one
+/// transaction. Returns (overdue, escalated now).
+pub async fn escalate_overdue(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> {
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let overdue = hazard::Entity::find()
+        .filter(crate::hazards::ledger::overdue(today))
+        .all(&state.db)
+        .await?;
+    let txn = state.db.begin().await?;
+    let mut escalated = 0;
+    for h in &overdue {
+        let marks = audit_entry::Entity::find()
+            .filter(audit_entry::Column::Entity.eq("hazard"))
+            .filter(audit_entry::Column::EntityId.eq(h.id))
+            .filter(audit_entry::Column::Action.eq(ESCALATED))
+            .all(&txn)
+            .await?;
+        let deadline = serde_json::json!(h.deadline);
+        if marks.iter().any(|m| {
+            m.to_value
+                .as_ref()
+                .is_some_and(|v| v["deadline"] == deadline)
+        }) {
+            continue;
+        }
+        let days_overdue = (today - h.deadline).num_days();
+        audit_entry::Entity::insert(audit_entry::ActiveModel {
+            id: sea_orm::ActiveValue::NotSet,
+            at: Set(now),
+            actor_id: Set(None),
+            actor: Set("overdue-hazards job".to_owned()),
+            actor_role: Set("system".to_owned()),
+            entity: Set("hazard".to_owned()),
+            entity_id: Set(h.id),
+            action: Set(ESCALATED.to_owned()),
+            from_value: Set(None),
+            to_value: Set(Some(
+                serde_json::json!({"deadline": h.deadline, "days_overdue": days_overdue}),
+            )),
+            reason: Set(Some(format!(
+                "not closed {days_overdue} day(s) after its deadline"
+            ))),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        outbox::enqueue(
+            &txn,
+            Notification {
+                event: "hazard.overdue",
+                payload: serde_json::json!({
+                    "hazard_id": h.id,
+                    "enterprise_id": h.enterprise_id,
+                    "title": h.title,
+                    "severity": h.severity,
+                    "responsible_agency_id": h.responsible_agency_id,
+                    "deadline": h.deadline,
+                    "days_overdue": days_overdue,
+                    "status": h.status,
+                }),
+                also_to: None,
+                dedupe_key: Some(format!("hazard.overdue:{}:{}", h.id, h.deadline)),
+            },
+            now,
+        )
+        .await?;
+        escalated += 1;
+    }
+    txn.commit().await?;
+    Ok((overdue.len() as u64, escalated))
+}
+
 /// Starts the runner with every job, if this process runs jobs.
 pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
     if !state.jobs.enabled {
@@ -406,8 +507,12 @@ pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
             state: state.clone(),
             schedule: schedule("0 0 1 * * *"),
         }),
+        Arc::new(OverdueHazards {
+            state: state.clone(),
+            schedule: schedule("0 30 0 * * *"),
+        }),
     ];
-    Runner::start(store, state.clock.clone(), jobs)
+    Runner::start(store, Arc::new(state.clock.clone()), jobs)
         .await
         .map(Some)
 }

@@ -2,12 +2,13 @@
 //! published draw (crates/scheduler's `periodic`), and the requests made through the
 //! booking path. A random plan's draw record is committed before any request is
 //! booked, so what was drawn is public whatever happens next; each request is booked
-//! in its own transaction by `booking::book`; the links from requests to the plan and
-//! the `plan.fired` notification are written together in one transaction at the end.
+//! by `booking::book` in one transaction with its link to the plan; the `plan.fired`
+//! notification is written when every request is in.
 
-use crate::booking::{self, Landing, NewBooking};
+use crate::booking::{self, AlsoWrite, Landing, NewBooking};
 use crate::entities::{
-    agency, draw_record, enterprise, inspection_plan, inspection_request, joint_visit, plan_request,
+    agency, draw_record, enterprise, hazard, inspection_plan, inspection_request, joint_visit,
+    plan_request,
 };
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,10 +21,12 @@ use onevisit_scheduler::periodic::{
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use uuid::Uuid;
 
 /// Why a plan could not fire.
@@ -87,10 +90,11 @@ pub async fn enterprises(
     Ok((out, ids))
 }
 
-/// The day of each enterprise's last completed visit.
+/// The day of each enterprise's last completed visit, and its hazards overdue on `date`.
 pub async fn history(
     db: &DatabaseConnection,
     ids: &BTreeMap<CreditCode, Uuid>,
+    date: NaiveDate,
 ) -> Result<InspectionHistory, DbErr> {
     let last: Vec<(Uuid, Option<NaiveDate>)> = joint_visit::Entity::find()
         .select_only()
@@ -105,6 +109,19 @@ pub async fn history(
         .all(db)
         .await?;
     let last: BTreeMap<Uuid, Option<NaiveDate>> = last.into_iter().collect();
+    let overdue: Vec<(Uuid, i64)> = hazard::Entity::find()
+        .select_only()
+        .column(hazard::Column::EnterpriseId)
+        .column_as(
+            Expr::from(Func::count(Expr::col(hazard::Column::Id))),
+            "overdue",
+        )
+        .filter(crate::hazards::ledger::overdue(date))
+        .group_by(hazard::Column::EnterpriseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let overdue: BTreeMap<Uuid, i64> = overdue.into_iter().collect();
     Ok(ids
         .iter()
         .map(|(code, id)| {
@@ -112,7 +129,9 @@ pub async fn history(
                 code.clone(),
                 EnterpriseHistory {
                     last_inspected: last.get(id).copied().flatten(),
-                    overdue_hazards: 0,
+                    overdue_hazards: overdue
+                        .get(id)
+                        .map_or(0, |n| u32::try_from(*n).unwrap_or(u32::MAX)),
                 },
             )
         })
@@ -126,7 +145,7 @@ pub async fn pool_size(
     date: NaiveDate,
 ) -> Result<usize, FireError> {
     let (all, ids) = enterprises(db).await?;
-    let history = history(db, &ids).await?;
+    let history = history(db, &ids, date).await?;
     Ok(candidate_pool(plan, &all, &history, date).len())
 }
 
@@ -149,7 +168,7 @@ pub async fn fire(
     let plan = checked_plan(row)?;
     let date = china_date(tick);
     let (all, ids) = enterprises(db).await?;
-    let history = history(db, &ids).await?;
+    let history = history(db, &ids, date).await?;
     let (targets, draw_id) = if plan.kind() == PlanKind::Random {
         let record = draw_targets(&plan, &all, &history, date, fresh_seed());
         let id = Uuid::now_v7();
@@ -177,6 +196,12 @@ pub async fn fire(
         .into_iter()
         .map(|a| (a.code, a.id))
         .collect();
+    let link = PlanLink {
+        plan_id: row.id,
+        draw_id,
+        tick,
+        announced: plan.announced(),
+    };
     let mut requests = Vec::new();
     for spec in requests_for_tick(&plan, &targets, date, calendar) {
         let (Some(&agency_id), Some(&enterprise_id)) = (
@@ -198,23 +223,10 @@ pub async fn fire(
             idempotency_key: None,
             body_hash: None,
         };
-        let (request, landing) = booking::book(db, calendar, date, &booking).await?;
-        if !plan.announced() {
-            conceal(db, &landing).await?;
-        }
+        let (request, _) = booking::book(db, calendar, date, &booking, &link).await?;
         requests.push(request);
     }
     let txn = db.begin().await?;
-    for request in &requests {
-        plan_request::ActiveModel {
-            request_id: Set(request.id),
-            plan_id: Set(row.id),
-            draw_id: Set(draw_id),
-            tick: Set(tick),
-        }
-        .insert(&txn)
-        .await?;
-    }
     outbox::enqueue(
         &txn,
         Notification {
@@ -240,9 +252,43 @@ pub async fn fire(
     })
 }
 
+/// What a plan's booking writes in the booking's own transaction: the request's link
+/// to the plan (and draw), and for an unannounced plan the visit it opened kept from
+/// the enterprise.
+struct PlanLink {
+    plan_id: Uuid,
+    draw_id: Option<Uuid>,
+    tick: DateTime<Utc>,
+    announced: bool,
+}
+
+impl AlsoWrite for PlanLink {
+    fn write<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        request: &'a inspection_request::Model,
+        landing: &'a Landing,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send + 'a>> {
+        Box::pin(async move {
+            plan_request::ActiveModel {
+                request_id: Set(request.id),
+                plan_id: Set(self.plan_id),
+                draw_id: Set(self.draw_id),
+                tick: Set(self.tick),
+            }
+            .insert(txn)
+            .await?;
+            if !self.announced {
+                conceal(txn, landing).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
 /// A visit opened for an unannounced request is not shown to the enterprise before its
 /// day. (A request that joins a visit already announced cannot make it a surprise.)
-pub async fn conceal(db: &DatabaseConnection, landing: &Landing) -> Result<(), DbErr> {
+pub async fn conceal<C: ConnectionTrait>(db: &C, landing: &Landing) -> Result<(), DbErr> {
     if let Landing::NewVisit { visit_id, .. } = landing {
         joint_visit::Entity::update_many()
             .col_expr(joint_visit::Column::Announced, Expr::value(false))

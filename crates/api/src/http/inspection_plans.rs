@@ -4,6 +4,7 @@
 //! enterprises stand that day (not empty, not smaller than a count to draw).
 
 use crate::app::AppState;
+use crate::audit::{self, Change, Subject};
 use crate::auth::{Caller, Role};
 use crate::entities::{agency, enterprise, inspection_plan};
 use crate::http::error::{ApiError, FieldError, Problem};
@@ -390,7 +391,8 @@ pub struct EnterpriseStatusView {
 }
 
 /// Records that a closed or relocated enterprise has restarted (回头看): its status
-/// becomes operating again, so routine plans target it, and the office's webhooks hear of it.
+/// becomes operating again, so routine plans target it; the audit trail keeps who found
+/// it and why, and the office's webhooks hear of it.
 #[utoipa::path(post, path = "/enterprises/{id}/restart-finding", operation_id = "record_restart_finding", tag = "inspection-plans", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     request_body = RestartBody,
@@ -425,6 +427,13 @@ pub async fn restart_finding(
     active.status = Set("operating".to_owned());
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
+    let change = Change::new(Subject::Enterprise(row.id), "reopened")
+        .from_to(
+            Some(serde_json::json!({"status": previous})),
+            Some(serde_json::json!({"status": row.status})),
+        )
+        .because(Some(note.clone()));
+    audit::record(&txn, &caller, now, change).await?;
     outbox::enqueue(
         &txn,
         Notification {

@@ -8,9 +8,12 @@
 //! and in size (the route takes at most [`BODY_LIMIT_BYTES`]).
 
 use crate::app::AppState;
+use crate::audit::Booked;
 use crate::auth::{Caller, Role};
-use crate::booking::{self, NewBooking};
-use crate::entities::{agency, enterprise, login_throttle, tipoff, tipoff_request};
+use crate::booking::{self, AlsoWrite, Landing, NewBooking};
+use crate::entities::{
+    agency, enterprise, inspection_request, login_throttle, tipoff, tipoff_request,
+};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
@@ -25,11 +28,14 @@ use onevisit_domain::{CreditCode, Name, RequestKind, TeamSize};
 use onevisit_scheduler::periodic::urgent_window;
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -264,8 +270,8 @@ async fn tipoff_view(db: &DatabaseConnection, row: tipoff::Model) -> Result<Tipo
         .into_tuple()
         .all(db)
         .await?;
-    let requests = crate::entities::inspection_request::Entity::find()
-        .filter(crate::entities::inspection_request::Column::Id.is_in(ids))
+    let requests = inspection_request::Entity::find()
+        .filter(inspection_request::Column::Id.is_in(ids))
         .all(db)
         .await?;
     Ok(TipoffView {
@@ -402,6 +408,34 @@ pub async fn dismiss(
     Ok(Json(tipoff_view(&state.db, row).await?))
 }
 
+/// What a tip-off's urgent booking writes in its own transaction: the audit entries,
+/// the link to the tip-off, and the visit it opened kept from the enterprise (tip-off
+/// inspections are unannounced).
+struct TipoffLink<'a> {
+    booked: Booked<'a>,
+    tipoff_id: Uuid,
+}
+
+impl AlsoWrite for TipoffLink<'_> {
+    fn write<'b>(
+        &'b self,
+        txn: &'b DatabaseTransaction,
+        request: &'b inspection_request::Model,
+        landing: &'b Landing,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send + 'b>> {
+        Box::pin(async move {
+            self.booked.write(txn, request, landing).await?;
+            tipoff_request::ActiveModel {
+                request_id: Set(request.id),
+                tipoff_id: Set(self.tipoff_id),
+            }
+            .insert(txn)
+            .await?;
+            crate::periodic::conceal(txn, landing).await
+        })
+    }
+}
+
 /// An agency sent on a tip-off.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -463,6 +497,15 @@ pub async fn act(
     }
     let today = state.clock.today();
     let window = urgent_window(today, &state.calendar);
+    let now = state.clock.now();
+    let link = TipoffLink {
+        booked: Booked {
+            caller: &caller,
+            at: now,
+            action: "book",
+        },
+        tipoff_id: row.id,
+    };
     let mut requests = Vec::with_capacity(teams.len());
     for (agency_id, size) in teams {
         let booking = NewBooking {
@@ -475,23 +518,12 @@ pub async fn act(
             idempotency_key: None,
             body_hash: None,
         };
-        let (request, landing) = booking::book(&state.db, &state.calendar, today, &booking)
+        let (request, _) = booking::book(&state.db, &state.calendar, today, &booking, &link)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        // Tip-off inspections are unannounced.
-        crate::periodic::conceal(&state.db, &landing).await?;
         requests.push(request.id);
     }
-    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    for request_id in &requests {
-        tipoff_request::ActiveModel {
-            request_id: Set(*request_id),
-            tipoff_id: Set(row.id),
-        }
-        .insert(&txn)
-        .await?;
-    }
     let mut active = row.into_active_model();
     active.status = Set("actioned".to_owned());
     active.reward_eligible = Set(Some(body.reward_eligible));
