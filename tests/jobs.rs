@@ -150,6 +150,17 @@ async fn a_look_back_plan_fired_on_a_fixed_clock_books_every_closed_and_relocate
     )
     .await;
     assert_eq!(reopened["status"], "operating");
+    let trail = json_of(
+        app.get_as(
+            &office,
+            &format!("/audit?entity=enterprise&entity_id={restarted}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(trail["items"][0]["action"], "reopened");
+    assert_eq!(trail["items"][0]["to"]["status"], "operating");
     let twice = app
         .post_as(
             &office,
@@ -784,4 +795,103 @@ async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_o
     let expected: BTreeSet<String> = due.iter().map(|v| v.id.to_string()).collect();
     assert_eq!(reminded, expected);
     assert!(rows.iter().all(|r| r.payload["date"] == "2026-11-12"));
+}
+
+#[tokio::test]
+async fn an_overdue_hazard_is_marked_and_escalated_to_the_office_once_per_deadline() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    json_of(
+        app.post_as(
+            &office,
+            "/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let visits = json_of(
+        app.get_as(&office, "/visits?status=completed&to=2026-11-06&limit=1")
+            .await,
+        200,
+    )
+    .await;
+    let visit = &visits["items"][0];
+    // Due on the visit's own day, last week: overdue on Monday.
+    let found = json_of(
+        app.post_as(
+            &office,
+            &format!(
+                "/visits/{}/hazards",
+                visit["id"].as_str().expect("a completed visit")
+            ),
+            &json!({
+                "title": "储罐区消防通道堵塞",
+                "description": "东侧消防通道堆放空桶",
+                "category": "fire",
+                "severity": "general",
+                "legal_basis": "《中华人民共和国消防法》第二十八条",
+                "responsible_agency": visit["teams"][0]["agency"],
+                "deadline": visit["date"],
+            }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let hazard_id = found["id"].as_str().expect("hazard id").to_owned();
+
+    let run = json_of(
+        app.post_as(&office, "/jobs/overdue-hazards/run", &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["overdue"], 1);
+    assert_eq!(run["counts"]["escalated"], 1);
+    let twice = app
+        .post_as(&office, "/jobs/overdue-hazards/run", &json!({}))
+        .await;
+    assert_eq!(twice.status(), 409, "the same tick runs once");
+
+    // The next day it is still overdue, but it was escalated for this deadline already.
+    app.clock.advance(chrono::Duration::days(1));
+    let next_day = json_of(
+        app.post_as(&office, "/jobs/overdue-hazards/run", &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(next_day["counts"]["overdue"], 1);
+    assert_eq!(next_day["counts"]["escalated"], 0);
+
+    let trail = json_of(
+        app.get_as(
+            &office,
+            &format!("/audit?entity=hazard&entity_id={hazard_id}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let marks: Vec<&Value> = trail["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "escalated_overdue")
+        .collect();
+    assert_eq!(marks.len(), 1);
+    let outbox = json_of(
+        app.get_as(&office, "/outbox?event=hazard.overdue").await,
+        200,
+    )
+    .await;
+    assert_eq!(outbox["total"], 1);
+    assert_eq!(
+        outbox["items"][0]["payload"]["hazard_id"],
+        hazard_id.as_str()
+    );
+    assert_eq!(outbox["items"][0]["status"], "pending");
 }

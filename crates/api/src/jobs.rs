@@ -480,16 +480,9 @@ pub async fn escalate_overdue(state: &AppState) -> Result<(u64, u64), sea_orm::D
     Ok((overdue.len() as u64, escalated))
 }
 
-/// Starts the runner with every job, if this process runs jobs.
-pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
-    if !state.jobs.enabled {
-        return Ok(None);
-    }
-    let store = Arc::new(DbJobStore {
-        db: state.db.clone(),
-        replica: state.jobs.replica.clone(),
-    });
-    let jobs: Vec<Arc<dyn Job>> = vec![
+/// Every periodic job of the service, claiming through `store`.
+pub fn all(state: &AppState, store: &Arc<DbJobStore>) -> Vec<Arc<dyn Job>> {
+    vec![
         Arc::new(Plans {
             state: state.clone(),
             store: store.clone(),
@@ -511,7 +504,24 @@ pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
             state: state.clone(),
             schedule: schedule("0 30 0 * * *"),
         }),
-    ];
+    ]
+}
+
+/// The store of this process's job runs.
+pub fn store(state: &AppState) -> Arc<DbJobStore> {
+    Arc::new(DbJobStore {
+        db: state.db.clone(),
+        replica: state.jobs.replica.clone(),
+    })
+}
+
+/// Starts the runner with every job, if this process runs jobs.
+pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
+    if !state.jobs.enabled {
+        return Ok(None);
+    }
+    let store = store(state);
+    let jobs = all(state, &store);
     Runner::start(store, Arc::new(state.clock.clone()), jobs)
         .await
         .map(Some)

@@ -137,6 +137,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::outbox_list))
         .routes(routes!(webhooks::runs))
+        .routes(routes!(webhooks::run_now))
         // Tip-offs come from anyone: their body is held to a few kilobytes.
         .merge(
             OpenApiRouter::new()

@@ -8,10 +8,12 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::inspection_plans::check_webhook_url;
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
+use crate::jobs;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+use onevisit_scheduler::jobs::{TickOutcome, run_tick};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -267,4 +269,43 @@ pub async fn runs(
         limit,
         offset,
     }))
+}
+
+/// Runs a job now, for this second's tick, claimed and recorded like a scheduled run:
+/// plans, outbox-delivery, replan, visit-reminders or overdue-hazards.
+#[utoipa::path(post, path = "/jobs/{name}/run", operation_id = "run_job", tag = "notifications", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, description = "The run", body = JobRunView),
+        (status = 403, description = "Only the office", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This second's tick ran already", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn run_now(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<JobRunView>, ApiError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let store = jobs::store(&state);
+    let job = jobs::all(&state, &store)
+        .into_iter()
+        .find(|j| j.name() == name)
+        .ok_or(ApiError::NotFound)?;
+    let tick = state.clock.now().trunc_subsecs(0);
+    match run_tick(store.as_ref(), &state.clock, job.as_ref(), tick)
+        .await
+        .map_err(ApiError::Internal)?
+    {
+        TickOutcome::Skipped => Err(ApiError::Conflict(format!("{name} ran for {tick} already"))),
+        TickOutcome::Ran(_) => {
+            let row = job_run::Entity::find()
+                .filter(job_run::Column::Job.eq(name.as_str()))
+                .filter(job_run::Column::Tick.eq(tick))
+                .one(&state.db)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            Ok(Json(row.into()))
+        }
+    }
 }
