@@ -17,6 +17,8 @@ pub struct FileConfig {
     /// The token signing secret (at least 32 bytes). Prefer the environment variable.
     pub jwt_secret: Option<String>,
     pub token_ttl_seconds: Option<i64>,
+    /// Mark the web pages' session cookies Secure (when served over TLS).
+    pub secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]

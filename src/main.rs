@@ -48,6 +48,9 @@ enum Command {
         /// The token signing secret, at least 32 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_JWT_SECRET").ok())]
         jwt_secret: Option<String>,
+        /// Mark the web pages' session cookies Secure: set it when the pages are served over TLS.
+        #[arg(long, env = "ONEVISIT_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -235,13 +238,16 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             database,
             demo,
             jwt_secret,
+            secure_cookies,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
                 database: file.database(database.database_url.as_deref())?,
                 demo,
                 today: today(),
-                auth: file.auth(jwt_secret.as_deref())?,
+                auth: file
+                    .auth(jwt_secret.as_deref())?
+                    .with_secure_cookies(secure_cookies || file.secure_cookies.unwrap_or(false)),
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;

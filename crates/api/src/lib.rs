@@ -9,6 +9,7 @@ pub mod entities;
 pub mod http;
 pub mod planning;
 pub mod replan;
+pub mod review;
 pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

@@ -10,9 +10,11 @@ pub mod health;
 pub mod inspectors;
 pub mod json;
 pub mod metrics;
+pub mod pages;
 pub mod pagination;
 pub mod plans;
 pub mod requests;
+pub mod review;
 pub mod views;
 pub mod visit_actions;
 pub mod visits;
@@ -51,6 +53,7 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
         (name = "verification", description = "Verification codes of confirmed visits, checked at the gate"),
         (name = "calendar", description = "Enterprises' iCalendar feeds"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "review", description = "The office's load review: visits, capacity, burden caps, duplicates avoided"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +111,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(review::overview))
+        .routes(routes!(review::days))
+        .routes(routes!(review::agencies))
+        .routes(routes!(review::districts))
+        .routes(routes!(review::inspectors))
+        .routes(routes!(review::duplicates))
+        .routes(routes!(review::enterprises))
+        .routes(routes!(review::timeline))
 }
 
 /// The OpenAPI document of the API, as committed in `openapi/openapi.json`.
@@ -122,6 +133,7 @@ pub fn router(state: AppState) -> Router {
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .merge(pages::router())
         .fallback(|| async { error::ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
