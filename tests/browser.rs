@@ -1,0 +1,421 @@
+//! The web pages in a real browser: headless Chromium driven through chromedriver.
+//! The office signs in and finds the figures the API gives for the same filters, and
+//! drills down to an enterprise; an enterprise sees only its own visits and is refused
+//! the office's pages. Screenshots of every page go to `target/browser-artifacts/`.
+//!
+//! Without chromedriver these tests print a notice and pass, unless
+//! `ONEVISIT_REQUIRE_BROWSER=1` (as in CI), when they fail.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use onevisit_api::seed::DEMO_PASSWORD;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// chromedriver, from `CHROMEDRIVER` or the `PATH`.
+fn find_chromedriver() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMEDRIVER") {
+        return Some(PathBuf::from(path));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("chromedriver"))
+        .find(|path| path.is_file())
+}
+
+/// A chromedriver of our own, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    /// The browser's fresh profile, deleted after the test.
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// A browser session, or `None` (with a notice) when this machine has no chromedriver.
+async fn browser(test: &str) -> Option<(Driver, Client)> {
+    let Some(chromedriver) = find_chromedriver() else {
+        if std::env::var("ONEVISIT_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("{test}: ONEVISIT_REQUIRE_BROWSER=1 but chromedriver is not on the PATH");
+        }
+        eprintln!(
+            "SKIPPED {test}: chromedriver is not installed (apt-get install chromium chromium-driver); \
+             set ONEVISIT_REQUIRE_BROWSER=1 to make this a failure"
+        );
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        port,
+        profile: tempfile::tempdir().expect("a profile folder"),
+    };
+    let mut options = json!({
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1280,2000",
+            format!("--user-data-dir={}", driver.profile.path().display()),
+        ],
+    });
+    if Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".to_owned(), options);
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    // chromedriver takes a moment to listen.
+    for _ in 0..100 {
+        let connected = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await;
+        match connected {
+            Ok(client) => return Some((driver, client)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{test}: chromedriver did not start a browser session");
+}
+
+/// Keeps a screenshot of the page as a test artifact.
+async fn screenshot(client: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+}
+
+async fn sign_in(app: &TestApp, client: &Client, username: &str) {
+    client
+        .goto(&app.url("/ui/login?lang=zh"))
+        .await
+        .expect("the sign-in page");
+    client
+        .find(Locator::Id("username"))
+        .await
+        .expect("username field")
+        .send_keys(username)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("sign in");
+}
+
+async fn data_value(client: &Client, id: &str) -> String {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("#{id} on the page"))
+        .attr("data-value")
+        .await
+        .expect("attribute")
+        .unwrap_or_else(|| panic!("#{id} has a value"))
+}
+
+/// The dashboard's figures against the API's totals for the same filters.
+async fn assert_figures_match(client: &Client, totals: &Value) {
+    for (id, key) in [
+        ("fig-visits", "visits"),
+        ("fig-teams", "teams"),
+        ("fig-requests", "requests"),
+        ("fig-avoided", "duplicates_avoided"),
+        ("fig-enterprises", "enterprises_visited"),
+        ("fig-load", "load_percent"),
+        ("fig-warnings", "cap_warnings"),
+        ("fig-working-days", "working_days"),
+    ] {
+        let shown: f64 = data_value(client, id).await.parse().expect("a number");
+        assert_eq!(
+            Some(shown),
+            totals[key].as_f64(),
+            "{id} shows the API's {key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
+    let app = spawn_app(true).await;
+    let Some((_driver, client)) = browser("office dashboard").await else {
+        return;
+    };
+    sign_in(&app, &client, "office").await;
+    let url = client.current_url().await.expect("url");
+    assert_eq!(
+        url.path(),
+        "/ui/office",
+        "the office lands on its dashboard"
+    );
+    screenshot(&client, "office-dashboard").await;
+
+    let office = app.token("office").await;
+    let overview: Value = app
+        .get_as(&office, "/review/overview")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        overview["totals"]["visits"].as_i64() > Some(0),
+        "the demo has visits"
+    );
+    assert_figures_match(&client, &overview["totals"]).await;
+    let cells = client
+        .find_all(Locator::Css("#heat-map rect"))
+        .await
+        .expect("heat map");
+    assert_eq!(
+        cells.len(),
+        overview["days"].as_array().expect("days").len(),
+        "one square a day"
+    );
+
+    // Only the fire agency's visits, through the filter form.
+    client
+        .find(Locator::Id("agency"))
+        .await
+        .expect("agency filter")
+        .select_by_value("fire")
+        .await
+        .expect("choose fire");
+    client
+        .find(Locator::Id("apply-filters"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("apply");
+    let from = overview["totals"]["from"].as_str().expect("from");
+    let to = overview["totals"]["to"].as_str().expect("to");
+    let fire: Value = app
+        .get_as(
+            &office,
+            &format!("/review/overview?from={from}&to={to}&agency=fire"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(fire["totals"]["visits"].as_i64() < overview["totals"]["visits"].as_i64());
+    assert_figures_match(&client, &fire["totals"]).await;
+    screenshot(&client, "office-dashboard-fire").await;
+
+    // The enterprise nearest its cap, and its timeline.
+    let nearest = &fire["nearest_cap"][0];
+    client
+        .find(Locator::Css("#nearest-cap tbody tr:first-child a"))
+        .await
+        .expect("a link to the enterprise")
+        .click()
+        .await
+        .expect("drill down");
+    let name = client
+        .find(Locator::Id("enterprise-name"))
+        .await
+        .expect("the enterprise's page")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(name, nearest["name"].as_str().expect("name"));
+    let timeline: Value = app
+        .get_as(
+            &office,
+            &format!(
+                "/review/enterprises/{}/timeline",
+                nearest["enterprise_id"].as_str().expect("id")
+            ),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let events = client
+        .find_all(Locator::Css("#timeline li"))
+        .await
+        .expect("timeline");
+    assert_eq!(
+        events.len(),
+        timeline["requests"].as_array().expect("requests").len()
+            + timeline["visits"].as_array().expect("visits").len(),
+        "every request and visit of the enterprise"
+    );
+    screenshot(&client, "office-enterprise-timeline").await;
+    client.close().await.expect("close the browser");
+}
+
+/// An enterprise of the demo with an announced visit ahead: its id and credit code.
+async fn enterprise_with_visits_ahead(app: &TestApp) -> (String, String) {
+    let office = app.token("office").await;
+    let today = onevisit_api::app::today();
+    let visits: Value = app
+        .get_as(
+            &office,
+            &format!("/visits?from={today}&status=confirmed&limit=50"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let visit = visits["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|v| v["announced"] == true)
+        .expect("the demo confirms announced visits ahead");
+    let id = visit["enterprise_id"].as_str().expect("id").to_owned();
+    let enterprise: Value = app
+        .get_as(&office, &format!("/enterprises/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    (
+        id,
+        enterprise["credit_code"].as_str().expect("code").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_pages() {
+    let app = spawn_app(true).await;
+    let (id, credit_code) = enterprise_with_visits_ahead(&app).await;
+    let Some((_driver, client)) = browser("enterprise portal").await else {
+        return;
+    };
+    sign_in(&app, &client, &credit_code).await;
+    let url = client.current_url().await.expect("url");
+    assert_eq!(url.path(), "/ui/enterprise");
+    screenshot(&client, "enterprise-portal").await;
+
+    // The same visits the API shows the enterprise: its own, announced, from today.
+    let token = app.token(&credit_code).await;
+    let today = onevisit_api::app::today();
+    let mine: Value = app
+        .get_as(&token, &format!("/visits?from={today}&limit=500"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut expected: Vec<String> = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|v| v["announced"] == true)
+        .map(|v| v["id"].as_str().expect("id").to_owned())
+        .collect();
+    let rows = client
+        .find_all(Locator::Css("#visits tbody tr"))
+        .await
+        .expect("the visit table");
+    let mut shown = Vec::new();
+    for row in &rows {
+        assert_eq!(
+            row.attr("data-enterprise").await.expect("attr").as_deref(),
+            Some(id.as_str()),
+            "only the enterprise's own visits"
+        );
+        shown.push(row.attr("data-visit").await.expect("attr").expect("an id"));
+    }
+    expected.sort();
+    shown.sort();
+    assert!(!shown.is_empty());
+    assert_eq!(shown, expected);
+
+    // A confirmed visit shows the code the API gives for it.
+    let first = &shown[0];
+    let code: Value = app
+        .get_as(&token, &format!("/visits/{first}/verification"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let cell = client
+        .find(Locator::Css(&format!("tr[data-visit='{first}'] td.code")))
+        .await
+        .expect("the code cell")
+        .text()
+        .await
+        .expect("text");
+    if let Some(code) = code["verification_code"].as_str() {
+        assert_eq!(cell, code);
+    }
+
+    // The calendar link works in a calendar app (here: a plain GET).
+    client
+        .find(Locator::Id("new-feed"))
+        .await
+        .expect("the calendar button")
+        .click()
+        .await
+        .expect("make a link");
+    let feed = client
+        .find(Locator::Css("#feed-url a"))
+        .await
+        .expect("the link")
+        .text()
+        .await
+        .expect("text");
+    screenshot(&client, "enterprise-calendar-link").await;
+    let calendar = app.client.get(&feed).send().await.expect("the feed");
+    assert_eq!(calendar.status(), 200);
+    assert!(
+        calendar
+            .text()
+            .await
+            .expect("text")
+            .starts_with("BEGIN:VCALENDAR")
+    );
+
+    // The office's pages refuse an enterprise user.
+    client
+        .goto(&app.url("/ui/office"))
+        .await
+        .expect("open the office page");
+    client
+        .find(Locator::Id("refused"))
+        .await
+        .expect("the refusal");
+    assert!(
+        client
+            .find_all(Locator::Id("fig-visits"))
+            .await
+            .expect("search")
+            .is_empty(),
+        "no figure of the office"
+    );
+    screenshot(&client, "enterprise-refused-office").await;
+    client.close().await.expect("close the browser");
+}
