@@ -3,9 +3,10 @@
 
 use onevisit_api::auth::AuthConfig;
 use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_api::hazards::HazardConfig;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a configuration file may set. Unknown keys are refused.
 #[derive(Debug, Default, Deserialize)]
@@ -19,6 +20,12 @@ pub struct FileConfig {
     pub token_ttl_seconds: Option<i64>,
     /// Mark the web pages' session cookies Secure (when served over TLS).
     pub secure_cookies: Option<bool>,
+    /// Where evidence files of hazards are stored.
+    pub evidence_dir: Option<PathBuf>,
+    /// The largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: Option<u64>,
+    /// Default rectification deadlines: `general_days`, `major_days`, `follow_up_working_days`.
+    pub hazard_deadlines: Option<onevisit_domain::DeadlinePolicy>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -42,6 +49,8 @@ pub enum ConfigError {
     Database(#[from] onevisit_api::db::DatabaseError),
     #[error("{0}")]
     Auth(String),
+    #[error("{0}")]
+    Evidence(String),
 }
 
 /// Tokens live 15 minutes unless configured otherwise.
@@ -87,6 +96,27 @@ impl FileConfig {
                 Ok(AuthConfig::ephemeral(ttl))
             }
         }
+    }
+
+    /// Hazards: the evidence directory from the flag or `ONEVISIT_EVIDENCE_DIR`, else the
+    /// file's, else `./evidence`; the size limit and deadlines from the file.
+    pub fn hazards(&self, given: Option<&Path>) -> Result<HazardConfig, ConfigError> {
+        let mut config = match given.or(self.evidence_dir.as_deref()) {
+            Some(dir) => HazardConfig::new(dir),
+            None => HazardConfig::default(),
+        };
+        if let Some(max) = self.evidence_max_bytes {
+            if max == 0 {
+                return Err(ConfigError::Evidence(
+                    "evidence_max_bytes: must be at least 1".to_owned(),
+                ));
+            }
+            config.max_evidence_bytes = max;
+        }
+        if let Some(policy) = self.hazard_deadlines {
+            config.policy = policy;
+        }
+        Ok(config)
     }
 
     pub fn listen(&self, given: Option<&str>) -> Result<SocketAddr, ConfigError> {

@@ -51,6 +51,9 @@ enum Command {
         /// Mark the web pages' session cookies Secure: set it when the pages are served over TLS.
         #[arg(long, env = "ONEVISIT_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Where hazards' evidence files are stored [default: ./evidence]
+        #[arg(long, env = "ONEVISIT_EVIDENCE_DIR", value_name = "DIR")]
+        evidence_dir: Option<PathBuf>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -239,6 +242,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             demo,
             jwt_secret,
             secure_cookies,
+            evidence_dir,
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
@@ -248,6 +252,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 auth: file
                     .auth(jwt_secret.as_deref())?
                     .with_secure_cookies(secure_cookies || file.secure_cookies.unwrap_or(false)),
+                hazards: file.hazards(evidence_dir.as_deref())?,
             };
             tracing::info!(database = %config.database.url, "starting");
             let app = Application::build(&config).await.map_err(runtime)?;

@@ -63,6 +63,27 @@ fn id_of(visit: &Value) -> Uuid {
     visit["id"].as_str().expect("id").parse().expect("a uuid")
 }
 
+/// The credit code of the enterprise a visit is at, which is also its user's name.
+async fn credit_code_of(app: &TestApp, office: &str, visit: &Value) -> String {
+    let path = format!(
+        "/enterprises/{}",
+        visit["enterprise_id"].as_str().expect("id")
+    );
+    let enterprise: Value = app.get_as(office, &path).await.json().await.expect("json");
+    enterprise["credit_code"]
+        .as_str()
+        .expect("credit code")
+        .to_owned()
+}
+
+/// The code of the first agency taking part in a visit.
+fn first_agency(visit: &Value) -> String {
+    visit["teams"][0]["agency"]
+        .as_str()
+        .expect("agency")
+        .to_owned()
+}
+
 async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
     assert_eq!(
@@ -73,6 +94,14 @@ async fn problem(response: reqwest::Response, status: u16) -> Value {
         Some("application/problem+json")
     );
     response.json().await.expect("a problem document")
+}
+
+/// Checks a refusal: its status, problem+json, and a detail that says `because`.
+async fn refused(response: reqwest::Response, status: u16, because: &str) -> Value {
+    let body = problem(response, status).await;
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(detail.contains(because), "{body}");
+    body
 }
 
 async fn events(db: &DatabaseConnection, visit: Uuid) -> Vec<visit_event::Model> {
@@ -121,26 +150,9 @@ async fn a_confirmed_visit_carries_a_code_that_verifies_until_it_is_cancelled() 
     );
 
     // The office, the enterprise and the visit's agencies see the same code.
-    let credit_code = app
-        .get_as(
-            &office,
-            &format!(
-                "/enterprises/{}",
-                visit["enterprise_id"].as_str().expect("id")
-            ),
-        )
-        .await
-        .json::<Value>()
-        .await
-        .expect("json")["credit_code"]
-        .as_str()
-        .expect("credit code")
-        .to_owned();
+    let credit_code = credit_code_of(&app, &office, &visit).await;
     let enterprise = app.token(&credit_code).await;
-    let member_agency = visit["teams"][0]["agency"]
-        .as_str()
-        .expect("agency")
-        .to_owned();
+    let member_agency = first_agency(&visit);
     for token in [&office, &enterprise, &app.token(&member_agency).await] {
         let seen: Value = app
             .get_as(token, &format!("/visits/{id}/verification"))
@@ -382,7 +394,7 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
     assert_eq!(log[0].to_date, Some(stored.visit_date));
 
     // Nothing further from cancelled; a completed visit cannot be cancelled either.
-    let body = problem(
+    refused(
         app.post_as(
             &office,
             &format!("/visits/{id}/cancel"),
@@ -390,21 +402,15 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
         )
         .await,
         409,
+        "allowed: none",
     )
     .await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("allowed: none"),
-        "{body}"
-    );
     let completed = visits_with_status(&app, &office, "completed")
         .await
         .into_iter()
         .next()
         .expect("the demo has completed visits");
-    let body = problem(
+    refused(
         app.post_as(
             &office,
             &format!("/visits/{}/cancel", id_of(&completed)),
@@ -412,14 +418,9 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
         )
         .await,
         409,
+        "completed",
     )
     .await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("completed")
-    );
 }
 
 /// The next day from `from` on that is `weekday`.
@@ -468,24 +469,10 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
 
     // A weekend and a statutory holiday.
     let saturday = next(today() + Days::new(1), Weekday::Sat);
-    let body = problem(reschedule(saturday).await, 409).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("not a working day"),
-        "{body}"
-    );
+    refused(reschedule(saturday).await, 409, "not a working day").await;
     let new_year: NaiveDate = "2027-01-01".parse().expect("date");
     assert_eq!(new_year.weekday(), Weekday::Fri);
-    let body = problem(reschedule(new_year).await, 409).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("not a working day"),
-        "{body}"
-    );
+    refused(reschedule(new_year).await, 409, "not a working day").await;
 
     // A quiet period of the enterprise.
     let quiet_day = calendar.add_working_days(stored.visit_date + Days::new(1), 0);
@@ -518,14 +505,7 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
         after = calendar.add_working_days(after, 1);
     }
     assert!(calendar.is_working_day(after));
-    let body = problem(reschedule(after).await, 409).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("outside the window"),
-        "{body}"
-    );
+    refused(reschedule(after).await, 409, "outside the window").await;
 
     // Another visit of the enterprise that day.
     let taken = candidate_days(&db, &stored, &calendar)
@@ -556,14 +536,7 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
             .await
             .expect("another visit");
         }
-        let body = problem(reschedule(taken).await, 409).await;
-        assert!(
-            body["detail"]
-                .as_str()
-                .expect("detail")
-                .contains("already has"),
-            "{body}"
-        );
+        refused(reschedule(taken).await, 409, "already has").await;
     }
 
     // An agency at its daily capacity that day.
@@ -604,14 +577,7 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
         .into();
     full.daily_capacity = Set(i32::try_from(busy).expect("small"));
     full.update(&db).await.expect("lower the capacity");
-    let body = problem(reschedule(full_day).await, 409).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("daily capacity"),
-        "{body}"
-    );
+    refused(reschedule(full_day).await, 409, "daily capacity").await;
 
     // Bad bodies name the field.
     for (body, field) in [
@@ -921,7 +887,7 @@ async fn rescheduling_onto_a_good_day_moves_everything_and_keeps_the_rules() {
         .into_iter()
         .next()
         .expect("completed visits");
-    let body = problem(
+    refused(
         app.post_as(
             &office,
             &format!("/visits/{}/reschedule", id_of(&completed)),
@@ -929,14 +895,9 @@ async fn rescheduling_onto_a_good_day_moves_everything_and_keeps_the_rules() {
         )
         .await,
         409,
+        "cannot be rescheduled",
     )
     .await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("cannot be rescheduled")
-    );
 }
 
 #[tokio::test]
@@ -949,25 +910,8 @@ async fn only_the_office_acts_on_visits() {
         .next()
         .expect("a proposed visit");
     let id = id_of(&visit);
-    let agency = visit["teams"][0]["agency"]
-        .as_str()
-        .expect("agency")
-        .to_owned();
-    let credit_code = app
-        .get_as(
-            &office,
-            &format!(
-                "/enterprises/{}",
-                visit["enterprise_id"].as_str().expect("id")
-            ),
-        )
-        .await
-        .json::<Value>()
-        .await
-        .expect("json")["credit_code"]
-        .as_str()
-        .expect("credit code")
-        .to_owned();
+    let agency = first_agency(&visit);
+    let credit_code = credit_code_of(&app, &office, &visit).await;
     let day = WorkCalendar::shipped().add_working_days(today() + Days::new(3), 0);
     let actions = [
         ("confirm", json!({})),

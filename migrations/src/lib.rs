@@ -7,6 +7,8 @@ mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
 mod m20261128_000003_booking_responses;
 mod m20261128_000004_visit_events;
+mod m20261128_000005_hazards;
+mod m20261128_000006_audit_trail;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_users::Migration),
             Box::new(m20261128_000003_booking_responses::Migration),
             Box::new(m20261128_000004_visit_events::Migration),
+            Box::new(m20261128_000005_hazards::Migration),
+            Box::new(m20261128_000006_audit_trail::Migration),
         ]
     }
 }

@@ -18,6 +18,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
+    /// The server's clock, which tests may move forward.
+    pub clock: onevisit_api::clock::Clock,
+    /// Where the server stores evidence files.
+    pub evidence: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -77,17 +81,20 @@ pub async fn spawn_app(demo: bool) -> TestApp {
 
 /// Starts the application on `database`. The demo, if asked, is of today's quarter.
 async fn start(database: TestDatabase, demo: bool) -> TestApp {
+    let evidence = tempfile::tempdir().expect("a folder for evidence files");
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database.config.clone(),
         demo,
         today: onevisit_api::app::today(),
         auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
+        hazards: onevisit_api::hazards::HazardConfig::new(evidence.path()),
     };
     let app = Application::build(&config)
         .await
         .expect("the application starts");
     let address = app.local_addr().expect("bound address");
+    let clock = app.state().clock.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         stopped.await.ok();
@@ -97,6 +104,8 @@ async fn start(database: TestDatabase, demo: bool) -> TestApp {
         client: reqwest::Client::new(),
         database,
         stop: Some(stop),
+        clock,
+        evidence,
     }
 }
 

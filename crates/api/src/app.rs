@@ -1,7 +1,9 @@
 //! Wiring the service together: state, startup and the server loop.
 
 use crate::auth::{AuthConfig, LoginThrottle};
+use crate::clock::Clock;
 use crate::db::{self, DatabaseConfig, DatabaseError};
+use crate::hazards::HazardConfig;
 use crate::http::{self, metrics::Metrics};
 use crate::seed::{self, Quarter, SeedReport};
 use crate::store::{self, StoreError};
@@ -21,6 +23,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub metrics: Arc<Metrics>,
     pub calendar: Arc<WorkCalendar>,
+    pub clock: Clock,
+    pub hazards: Arc<HazardConfig>,
 }
 
 /// How to run the server.
@@ -34,6 +38,8 @@ pub struct ServeConfig {
     pub today: NaiveDate,
     /// The token signing key and lifetime.
     pub auth: AuthConfig,
+    /// Where evidence files go, their size limit, the default deadlines.
+    pub hazards: HazardConfig,
 }
 
 /// Why the service could not start.
@@ -147,6 +153,8 @@ impl Application {
                 throttle: LoginThrottle::default(),
                 metrics: Arc::new(Metrics::default()),
                 calendar: Arc::new(calendar),
+                clock: Clock::default(),
+                hazards: Arc::new(config.hazards.clone()),
             },
         })
     }

@@ -21,6 +21,8 @@ use sea_orm::{
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
+use std::future::Future;
+use std::pin::Pin;
 use uuid::Uuid;
 
 /// How many times a booking starts over after losing a race.
@@ -64,16 +66,30 @@ struct Lost;
 /// A finished attempt: the stored request and where it landed, or `None` to start over.
 type Attempt = Option<(inspection_request::Model, Landing)>;
 
-/// Books `booking`: stores the request and, when it can be placed, the visit it joins or opens.
+/// What else a booking writes in its transaction, once the request is stored: the
+/// audit trail, the hazard step that asked for it. It may run again if the booking
+/// starts over.
+pub trait AlsoWrite: Sync {
+    fn write<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        request: &'a inspection_request::Model,
+        landing: &'a Landing,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send + 'a>>;
+}
+
+/// Books `booking`: stores the request and, when it can be placed, the visit it joins
+/// or opens, and whatever `also` writes with them, all in one transaction.
 pub async fn book(
     db: &DatabaseConnection,
     calendar: &WorkCalendar,
     today: NaiveDate,
     booking: &NewBooking,
+    also: &dyn AlsoWrite,
 ) -> Result<(inspection_request::Model, Landing), BookingError> {
     let request_id = Uuid::now_v7();
     for _ in 0..ATTEMPTS {
-        match attempt(db, calendar, today, booking, request_id).await {
+        match attempt(db, calendar, today, booking, request_id, also).await {
             Ok(Some(done)) => return Ok(done),
             Ok(None) => {}
             // A unique index or SQLite's writer lock caught a concurrent booking.
@@ -101,6 +117,7 @@ async fn attempt(
     today: NaiveDate,
     booking: &NewBooking,
     request_id: Uuid,
+    also: &dyn AlsoWrite,
 ) -> Result<Attempt, BookingError> {
     let request = onevisit_scheduler::Request {
         id: request_id.to_string(),
@@ -200,6 +217,7 @@ async fn attempt(
     }
     .insert(&txn)
     .await?;
+    also.write(&txn, &stored, &landing).await?;
     txn.commit().await?;
     Ok(Some((stored, landing)))
 }

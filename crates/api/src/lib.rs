@@ -2,10 +2,13 @@
 //! runs them. The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod booking;
+pub mod clock;
 pub mod db;
 pub mod entities;
+pub mod hazards;
 pub mod http;
 pub mod planning;
 pub mod replan;

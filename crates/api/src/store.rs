@@ -126,8 +126,11 @@ impl From<CancelError> for crate::http::error::ApiError {
 /// other request of the agency is left there, and cancelling a visit left empty.
 pub async fn cancel_request(
     db: &DatabaseConnection,
+    caller: &crate::auth::Caller,
     request: inspection_request::Model,
 ) -> Result<inspection_request::Model, CancelError> {
+    use crate::audit::{self, Change, Subject};
+    let now = Utc::now();
     if request.status == "cancelled" {
         return Err(CancelError::Finished(request.status));
     }
@@ -158,18 +161,33 @@ pub async fn cancel_request(
                     .filter(visit_inspector::Column::VisitId.eq(visit_id))
                     .exec(&txn)
                     .await?;
+                let change = Change::new(Subject::Visit(visit.id), "cancel")
+                    .from_to(
+                        Some(serde_json::json!({"status": visit.status})),
+                        Some(serde_json::json!({"status": "cancelled"})),
+                    )
+                    .because(Some(format!(
+                        "its last request {} was cancelled",
+                        request.id
+                    )));
                 let mut active: joint_visit::ActiveModel = visit.into();
                 active.status = Set("cancelled".to_owned());
-                active.updated_at = Set(Utc::now());
+                active.updated_at = Set(now);
                 active.update(&txn).await?;
+                audit::record(&txn, caller, now, change).await?;
             }
         }
     }
+    let change = Change::new(Subject::Request(request.id), "cancel").from_to(
+        Some(serde_json::json!({"status": request.status, "visit_id": request.visit_id})),
+        Some(serde_json::json!({"status": "cancelled", "visit_id": null})),
+    );
     let mut active: inspection_request::ActiveModel = request.into();
     active.status = Set("cancelled".to_owned());
     active.visit_id = Set(None);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    audit::record(&txn, caller, now, change).await?;
     txn.commit().await?;
     Ok(updated)
 }

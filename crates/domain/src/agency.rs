@@ -3,7 +3,6 @@
 
 use crate::text::{Name, TextError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Why an agency was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,30 +35,9 @@ impl AgencyCode {
             Err(AgencyError::Code(raw.to_owned()))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for AgencyCode {
-    type Error = AgencyError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<AgencyCode> for String {
-    fn from(value: AgencyCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for AgencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::string_newtype!(AgencyCode, AgencyError);
 
 /// How many joint visits an agency can take part in on one working day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -6,7 +6,6 @@
 //! computed modulo 31 over the first seventeen with weights 3^i mod 31.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [
@@ -85,34 +84,13 @@ impl CreditCode {
         Ok(Self(code.to_owned()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The six-digit administrative division code (characters 3 to 8).
     pub fn division(&self) -> &str {
         &self.0[2..8]
     }
 }
 
-impl TryFrom<String> for CreditCode {
-    type Error = CreditCodeError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<CreditCode> for String {
-    fn from(value: CreditCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for CreditCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::string_newtype!(CreditCode, CreditCodeError);
 
 #[cfg(test)]
 mod tests {

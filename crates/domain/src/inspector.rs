@@ -6,7 +6,6 @@ use crate::text::{Name, TextError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fmt;
 
 /// Why an inspector was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,30 +35,9 @@ impl InspectorCode {
             Err(InspectorError::Code(raw.to_owned()))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for InspectorCode {
-    type Error = InspectorError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<InspectorCode> for String {
-    fn from(value: InspectorCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for InspectorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::string_newtype!(InspectorCode, InspectorError);
 
 /// An inspector of one agency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

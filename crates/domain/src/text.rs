@@ -1,7 +1,6 @@
 //! Short human-readable text: names of enterprises, agencies, inspectors, districts.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Why a piece of text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +34,38 @@ pub(crate) fn checked(
     Ok(trimmed.to_owned())
 }
 
+/// The accessors and conversions every validated string newtype shares: `as_str`,
+/// `TryFrom<String>` through its `parse`, back into `String`, and `Display`.
+macro_rules! string_newtype {
+    ($name:ident, $error:ty) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use string_newtype;
+
 /// A trimmed, non-empty name of at most [`Name::MAX_CHARS`] characters
 /// without control characters. Chinese text is welcome.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -47,30 +78,9 @@ impl Name {
     pub fn parse(raw: &str) -> Result<Self, TextError> {
         checked(raw, Self::MAX_CHARS, |_| false).map(Self)
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Name {
-    type Error = TextError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Name> for String {
-    fn from(value: Name) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(Name, TextError);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use onevisit_scheduler::{Problem, Reason};
+use onevisit_scheduler::{Problem, Reason, Request};
 
 /// One agency with plenty of room, one enterprise, in February 2026 (Spring Festival
 /// 02-15..23 off, make-up Saturdays 02-14 and 02-28).
@@ -19,16 +19,7 @@ fn base() -> Problem {
 #[test]
 fn make_up_saturday_is_a_working_day() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-14",
-        "2026-02-14",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-02-14..2026-02-14");
     let plan = plan_checked(&p);
     assert_eq!(visit_of(&plan, "R1").map(|v| v.date), Some(d("2026-02-14")));
 }
@@ -37,28 +28,10 @@ fn make_up_saturday_is_a_working_day() {
 fn holiday_monday_is_not_a_working_day() {
     let mut p = base();
     // 2026-02-16 is the Monday of the Spring Festival.
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-16",
-        "2026-02-16",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-02-16..2026-02-16");
     // A window from that Monday to the ordinary Saturday after the festival holds no
     // open day (02-16..02-21 off: holidays, then Saturday 02-21 is a holiday too).
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-02-15",
-        "2026-02-22",
-        1,
-        false,
-    );
+    request(&mut p, "R2 fire E1 2026-02-15..2026-02-22");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoOpenDay));
     assert_eq!(reason_of(&plan, "R2"), Some(Reason::NoOpenDay));
@@ -72,38 +45,11 @@ fn a_holiday_that_is_also_a_workday_is_worked_and_custom_holidays_count() {
     agency(&mut p, "fire", 5, 3);
     enterprise(&mut p, "E1", None);
     // 2027-02-08 is a Monday holiday.
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2027-02-08",
-        "2027-02-08",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2027-02-08..2027-02-08");
     // 2027-02-20 is a Saturday in both lists: a working day.
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2027-02-20",
-        "2027-02-20",
-        1,
-        false,
-    );
+    request(&mut p, "R2 fire E1 2027-02-20..2027-02-20");
     // An ordinary Sunday.
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E1",
-        "2027-02-21",
-        "2027-02-21",
-        1,
-        false,
-    );
+    request(&mut p, "R3 fire E1 2027-02-21..2027-02-21");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoOpenDay));
     assert_eq!(visit_of(&plan, "R2").map(|v| v.date), Some(d("2027-02-20")));
@@ -115,36 +61,9 @@ fn rule1_quiet_days_and_windows_outside_the_horizon() {
     let mut p = base();
     p.enterprises[0].quiet =
         vec![onevisit_domain::DateRange::new(d("2026-03-02"), d("2026-03-04")).expect("range")];
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-04",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-05",
-        1,
-        true,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E1",
-        "2026-04-01",
-        "2026-04-30",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-02..2026-03-04");
+    request(&mut p, "R2 fire E1 2026-03-02..2026-03-05 urgent");
+    request(&mut p, "R3 fire E1 2026-04-01..2026-04-30");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoOpenDay));
     // Quiet periods bind urgent requests too.
@@ -155,36 +74,9 @@ fn rule1_quiet_days_and_windows_outside_the_horizon() {
 #[test]
 fn merging_overlapping_windows_into_one_visit() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-02",
-        "2026-02-13",
-        2,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "ecology",
-        "E1",
-        "2026-02-09",
-        "2026-02-27",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E1",
-        "2026-02-10",
-        "2026-02-11",
-        3,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-13 team=2");
+    request(&mut p, "R2 ecology E1 2026-02-09..2026-02-27");
+    request(&mut p, "R3 fire E1 2026-02-10..2026-02-11 team=3");
     let plan = plan_checked(&p);
     assert_eq!(plan.stats.visits, 1);
     assert_eq!(plan.stats.lower_bound, 1);
@@ -214,36 +106,9 @@ fn rule2_conflicts_and_unavailability() {
     p.inspectors[0].conflicts = vec!["E1".into()];
     p.inspectors[1].unavailable = vec![d("2026-03-03")];
     // Only fire-02 may inspect E1, and not on 03-03.
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-04",
-        "2026-03-04",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E2",
-        "2026-03-05",
-        "2026-03-05",
-        2,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 fire E1 2026-03-04..2026-03-04");
+    request(&mut p, "R3 fire E2 2026-03-05..2026-03-05 team=2");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoInspector));
     let v2 = visit_of(&plan, "R2").expect("R2 placed");
@@ -257,26 +122,8 @@ fn rule3_an_inspector_is_in_one_visit_a_day() {
     agency(&mut p, "fire", 5, 1);
     enterprise(&mut p, "E1", None);
     enterprise(&mut p, "E2", None);
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E2",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 fire E2 2026-03-03..2026-03-03");
     let plan = plan_checked(&p);
     assert_eq!(plan.stats.scheduled, 1);
     assert_eq!(reason_of(&plan, "R2"), Some(Reason::NoInspector));
@@ -289,36 +136,9 @@ fn rule4_agency_capacity() {
     agency(&mut p, "ecology", 0, 5);
     enterprise(&mut p, "E1", None);
     enterprise(&mut p, "E2", None);
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E2",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "ecology",
-        "E1",
-        "2026-03-02",
-        "2026-03-06",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 fire E2 2026-03-03..2026-03-03");
+    request(&mut p, "R3 ecology E1 2026-03-02..2026-03-06");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R2"), Some(Reason::AgencyCapacity));
     assert_eq!(reason_of(&plan, "R3"), Some(Reason::AgencyCapacity));
@@ -328,46 +148,10 @@ fn rule4_agency_capacity() {
 fn rule5_burden_cap_spares_urgent_requests() {
     let mut p = base();
     p.enterprises[0].max_visits = Some(1);
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-02",
-        "2026-02-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "ecology",
-        "E1",
-        "2026-02-25",
-        "2026-02-26",
-        1,
-        true,
-    );
-    request(
-        &mut p,
-        "R4",
-        "fire",
-        "E1",
-        "2026-02-26",
-        "2026-02-27",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-03");
+    request(&mut p, "R2 fire E1 2026-03-02..2026-03-03");
+    request(&mut p, "R3 ecology E1 2026-02-25..2026-02-26 urgent");
+    request(&mut p, "R4 fire E1 2026-02-26..2026-02-27");
     let plan = plan_checked(&p);
     // The urgent visit (with R4 joining it) is not counted; one counted visit remains.
     assert_eq!(visit_of(&plan, "R3").map(|v| v.requests.len()), Some(2));
@@ -377,26 +161,8 @@ fn rule5_burden_cap_spares_urgent_requests() {
     // A cap of 0 refuses every routine visit, never an urgent one.
     let mut q = base();
     q.enterprises[0].max_visits = Some(0);
-    request(
-        &mut q,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-02",
-        "2026-02-03",
-        1,
-        false,
-    );
-    request(
-        &mut q,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-03",
-        1,
-        true,
-    );
+    request(&mut q, "R1 fire E1 2026-02-02..2026-02-03");
+    request(&mut q, "R2 fire E1 2026-03-02..2026-03-03 urgent");
     let plan = plan_checked(&q);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::EnterpriseCap));
     assert!(visit_of(&plan, "R2").is_some());
@@ -405,36 +171,9 @@ fn rule5_burden_cap_spares_urgent_requests() {
 #[test]
 fn rule6_one_visit_per_enterprise_per_day() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "ecology",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        2,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 ecology E1 2026-03-03..2026-03-03");
+    request(&mut p, "R3 fire E1 2026-03-03..2026-03-03 team=2");
     let plan = plan_checked(&p);
     assert_eq!(plan.stats.visits, 1);
     assert_eq!(plan.visits[0].requests, vec!["R1", "R2", "R3"]);
@@ -443,26 +182,8 @@ fn rule6_one_visit_per_enterprise_per_day() {
 #[test]
 fn unknown_references_are_not_malformed() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "transport",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E404",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
+    request(&mut p, "R1 transport E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 fire E404 2026-03-03..2026-03-03");
     let plan = plan_checked(&p);
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::UnknownReference));
     assert_eq!(reason_of(&plan, "R2"), Some(Reason::UnknownReference));
@@ -475,26 +196,8 @@ fn urgent_requests_go_first() {
     agency(&mut p, "fire", 5, 1);
     enterprise(&mut p, "E1", None);
     enterprise(&mut p, "E2", None);
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E2",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        true,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 fire E2 2026-03-03..2026-03-03 urgent");
     let plan = plan_checked(&p);
     assert!(visit_of(&plan, "R2").is_some());
     assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoInspector));
@@ -508,37 +211,10 @@ fn a_full_day_moves_the_visit_rather_than_splitting_it() {
     enterprise(&mut p, "E1", None);
     enterprise(&mut p, "E2", None);
     // E1 takes fire's only slot on 03-04.
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-04",
-        "2026-03-04",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-04..2026-03-04");
     // E2's two requests would both go on 03-04; fire cannot, so the visit moves.
-    request(
-        &mut p,
-        "R2",
-        "ecology",
-        "E2",
-        "2026-03-02",
-        "2026-03-04",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E2",
-        "2026-03-02",
-        "2026-03-04",
-        1,
-        false,
-    );
+    request(&mut p, "R2 ecology E2 2026-03-02..2026-03-04");
+    request(&mut p, "R3 fire E2 2026-03-02..2026-03-04");
     let plan = plan_checked(&p);
     assert_eq!(plan.stats.scheduled, 3);
     assert_eq!(plan.stats.visits, 2);
@@ -550,26 +226,8 @@ fn a_full_day_moves_the_visit_rather_than_splitting_it() {
 #[test]
 fn new_visit_ids_do_not_collide_with_locked_ones() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-02-02",
-        "2026-02-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-03",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-03");
+    request(&mut p, "R2 fire E1 2026-03-02..2026-03-03");
     p.locked = vec![onevisit_scheduler::Visit {
         id: "P000001".into(),
         enterprise: "E1".into(),
@@ -592,16 +250,7 @@ fn locked_visit_breaking_rules_is_kept_and_counted() {
     p.enterprises[0].max_visits = Some(1);
     enterprise(&mut p, "E2", None);
     // A locked visit on a Sunday with an inspector now away: kept as given.
-    request(
-        &mut p,
-        "R1",
-        "housing",
-        "E1",
-        "2026-03-01",
-        "2026-03-01",
-        1,
-        false,
-    );
+    request(&mut p, "R1 housing E1 2026-03-01..2026-03-01");
     p.inspectors
         .iter_mut()
         .filter(|i| i.id == "housing-01")
@@ -617,27 +266,9 @@ fn locked_visit_breaking_rules_is_kept_and_counted() {
         }],
     }];
     // E1's cap is used up by the locked visit.
-    request(
-        &mut p,
-        "R2",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-03",
-        1,
-        false,
-    );
+    request(&mut p, "R2 fire E1 2026-03-02..2026-03-03");
     // Housing's only inspector is free on 03-02 for E2.
-    request(
-        &mut p,
-        "R3",
-        "housing",
-        "E2",
-        "2026-03-02",
-        "2026-03-02",
-        1,
-        false,
-    );
+    request(&mut p, "R3 housing E2 2026-03-02..2026-03-02");
     let plan = plan_checked(&p);
     let l = plan.visits.iter().find(|v| v.id == "L1").expect("kept");
     assert_eq!(l.date, d("2026-03-01"));
@@ -648,36 +279,9 @@ fn locked_visit_breaking_rules_is_kept_and_counted() {
 #[test]
 fn new_requests_join_locked_visits() {
     let mut p = base();
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "ecology",
-        "E1",
-        "2026-03-02",
-        "2026-03-06",
-        2,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-06",
-        2,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut p, "R2 ecology E1 2026-03-02..2026-03-06 team=2");
+    request(&mut p, "R3 fire E1 2026-03-02..2026-03-06 team=2");
     p.locked = vec![onevisit_scheduler::Visit {
         id: "L1".into(),
         enterprise: "E1".into(),
@@ -709,16 +313,7 @@ fn inspectors_are_spread_over_the_roster() {
     for e in 0..10 {
         enterprise(&mut p, &format!("E{e}"), None);
         let day = format!("2026-03-{:02}", 2 + (e % 5));
-        request(
-            &mut p,
-            &format!("R{e}"),
-            "fire",
-            &format!("E{e}"),
-            &day,
-            &day,
-            1,
-            false,
-        );
+        request(&mut p, &format!("R{e} fire E{e} {day}..{day}"));
     }
     let plan = plan_checked(&p);
     let mut load = std::collections::BTreeMap::<String, usize>::new();
@@ -738,36 +333,9 @@ fn inspectors_are_spread_over_the_roster() {
 fn the_checker_catches_broken_plans() {
     let mut p = base();
     enterprise(&mut p, "E2", Some(1));
-    request(
-        &mut p,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-02",
-        "2026-03-06",
-        2,
-        false,
-    );
-    request(
-        &mut p,
-        "R2",
-        "ecology",
-        "E2",
-        "2026-03-02",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R3",
-        "ecology",
-        "E2",
-        "2026-03-05",
-        "2026-03-06",
-        1,
-        false,
-    );
+    request(&mut p, "R1 fire E1 2026-03-02..2026-03-06 team=2");
+    request(&mut p, "R2 ecology E2 2026-03-02..2026-03-03");
+    request(&mut p, "R3 ecology E2 2026-03-05..2026-03-06");
     let good = plan_checked(&p);
     // A visit on a Saturday.
     let mut bad = good.clone();
@@ -797,26 +365,8 @@ fn the_checker_catches_broken_plans() {
     // The same inspector in two visits on one day.
     let mut q = base();
     enterprise(&mut q, "E2", None);
-    request(
-        &mut q,
-        "R1",
-        "fire",
-        "E1",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
-    request(
-        &mut q,
-        "R2",
-        "fire",
-        "E2",
-        "2026-03-03",
-        "2026-03-03",
-        1,
-        false,
-    );
+    request(&mut q, "R1 fire E1 2026-03-03..2026-03-03");
+    request(&mut q, "R2 fire E2 2026-03-03..2026-03-03");
     let good = plan_checked(&q);
     let mut bad = good.clone();
     let first = bad.visits[0].inspectors[0].inspectors[0].clone();
@@ -831,46 +381,30 @@ fn direct_json_matches_serde_json_for_odd_ids() {
     agency(&mut p, "生态环境", 5, 2);
     enterprise(&mut p, "E\\1\n", Some(0));
     enterprise(&mut p, "企业\u{1}\u{1f}/\t", None);
-    request(
-        &mut p,
-        "R\"1",
-        "fire \"brigade\"",
-        "E\\1\n",
-        "2026-03-02",
-        "2026-03-06",
-        1,
-        true,
-    );
-    request(
-        &mut p,
-        "R\u{8}2\u{c}",
-        "生态环境",
-        "企业\u{1}\u{1f}/\t",
-        "2026-03-02",
-        "2026-03-06",
-        2,
-        false,
-    );
-    request(
-        &mut p,
-        "R\r3",
-        "生态环境",
-        "E\\1\n",
-        "2026-03-02",
-        "2026-03-06",
-        1,
-        false,
-    );
-    request(
-        &mut p,
-        "R4",
-        "生态环境",
-        "E\\1\n",
-        "2026-03-07",
-        "2026-03-08",
-        1,
-        false,
-    );
+    // Ids with spaces and control characters: built field by field, not from a spec.
+    for (id, agency, ent, b, team, urgent) in [
+        ("R\"1", "fire \"brigade\"", "E\\1\n", "2026-03-06", 1, true),
+        (
+            "R\u{8}2\u{c}",
+            "生态环境",
+            "企业\u{1}\u{1f}/\t",
+            "2026-03-06",
+            2,
+            false,
+        ),
+        ("R\r3", "生态环境", "E\\1\n", "2026-03-06", 1, false),
+    ] {
+        p.requests.push(Request {
+            id: id.into(),
+            agency: agency.into(),
+            enterprise: ent.into(),
+            earliest: d("2026-03-02"),
+            latest: d(b),
+            inspectors: team,
+            urgent,
+        });
+    }
+    request(&mut p, "R4 生态环境 E\\1\n 2026-03-07..2026-03-08");
     let plan = plan_checked(&p);
     for pretty in [false, true] {
         let direct = onevisit_scheduler::plan_to_json(&p, pretty).expect("well-formed");

@@ -2,10 +2,15 @@
 //! in its own types and the rules live in the domain crate.
 
 pub mod agency;
+pub mod audit_entry;
 pub mod booking_response;
 pub mod calendar_feed;
 pub mod calendar_year;
 pub mod enterprise;
+pub mod evidence_file;
+pub mod hazard;
+pub mod hazard_event;
+pub mod hazard_notice;
 pub mod inspection_request;
 pub mod inspector;
 pub mod inspector_conflict;

@@ -2,10 +2,12 @@
 
 pub mod access;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod enterprises;
 pub mod error;
+pub mod hazards;
 pub mod health;
 pub mod inspectors;
 pub mod json;
@@ -54,6 +56,8 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
         (name = "calendar", description = "Enterprises' iCalendar feeds"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "review", description = "The office's load review: visits, capacity, burden caps, duplicates avoided"),
+        (name = "hazards", description = "Hazards found in visits: findings, evidence, rectification to verified close, hazard lists and the ledger"),
+        (name = "audit", description = "The append-only audit trail of hazards, visits and requests"),
     )
 )]
 struct ApiDoc;
@@ -119,16 +123,47 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::duplicates))
         .routes(routes!(review::enterprises))
         .routes(routes!(review::timeline))
+        .routes(routes!(visit_actions::complete))
+        .routes(routes!(hazards::record))
+        .routes(routes!(hazards::list))
+        .routes(routes!(hazards::totals))
+        .routes(routes!(hazards::export))
+        .routes(routes!(hazards::get))
+        .routes(routes!(hazards::submit_rectification))
+        .routes(routes!(hazards::verify))
+        .routes(routes!(hazards::reject))
+        .routes(routes!(hazards::request_extension))
+        .routes(routes!(hazards::approve_extension))
+        .routes(routes!(hazards::refuse_extension))
+        .routes(routes!(hazards::download_evidence))
+        .routes(routes!(hazards::list_notices))
+        .routes(routes!(hazards::get_notice))
+        .routes(routes!(hazards::print_notice))
+        .routes(routes!(audit::list))
+}
+
+/// Routes with a body limit of their own: evidence uploads are larger than JSON bodies.
+fn upload_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(hazards::upload_evidence))
 }
 
 /// The OpenAPI document of the API, as committed in `openapi/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    routes().merge(upload_routes()).split_for_parts().1
 }
 
 /// The whole application: routes, the spec at `/openapi.json`, and middleware.
 pub fn router(state: AppState) -> Router {
-    let (router, spec) = routes().split_for_parts();
+    let (router, mut spec) = routes().split_for_parts();
+    let (uploads, upload_spec) = upload_routes().split_for_parts();
+    spec.merge(upload_spec);
+    // The multipart framing around the largest accepted file.
+    let upload_limit = usize::try_from(state.hazards.max_evidence_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    let router = router
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(uploads.layer(RequestBodyLimitLayer::new(upload_limit)));
     let x_request_id = HeaderName::from_static("x-request-id");
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
@@ -149,8 +184,7 @@ pub fn router(state: AppState) -> Router {
                         tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id)
                     }),
                 )
-                .layer(PropagateRequestIdLayer::new(x_request_id))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES)),
+                .layer(PropagateRequestIdLayer::new(x_request_id)),
         )
         .with_state(state)
 }

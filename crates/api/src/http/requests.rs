@@ -265,19 +265,24 @@ pub async fn book(
         idempotency_key: key.clone(),
         body_hash: key.as_ref().map(|_| body_hash.clone()),
     };
-    let (request, landing) = match booking::book(&state.db, &state.calendar, today, &booking).await
-    {
-        Ok(done) => done,
-        // A concurrent retry with the same key won the race: answer as it did.
-        Err(err @ BookingError::Contended) => match &key {
-            Some(key) => match replay(&state, agency_id, key, &body_hash).await? {
-                Some(first) => return Ok((StatusCode::CREATED, Json(first))),
+    let audit = crate::audit::Booked {
+        caller: &caller,
+        at: chrono::Utc::now(),
+        action: "book",
+    };
+    let (request, landing) =
+        match booking::book(&state.db, &state.calendar, today, &booking, &audit).await {
+            Ok(done) => done,
+            // A concurrent retry with the same key won the race: answer as it did.
+            Err(err @ BookingError::Contended) => match &key {
+                Some(key) => match replay(&state, agency_id, key, &body_hash).await? {
+                    Some(first) => return Ok((StatusCode::CREATED, Json(first))),
+                    None => return Err(ApiError::Unavailable(err.to_string())),
+                },
                 None => return Err(ApiError::Unavailable(err.to_string())),
             },
-            None => return Err(ApiError::Unavailable(err.to_string())),
-        },
-        Err(err) => return Err(ApiError::Internal(err.to_string())),
-    };
+            Err(err) => return Err(ApiError::Internal(err.to_string())),
+        };
     let answer = response(&state, request, &landing).await?;
     if key.is_some() {
         let stored = booking_response::ActiveModel {
@@ -406,7 +411,7 @@ pub async fn cancel(
 ) -> Result<Json<RequestView>, ApiError> {
     caller.require(&[Role::Agency, Role::Coordinator, Role::Admin])?;
     let row = visible(&state, &caller, id).await?;
-    let cancelled = crate::store::cancel_request(&state.db, row).await?;
+    let cancelled = crate::store::cancel_request(&state.db, &caller, row).await?;
     let view = views::requests(&state.db, vec![cancelled])
         .await?
         .pop()

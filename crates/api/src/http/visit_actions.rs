@@ -9,6 +9,7 @@
 //! every printed code. Rescheduling a visit changes its date and so its code.
 
 use crate::app::AppState;
+use crate::audit::{self, Change, Subject};
 use crate::auth::{Caller, Role};
 use crate::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
@@ -328,21 +329,29 @@ async fn set_status(
     Ok(())
 }
 
-/// One row of the visit's log.
+/// One row of the visit's log, and its entry in the audit trail.
 #[allow(clippy::too_many_arguments)]
 async fn log_event(
     txn: &DatabaseTransaction,
     visit_id: Uuid,
     caller: &Caller,
-    action: &str,
+    action: &'static str,
     from: (&str, NaiveDate),
     to: (&str, NaiveDate),
     reason: Option<String>,
 ) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let change = Change::new(Subject::Visit(visit_id), action)
+        .from_to(
+            Some(serde_json::json!({"status": from.0, "date": from.1})),
+            Some(serde_json::json!({"status": to.0, "date": to.1})),
+        )
+        .because(reason.clone());
+    audit::record(txn, caller, now, change).await?;
     visit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         visit_id: Set(visit_id),
-        at: Set(Utc::now()),
+        at: Set(now),
         actor_id: Set(caller.user_id),
         action: Set(action.to_owned()),
         from_status: Set(from.0.to_owned()),
@@ -494,6 +503,88 @@ pub async fn cancel(
         visit.visit_date,
         Vec::new(),
     )))
+}
+
+/// A completed visit and the hazard list it issued.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VisitCompletion {
+    pub visit_id: Uuid,
+    /// Always completed.
+    pub status: String,
+    pub date: NaiveDate,
+    /// The hazard list issued to the enterprise with the hazards recorded in the
+    /// visit; none if none were found.
+    pub notice_id: Option<Uuid>,
+    /// Its number, `2026-0003`.
+    pub notice_number: Option<String>,
+}
+
+/// Completes a confirmed or in-progress visit on or after its day, by the office or
+/// an agency (staff or inspectors) that took part. Its hazards are issued to the
+/// enterprise at once on a numbered hazard list (整改通知).
+#[utoipa::path(post, path = "/visits/{id}/complete", operation_id = "complete_visit", tag = "visits", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Completed, with the hazard list issued", body = VisitCompletion),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Enterprises do not complete visits", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such visit for the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a legal step from the visit's status, or the visit day has not come", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<VisitCompletion>, ApiError> {
+    caller.require(&[
+        Role::Admin,
+        Role::Coordinator,
+        Role::Agency,
+        Role::Inspector,
+    ])?;
+    let today = state.clock.today();
+    let visit = joint_visit::Entity::find_by_id(id)
+        .filter(access::visits(&caller, today))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let from = status_of(&visit)?;
+    // A confirmed visit passes through in progress: the inspectors were there.
+    let next = match from {
+        VisitStatus::Confirmed => from
+            .step(VisitStatus::InProgress)
+            .and_then(|s| s.step(VisitStatus::Completed)),
+        other => other.step(VisitStatus::Completed),
+    }
+    .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    if visit.visit_date > today {
+        return Err(ApiError::Conflict(format!(
+            "the visit is on {}: it cannot be completed before its day",
+            visit.visit_date
+        )));
+    }
+    let txn = state.db.begin().await?;
+    lock_enterprise(&txn, visit.enterprise_id).await?;
+    set_status(&txn, &visit, next).await?;
+    log_event(
+        &txn,
+        visit.id,
+        &caller,
+        "complete",
+        (from.as_str(), visit.visit_date),
+        (next.as_str(), visit.visit_date),
+        None,
+    )
+    .await?;
+    let notice = crate::hazards::issue_notice(&txn, &caller, &visit, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Json(VisitCompletion {
+        visit_id: visit.id,
+        status: next.as_str().to_owned(),
+        date: visit.visit_date,
+        notice_id: notice.as_ref().map(|n| n.id),
+        notice_number: notice.map(|n| format!("{}-{:04}", n.year, n.sequence)),
+    }))
 }
 
 /// Serialises a status change with bookings of the same enterprise, which join visits

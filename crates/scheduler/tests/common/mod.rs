@@ -668,26 +668,31 @@ pub fn enterprise(p: &mut Problem, id: &str, cap: Option<u32>) {
     });
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn request(
-    p: &mut Problem,
-    id: &str,
-    agency: &str,
-    ent: &str,
-    a: &str,
-    b: &str,
-    team: u32,
-    urgent: bool,
-) {
-    p.requests.push(Request {
-        id: id.into(),
-        agency: agency.into(),
-        enterprise: ent.into(),
+/// Adds a request written as `"ID AGENCY ENTERPRISE FROM..TO [team=N] [urgent]"`, for
+/// example `"R1 fire E1 2026-02-02..2026-02-06 team=2"` (team 1 and routine by default).
+pub fn request(p: &mut Problem, spec: &str) {
+    let words: Vec<&str> = spec.split(' ').collect();
+    let [id, agency, ent, window, options @ ..] = words.as_slice() else {
+        panic!("request spec {spec:?}: ID AGENCY ENTERPRISE FROM..TO [team=N] [urgent]");
+    };
+    let (a, b) = window.split_once("..").expect("request window FROM..TO");
+    let mut request = Request {
+        id: (*id).into(),
+        agency: (*agency).into(),
+        enterprise: (*ent).into(),
         earliest: d(a),
         latest: d(b),
-        inspectors: team,
-        urgent,
-    });
+        inspectors: 1,
+        urgent: false,
+    };
+    for option in options {
+        match option.split_once('=') {
+            Some(("team", n)) => request.inspectors = n.parse().expect("team=N"),
+            None if *option == "urgent" => request.urgent = true,
+            _ => panic!("request spec {spec:?}: unknown option {option:?}"),
+        }
+    }
+    p.requests.push(request);
 }
 
 pub fn reason_of(plan: &Plan, id: &str) -> Option<Reason> {

@@ -1,0 +1,149 @@
+//! The audit trail: every change to a hazard, a visit or a request, written in the
+//! transaction of the change. Entries are only ever added; the database refuses
+//! UPDATE and DELETE on the table (see migration 000006), and no route changes one.
+
+use crate::auth::Caller;
+use crate::booking::{AlsoWrite, Landing};
+use crate::entities::{audit_entry, inspection_request};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+/// What an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Hazard(Uuid),
+    Visit(Uuid),
+    Request(Uuid),
+}
+
+impl Subject {
+    pub fn entity(self) -> &'static str {
+        match self {
+            Self::Hazard(_) => "hazard",
+            Self::Visit(_) => "visit",
+            Self::Request(_) => "request",
+        }
+    }
+
+    pub fn id(self) -> Uuid {
+        match self {
+            Self::Hazard(id) | Self::Visit(id) | Self::Request(id) => id,
+        }
+    }
+}
+
+/// One change: what, from which value to which, and why.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub subject: Subject,
+    pub action: &'static str,
+    pub from: Option<Value>,
+    pub to: Option<Value>,
+    pub reason: Option<String>,
+}
+
+impl Change {
+    pub fn new(subject: Subject, action: &'static str) -> Self {
+        Self {
+            subject,
+            action,
+            from: None,
+            to: None,
+            reason: None,
+        }
+    }
+
+    pub fn from_to(mut self, from: Option<Value>, to: Option<Value>) -> Self {
+        self.from = from;
+        self.to = to;
+        self
+    }
+
+    pub fn because(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
+        self
+    }
+}
+
+/// Appends `change`, made by `caller` at `at`, in the caller's transaction.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    at: DateTime<Utc>,
+    change: Change,
+) -> Result<(), DbErr> {
+    let entry = audit_entry::ActiveModel {
+        id: NotSet,
+        at: Set(at),
+        actor_id: Set(Some(caller.user_id)),
+        actor: Set(caller.username.clone()),
+        actor_role: Set(caller.role.as_str().to_owned()),
+        entity: Set(change.subject.entity().to_owned()),
+        entity_id: Set(change.subject.id()),
+        action: Set(change.action.to_owned()),
+        from_value: Set(change.from),
+        to_value: Set(change.to),
+        reason: Set(change.reason),
+    };
+    audit_entry::Entity::insert(entry)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The entries of a booking, written with it: the request, and the visit it opened or
+/// joined.
+#[derive(Debug)]
+pub struct Booked<'a> {
+    pub caller: &'a Caller,
+    pub at: DateTime<Utc>,
+    /// book, or follow_up for a re-inspection booked by a hazard's rectification.
+    pub action: &'static str,
+}
+
+impl AlsoWrite for Booked<'_> {
+    fn write<'b>(
+        &'b self,
+        txn: &'b DatabaseTransaction,
+        request: &'b inspection_request::Model,
+        landing: &'b Landing,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send + 'b>> {
+        Box::pin(async move {
+            let to = json!({
+                "status": request.status,
+                "kind": request.kind,
+                "earliest": request.earliest,
+                "latest": request.latest,
+                "visit_id": request.visit_id,
+                "unscheduled_reason": request.unscheduled_reason,
+            });
+            let change =
+                Change::new(Subject::Request(request.id), self.action).from_to(None, Some(to));
+            record(txn, self.caller, self.at, change).await?;
+            let visit = match landing {
+                Landing::Joined { visit_id, date } => Some((
+                    *visit_id,
+                    "request_joined",
+                    json!({"request_id": request.id, "agency_id": request.agency_id, "date": date}),
+                )),
+                Landing::NewVisit { visit_id, date } => Some((
+                    *visit_id,
+                    "proposed",
+                    json!({"status": "proposed", "date": date, "request_id": request.id}),
+                )),
+                Landing::Unscheduled { .. } => None,
+            };
+            if let Some((visit_id, action, to)) = visit {
+                let change = Change::new(Subject::Visit(visit_id), action).from_to(None, Some(to));
+                record(txn, self.caller, self.at, change).await?;
+            }
+            Ok(())
+        })
+    }
+}
