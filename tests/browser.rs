@@ -266,11 +266,15 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         .find_all(Locator::Css("#timeline li"))
         .await
         .expect("timeline");
+    let hazards = timeline["hazards"].as_array().expect("hazards");
+    let closes = hazards.iter().filter(|h| !h["closed_on"].is_null()).count();
     assert_eq!(
         events.len(),
         timeline["requests"].as_array().expect("requests").len()
-            + timeline["visits"].as_array().expect("visits").len(),
-        "every request and visit of the enterprise"
+            + timeline["visits"].as_array().expect("visits").len()
+            + hazards.len()
+            + closes,
+        "every request, visit, hazard and close of the enterprise"
     );
     screenshot(&client, "office-enterprise-timeline").await;
     client.close().await.expect("close the browser");

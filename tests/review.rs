@@ -13,6 +13,11 @@
 //! | V5    | C          | 2026-11-02 | confirmed | ecology, fire | ecology, fire            |
 //! | V6    | B          | 2026-11-02 | completed | ecology       | ecology                  |
 //!
+//! Hazards: on V1 fire's (closed 2026-10-22, 10 days) and ecology's (major, open, due
+//! 2026-11-01: overdue); on V3 fire's (submitted, due 2026-10-20: overdue); on V6
+//! ecology's (closed 2026-11-06, 4 days); on V5 two of fire's (one closed 2026-11-22,
+//! 20 days; one open, due 2099).
+//!
 //! The cancelled V4 counts nowhere. Q4 2026 has 62 working days: 66 weekdays, less
 //! the National Day holidays on 1, 2, 5, 6 and 7 October, plus Saturday 10 October.
 
@@ -21,7 +26,8 @@ mod common;
 use chrono::{NaiveDate, Utc};
 use common::{TestApp, spawn_app};
 use onevisit_api::entities::{
-    agency, enterprise, inspection_request, inspector, joint_visit, visit_inspector, visit_team,
+    agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
+    visit_team,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 use serde_json::{Value, json};
@@ -171,6 +177,46 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// A hazard found on `visit` at `enterprise`, `agency` responsible.
+    async fn hazard(
+        &self,
+        n: usize,
+        [visit, enterprise, agency]: [Uuid; 3],
+        severity: &str,
+        status: &str,
+        deadline: NaiveDate,
+        closed_on: Option<NaiveDate>,
+    ) {
+        hazard::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            visit_id: Set(visit),
+            enterprise_id: Set(enterprise),
+            title: Set(format!("Hazard {n}")),
+            description: Set("found".to_owned()),
+            category: Set("other".to_owned()),
+            severity: Set(severity.to_owned()),
+            legal_basis: Set("a rule".to_owned()),
+            regulation: Set(None),
+            responsible_agency_id: Set(agency),
+            original_deadline: Set(deadline),
+            deadline: Set(deadline),
+            status: Set(status.to_owned()),
+            notice_id: Set(None),
+            follow_up_request_id: Set(None),
+            reinspection_visit_id: Set(None),
+            closed_on: Set(closed_on),
+            event_count: Set(1),
+            recorded_by: Set(Uuid::nil()),
+            recorded_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("hazard");
+    }
+}
+
 struct Review {
     app: TestApp,
     office: String,
@@ -205,28 +251,86 @@ async fn review() -> Review {
         .enterprise("91320800TESTC0003C", "丙船厂", "淮阴区", "other", Some(1))
         .await;
     let routine = "routine";
-    f.visit(
-        a,
-        "2026-10-12",
-        "completed",
-        &[(fire, fire_1, routine), (ecology, eco_1, routine)],
-    )
-    .await;
+    let v1 = f
+        .visit(
+            a,
+            "2026-10-12",
+            "completed",
+            &[(fire, fire_1, routine), (ecology, eco_1, routine)],
+        )
+        .await;
     f.visit(a, "2026-12-14", "proposed", &[(fire, fire_2, routine)])
         .await;
-    f.visit(b, "2026-10-12", "completed", &[(fire, fire_2, "urgent")])
+    let v3 = f
+        .visit(b, "2026-10-12", "completed", &[(fire, fire_2, "urgent")])
         .await;
     f.visit(c, "2026-10-13", "cancelled", &[(ecology, eco_1, routine)])
         .await;
-    f.visit(
-        c,
-        "2026-11-02",
-        "confirmed",
-        &[(ecology, eco_1, routine), (fire, fire_1, routine)],
-    )
-    .await;
-    f.visit(b, "2026-11-02", "completed", &[(ecology, eco_2, routine)])
+    let v5 = f
+        .visit(
+            c,
+            "2026-11-02",
+            "confirmed",
+            &[(ecology, eco_1, routine), (fire, fire_1, routine)],
+        )
         .await;
+    let v6 = f
+        .visit(b, "2026-11-02", "completed", &[(ecology, eco_2, routine)])
+        .await;
+    // Hazards: (visit, enterprise, agency, severity, status, deadline, closed on).
+    let hazards = [
+        (
+            v1,
+            a,
+            fire,
+            "general",
+            "closed",
+            "2026-10-30",
+            Some("2026-10-22"),
+        ),
+        (v1, a, ecology, "major", "open", "2026-11-01", None),
+        (
+            v3,
+            b,
+            fire,
+            "general",
+            "rectification_submitted",
+            "2026-10-20",
+            None,
+        ),
+        (
+            v6,
+            b,
+            ecology,
+            "general",
+            "closed",
+            "2026-11-30",
+            Some("2026-11-06"),
+        ),
+        (
+            v5,
+            c,
+            fire,
+            "general",
+            "closed",
+            "2026-12-02",
+            Some("2026-11-22"),
+        ),
+        (v5, c, fire, "general", "open", "2099-01-01", None),
+    ];
+    for (i, (visit, enterprise, agency, severity, status, deadline, closed)) in
+        hazards.into_iter().enumerate()
+    {
+        f.hazard(
+            i,
+            [visit, enterprise, agency],
+            severity,
+            status,
+            day(deadline),
+            closed.map(day),
+        )
+        .await;
+    }
     onevisit_api::seed::demo_users(&f.db)
         .await
         .expect("accounts");
@@ -405,14 +509,16 @@ async fn every_filter_narrows_the_figures() {
 #[tokio::test]
 async fn every_figure_exports_as_csv_with_a_header_and_a_byte_order_mark() {
     let r = review().await;
-    for figure in [
-        "overview",
-        "days",
-        "agencies",
-        "districts",
-        "inspectors",
-        "duplicates",
-        "enterprises",
+    for (figure, name) in [
+        ("hazards", "hazards"),
+        ("hazards/overdue", "overdue-hazards"),
+        ("overview", "overview"),
+        ("days", "days"),
+        ("agencies", "agencies"),
+        ("districts", "districts"),
+        ("inspectors", "inspectors"),
+        ("duplicates", "duplicates"),
+        ("enterprises", "enterprises"),
     ] {
         let response = r
             .app
@@ -427,7 +533,7 @@ async fn every_figure_exports_as_csv_with_a_header_and_a_byte_order_mark() {
             response.headers()["content-disposition"]
                 .to_str()
                 .expect("ascii")
-                .contains(&format!("onevisit-{figure}-2026-10-01-2026-12-31.csv"))
+                .contains(&format!("onevisit-{name}-2026-10-01-2026-12-31.csv"))
         );
         let body = response.text().await.expect("text");
         assert!(body.starts_with('\u{feff}'), "{figure}: a byte-order mark");
@@ -504,4 +610,88 @@ async fn only_the_office_reviews_and_bad_filters_name_the_parameter() {
         let problem: Value = response.json().await.expect("problem");
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
+}
+
+#[tokio::test]
+async fn hazards_per_district_and_agency_with_closure_rate_and_median_days_to_close() {
+    let r = review().await;
+    let figures = r.json(&format!("/review/hazards?{Q4}")).await;
+    let row = |key: &str, found, open, submitted, overdue, closed, median: f64| {
+        json!({"found": found, "open": open, "submitted": submitted, "overdue": overdue,
+               "closed": closed, "closure_rate": 50.0, "median_days_to_close": median, "key": key})
+    };
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().expect("object").remove("name");
+        v
+    };
+    assert_eq!(strip(&figures["totals"]), row("", 6, 3, 1, 2, 3, 10.0));
+    let districts: Vec<Value> = figures["districts"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(strip)
+        .collect();
+    assert_eq!(
+        districts,
+        [
+            row("淮阴区", 4, 2, 1, 1, 2, 12.0),
+            row("清江浦区", 2, 1, 0, 1, 1, 10.0)
+        ],
+        "the median of 4 and 20 days is 12"
+    );
+    let agencies: Vec<Value> = figures["agencies"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(strip)
+        .collect();
+    assert_eq!(
+        agencies,
+        [
+            row("ecology", 2, 1, 0, 1, 1, 4.0),
+            row("fire", 4, 2, 1, 1, 2, 15.0)
+        ]
+    );
+    let fire = r.json(&format!("/review/hazards?{Q4}&agency=fire")).await;
+    assert_eq!(
+        fire["totals"]["found"], 4,
+        "the responsible agency's hazards"
+    );
+
+    let overdue: Vec<(String, String, i64)> = r
+        .json(&format!("/review/hazards/overdue?{Q4}"))
+        .await
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|h| {
+            (
+                h["district"].as_str().expect("district").to_owned(),
+                h["deadline"].as_str().expect("deadline").to_owned(),
+                h["days_overdue"].as_i64().expect("days"),
+            )
+        })
+        .collect();
+    let today = onevisit_api::app::today();
+    assert_eq!(
+        overdue,
+        [
+            (
+                "淮阴区".to_owned(),
+                "2026-10-20".to_owned(),
+                (today - day("2026-10-20")).num_days()
+            ),
+            (
+                "清江浦区".to_owned(),
+                "2026-11-01".to_owned(),
+                (today - day("2026-11-01")).num_days()
+            ),
+        ]
+    );
+    let overview = r.json(&format!("/review/overview?{Q4}")).await;
+    assert_eq!(
+        overview["hazards"], figures,
+        "the overview holds the same figures"
+    );
 }

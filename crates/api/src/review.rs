@@ -4,7 +4,8 @@
 //! both take their figures from here.
 
 use crate::entities::{
-    agency, enterprise, inspection_request, inspector, joint_visit, visit_inspector, visit_team,
+    agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
+    visit_team,
 };
 use crate::planning::HOLDING;
 use chrono::NaiveDate;
@@ -12,7 +13,9 @@ use onevisit_domain::{DateRange, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -687,6 +690,8 @@ pub struct Overview {
     pub districts: Vec<DistrictLoad>,
     /// The enterprises nearest their cap (at most [`NEAREST_CAP`]).
     pub nearest_cap: Vec<EnterpriseBurden>,
+    /// Hazards found on the period's visits, as they stand today.
+    pub hazards: HazardReview,
 }
 
 /// How many enterprises the overview lists as nearest their cap.
@@ -704,6 +709,7 @@ pub async fn overview<C: ConnectionTrait>(
     let districts = districts(db, scope).await?;
     let duplicates = duplicates(db, scope).await?;
     let mut burden = burden(db, scope, today).await?;
+    let hazards = hazards(db, scope, today).await?;
     let visits: i64 = days.iter().map(|d| d.visits).sum();
     let teams: i64 = days.iter().map(|d| d.teams).sum();
     let capacity: i64 = days.iter().map(|d| d.capacity).sum();
@@ -729,5 +735,315 @@ pub async fn overview<C: ConnectionTrait>(
         agencies,
         districts,
         nearest_cap: burden,
+        hazards,
     })
+}
+
+/// Hazards found in a group (a district, an agency, or all) and where they stand today.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HazardFigures {
+    /// The district's name or the responsible agency's code; empty for the totals.
+    pub key: String,
+    /// The district's or the agency's name; empty for the totals.
+    pub name: String,
+    pub found: i64,
+    /// Not closed yet (rectification submitted included).
+    pub open: i64,
+    /// Rectification submitted, awaiting verification.
+    pub submitted: i64,
+    /// Past the deadline and not closed.
+    pub overdue: i64,
+    pub closed: i64,
+    /// Closed of found, in percent.
+    pub closure_rate: f64,
+    /// Days from the visit that found a hazard to its close, the median of the closed ones.
+    pub median_days_to_close: Option<f64>,
+}
+
+/// The hazards of the visits in the scope, per district and per responsible agency.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HazardReview {
+    pub totals: HazardFigures,
+    pub districts: Vec<HazardFigures>,
+    pub agencies: Vec<HazardFigures>,
+}
+
+/// `FROM hazards JOIN joint_visits JOIN enterprises WHERE <scope>`: hazards found on the
+/// scope's visits; the agency filter is the hazard's responsible agency.
+fn hazards_in(scope: &Scope) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .from(hazard::Entity)
+        .join(
+            JoinType::InnerJoin,
+            joint_visit::Entity,
+            col(joint_visit::Entity, joint_visit::Column::Id)
+                .equals((hazard::Entity, hazard::Column::VisitId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((hazard::Entity, hazard::Column::EnterpriseId)),
+        )
+        .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
+    if let Some(district) = &scope.district {
+        select.and_where(enterprise::Column::District.eq(district.as_str()));
+    }
+    if let Some(sector) = &scope.sector {
+        select.and_where(enterprise::Column::Sector.eq(sector.as_str()));
+    }
+    if let Some(agency) = scope.agency {
+        select.and_where(hazard::Column::ResponsibleAgencyId.eq(agency));
+    }
+    select
+}
+
+/// Days from the visit to the close, in the database's own date arithmetic.
+fn days_to_close(backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Sqlite => Expr::cust(
+            "CAST(julianday(hazards.closed_on) - julianday(joint_visits.visit_date) AS INTEGER)",
+        ),
+        _ => Expr::cust("CAST(hazards.closed_on - joint_visits.visit_date AS BIGINT)"),
+    }
+}
+
+/// Counts and days-to-close histograms of one group.
+#[derive(Debug, Default)]
+struct Tally {
+    found: i64,
+    submitted: i64,
+    overdue: i64,
+    closed: i64,
+    days: BTreeMap<i64, i64>,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.found += other.found;
+        self.submitted += other.submitted;
+        self.overdue += other.overdue;
+        self.closed += other.closed;
+        for (days, n) in &other.days {
+            *self.days.entry(*days).or_default() += n;
+        }
+    }
+
+    fn figures(&self, key: String, name: String) -> HazardFigures {
+        HazardFigures {
+            key,
+            name,
+            found: self.found,
+            open: self.found - self.closed,
+            submitted: self.submitted,
+            overdue: self.overdue,
+            closed: self.closed,
+            closure_rate: ratio(self.closed * 100, self.found),
+            median_days_to_close: median(&self.days),
+        }
+    }
+}
+
+/// The median of a histogram (value → how many), the mean of the two middle values when even.
+fn median(histogram: &BTreeMap<i64, i64>) -> Option<f64> {
+    let n: i64 = histogram.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let nth = |k: i64| {
+        let mut seen = 0;
+        histogram.iter().find_map(|(value, count)| {
+            seen += count;
+            (seen > k).then_some(*value)
+        })
+    };
+    let (low, high) = (nth((n - 1) / 2)?, nth(n / 2)?);
+    #[allow(clippy::cast_precision_loss)] // days, far below 2^52
+    Some((low + high) as f64 / 2.0)
+}
+
+/// Hazard figures per district and responsible agency, as they stand on `today`.
+pub async fn hazards<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<HazardReview, DbErr> {
+    let district = (enterprise::Entity, enterprise::Column::District);
+    let agency_col = (hazard::Entity, hazard::Column::ResponsibleAgencyId);
+    let status = (hazard::Entity, hazard::Column::Status);
+    // Literal 1 and 0 (not parameters), and grouped by the output name: PostgreSQL
+    // takes the same expression with other parameters for another one.
+    let overdue_flag: Expr = Expr::case(crate::hazards::ledger::overdue(today), Expr::cust("1"))
+        .finally(Expr::cust("0"))
+        .into();
+    let mut counts = hazards_in(scope);
+    counts
+        .column(district)
+        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
+        .expr_as(Expr::col(status), Alias::new("status"))
+        .expr_as(overdue_flag, Alias::new("overdue"))
+        .expr_as(
+            Func::count(col(hazard::Entity, hazard::Column::Id)),
+            Alias::new("n"),
+        )
+        .group_by_col(district)
+        .group_by_col(agency_col)
+        .group_by_col(status)
+        .add_group_by([Expr::col(Alias::new("overdue"))]);
+    let mut tallies: BTreeMap<(String, Uuid), Tally> = BTreeMap::new();
+    for row in db.query_all(&counts).await? {
+        let n: i64 = get(&row, "n")?;
+        let status: String = get(&row, "status")?;
+        let overdue: i32 = get(&row, "overdue")?;
+        let tally = tallies
+            .entry((get(&row, "district")?, get(&row, "agency_id")?))
+            .or_default();
+        tally.found += n;
+        match status.as_str() {
+            "closed" => tally.closed += n,
+            "rectification_submitted" => tally.submitted += n,
+            _ => {}
+        }
+        if overdue == 1 {
+            tally.overdue += n;
+        }
+    }
+    let days = days_to_close(db.get_database_backend());
+    let mut closes = hazards_in(scope);
+    closes
+        .and_where(hazard::Column::Status.eq("closed"))
+        .column(district)
+        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
+        .expr_as(days, Alias::new("days"))
+        .expr_as(
+            Func::count(col(hazard::Entity, hazard::Column::Id)),
+            Alias::new("n"),
+        )
+        .group_by_col(district)
+        .group_by_col(agency_col)
+        .add_group_by([Expr::col(Alias::new("days"))]);
+    for row in db.query_all(&closes).await? {
+        let days: Option<i64> = get(&row, "days")?;
+        if let Some(days) = days {
+            *tallies
+                .entry((get(&row, "district")?, get(&row, "agency_id")?))
+                .or_default()
+                .days
+                .entry(days)
+                .or_default() += get::<i64>(&row, "n")?;
+        }
+    }
+    let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut total = Tally::default();
+    let mut per_district: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut per_agency: BTreeMap<Uuid, Tally> = BTreeMap::new();
+    for ((district, agency), tally) in &tallies {
+        total.add(tally);
+        per_district.entry(district.clone()).or_default().add(tally);
+        per_agency.entry(*agency).or_default().add(tally);
+    }
+    let mut districts: Vec<HazardFigures> = per_district
+        .iter()
+        .map(|(d, t)| t.figures(d.clone(), d.clone()))
+        .collect();
+    districts.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.key.cmp(&b.key)));
+    let mut agency_rows: Vec<HazardFigures> = per_agency
+        .iter()
+        .map(|(id, t)| {
+            let a = agencies.get(id);
+            t.figures(
+                a.map(|a| a.code.clone()).unwrap_or_default(),
+                a.map(|a| a.name.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    agency_rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.key.cmp(&b.key)));
+    Ok(HazardReview {
+        totals: total.figures(String::new(), String::new()),
+        districts,
+        agencies: agency_rows,
+    })
+}
+
+/// One overdue hazard on a district's list (一县区一清单).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OverdueHazard {
+    pub district: String,
+    pub hazard_id: Uuid,
+    pub enterprise_id: Uuid,
+    pub enterprise: String,
+    pub title: String,
+    /// general or major.
+    pub severity: String,
+    /// The responsible agency's code.
+    pub agency: String,
+    pub deadline: NaiveDate,
+    pub days_overdue: i64,
+}
+
+/// Every overdue hazard of the scope, district by district, the longest overdue first.
+pub async fn overdue_hazards<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<OverdueHazard>, DbErr> {
+    let mut select = hazards_in(scope);
+    select
+        .cond_where(crate::hazards::ledger::overdue(today))
+        .column((enterprise::Entity, enterprise::Column::District))
+        .expr_as(
+            col(hazard::Entity, hazard::Column::Id),
+            Alias::new("hazard_id"),
+        )
+        .expr_as(
+            col(enterprise::Entity, enterprise::Column::Id),
+            Alias::new("enterprise_id"),
+        )
+        .expr_as(
+            col(enterprise::Entity, enterprise::Column::Name),
+            Alias::new("enterprise"),
+        )
+        .columns([
+            (hazard::Entity, hazard::Column::Title),
+            (hazard::Entity, hazard::Column::Severity),
+            (hazard::Entity, hazard::Column::ResponsibleAgencyId),
+            (hazard::Entity, hazard::Column::Deadline),
+        ])
+        .order_by(
+            (enterprise::Entity, enterprise::Column::District),
+            Order::Asc,
+        )
+        .order_by((hazard::Entity, hazard::Column::Deadline), Order::Asc)
+        .order_by((hazard::Entity, hazard::Column::Id), Order::Asc);
+    let codes: BTreeMap<Uuid, String> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            let deadline: NaiveDate = get(row, "deadline")?;
+            let agency: Uuid = get(row, "responsible_agency_id")?;
+            Ok(OverdueHazard {
+                district: get(row, "district")?,
+                hazard_id: get(row, "hazard_id")?,
+                enterprise_id: get(row, "enterprise_id")?,
+                enterprise: get(row, "enterprise")?,
+                title: get(row, "title")?,
+                severity: get(row, "severity")?,
+                agency: codes.get(&agency).cloned().unwrap_or_default(),
+                deadline,
+                days_overdue: (today - deadline).num_days(),
+            })
+        })
+        .collect()
 }

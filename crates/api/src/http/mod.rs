@@ -123,6 +123,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::duplicates))
         .routes(routes!(review::enterprises))
         .routes(routes!(review::timeline))
+        .routes(routes!(review::hazards))
+        .routes(routes!(review::overdue_hazards))
         .routes(routes!(visit_actions::complete))
         .routes(routes!(hazards::record))
         .routes(routes!(hazards::list))
@@ -168,7 +170,7 @@ pub fn router(state: AppState) -> Router {
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec))
-        .merge(pages::router())
+        .merge(pages::router(upload_limit))
         .fallback(|| async { error::ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(

@@ -3,14 +3,14 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{enterprise, inspection_request, joint_visit};
+use crate::entities::{enterprise, hazard, inspection_request, joint_visit};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidQuery;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::views::{self, RequestView, VisitView};
 use crate::review::{
-    self, AgencyLoad, DayLoad, DistrictLoad, DuplicatesAvoided, EnterpriseBurden, InspectorLoad,
-    Overview, Scope, Totals,
+    self, AgencyLoad, DayLoad, DistrictLoad, DuplicatesAvoided, EnterpriseBurden, HazardFigures,
+    HazardReview, InspectorLoad, OverdueHazard, Overview, Scope, Totals,
 };
 use axum::Json;
 use axum::extract::{Path, State};
@@ -304,6 +304,72 @@ impl CsvRow for Totals {
     }
 }
 
+/// A row of the hazard figures, with its group: `district`, `agency` or `total`.
+impl CsvRow for (&'static str, HazardFigures) {
+    const HEADER: &'static [&'static str] = &[
+        "group",
+        "key",
+        "name",
+        "found",
+        "open",
+        "submitted",
+        "overdue",
+        "closed",
+        "closure_rate",
+        "median_days_to_close",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let (group, f) = self;
+        vec![
+            (*group).to_owned(),
+            f.key.clone(),
+            f.name.clone(),
+            f.found.to_string(),
+            f.open.to_string(),
+            f.submitted.to_string(),
+            f.overdue.to_string(),
+            f.closed.to_string(),
+            f.closure_rate.to_string(),
+            opt(f.median_days_to_close),
+        ]
+    }
+}
+
+impl CsvRow for OverdueHazard {
+    const HEADER: &'static [&'static str] = &[
+        "district",
+        "hazard_id",
+        "enterprise_id",
+        "enterprise",
+        "title",
+        "severity",
+        "agency",
+        "deadline",
+        "days_overdue",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.district.clone(),
+            self.hazard_id.to_string(),
+            self.enterprise_id.to_string(),
+            self.enterprise.clone(),
+            self.title.clone(),
+            self.severity.clone(),
+            self.agency.clone(),
+            self.deadline.to_string(),
+            self.days_overdue.to_string(),
+        ]
+    }
+}
+
+/// The hazard figures as CSV rows: the totals, then each district, then each agency.
+pub fn hazard_rows(review: HazardReview) -> Vec<(&'static str, HazardFigures)> {
+    std::iter::once(("total", review.totals))
+        .chain(review.districts.into_iter().map(|d| ("district", d)))
+        .chain(review.agencies.into_iter().map(|a| ("agency", a)))
+        .collect()
+}
+
 /// The rows as a CSV download named after the figure and the period.
 pub fn csv<R: CsvRow>(figure: &str, scope: &Scope, rows: &[R]) -> Result<Response, ApiError> {
     let internal = |e: csv::Error| ApiError::Internal(e.to_string());
@@ -514,6 +580,48 @@ pub async fn enterprises(
     .into_response())
 }
 
+/// Hazards found on the period's visits, per district and responsible agency: open,
+/// overdue and closed today, the closure rate and the median days to close.
+#[utoipa::path(get, path = "/review/hazards", operation_id = "review_hazards", tag = "review", security(("bearer" = [])),
+    params(ReviewQuery),
+    responses(
+        (status = 200, description = "The totals, each district and each agency (CSV: one row each, with its group)", content(
+            (HazardReview = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not the office", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn hazards(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidQuery(query): ValidQuery<ReviewQuery>,
+) -> Result<Response, ApiError> {
+    let scope = office_scope(&state, &caller, &query).await?;
+    let figures = review::hazards(&state.db, &scope, crate::app::today()).await?;
+    match query.format.unwrap_or_default() {
+        Format::Json => Ok(Json(figures).into_response()),
+        Format::Csv => csv("hazards", &scope, &hazard_rows(figures)),
+    }
+}
+
+/// The overdue hazards of the period's visits, district by district (一县区一清单).
+#[utoipa::path(get, path = "/review/hazards/overdue", operation_id = "review_overdue_hazards", tag = "review", security(("bearer" = [])),
+    params(ReviewQuery),
+    responses(
+        (status = 200, description = "Every overdue hazard, by district, the longest overdue first", content(
+            (Vec<OverdueHazard> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not the office", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn overdue_hazards(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidQuery(query): ValidQuery<ReviewQuery>,
+) -> Result<Response, ApiError> {
+    let scope = office_scope(&state, &caller, &query).await?;
+    let rows = review::overdue_hazards(&state.db, &scope, crate::app::today()).await?;
+    answer(&query, "overdue-hazards", &scope, rows)
+}
+
 /// One enterprise, as its timeline shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEnterprise {
@@ -534,6 +642,23 @@ pub struct Timeline {
     pub requests: Vec<RequestView>,
     /// Visits by date, cancelled ones included.
     pub visits: Vec<VisitView>,
+    /// Hazards found, by the time they were recorded.
+    pub hazards: Vec<TimelineHazard>,
+}
+
+/// A hazard on an enterprise's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineHazard {
+    pub id: Uuid,
+    pub visit_id: Uuid,
+    pub title: String,
+    /// general or major.
+    pub severity: String,
+    /// open, rectification_submitted or closed.
+    pub status: String,
+    pub found_on: NaiveDate,
+    pub deadline: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
 }
 
 /// One enterprise's timeline.
@@ -554,7 +679,26 @@ pub async fn timeline_of(state: &AppState, id: Uuid) -> Result<Timeline, ApiErro
         .order_by_asc(joint_visit::Column::Id)
         .all(&state.db)
         .await?;
+    let hazards = hazard::Entity::find()
+        .filter(hazard::Column::EnterpriseId.eq(id))
+        .order_by_asc(hazard::Column::RecordedAt)
+        .order_by_asc(hazard::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|h| TimelineHazard {
+            id: h.id,
+            visit_id: h.visit_id,
+            title: h.title,
+            severity: h.severity,
+            status: h.status,
+            found_on: (h.recorded_at + chrono::Duration::hours(8)).date_naive(),
+            deadline: h.deadline,
+            closed_on: h.closed_on,
+        })
+        .collect();
     Ok(Timeline {
+        hazards,
         enterprise: TimelineEnterprise {
             id: e.id,
             credit_code: e.credit_code,

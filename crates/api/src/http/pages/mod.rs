@@ -12,7 +12,7 @@ pub mod session;
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{ACCEPT_LANGUAGE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -26,8 +26,12 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 
 /// The pages' routes.
-pub fn router() -> Router<AppState> {
+pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
+        .route(
+            "/ui/enterprise/hazards/{id}/rectification",
+            post(portal::rectification).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/ui", get(home))
         .route("/ui/login", get(login_form).post(login))
         .route("/ui/logout", post(logout))
@@ -137,6 +141,9 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .error{border:2px solid #7a1010;color:#7a1010;padding:.5rem;border-radius:.3rem}
 .code{font-family:ui-monospace,monospace;word-break:break-all}
 svg{max-width:100%;height:auto}
+section.hazard{border:1px solid #8a8a8a;border-radius:.3rem;padding:.2rem .8rem;margin:.6rem 0}
+section.hazard h3{font-size:1rem;margin:.4rem 0}
+textarea{font:inherit;padding:.35rem .5rem;border:1px solid #555;border-radius:.25rem}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;list-style:none;padding:0}
 .legend span{display:inline-block;width:.9rem;height:.9rem;border:1px solid #555;vertical-align:middle;margin-right:.3rem}
 .exports{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0}

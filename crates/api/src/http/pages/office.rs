@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::entities::{agency, enterprise};
 use crate::http::error::ApiError;
 use crate::http::review::{self as api, ReviewQuery};
-use crate::review::{self, EnterpriseBurden, Overview, Scope};
+use crate::review::{self, EnterpriseBurden, HazardReview, OverdueHazard, Overview, Scope};
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -159,12 +159,73 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
     }
 }
 
+/// Hazards of the period: figures, overdue ones per district, and each district's list.
+fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) -> Markup {
+    let t = &review.totals;
+    let bars: Vec<Bar> = review
+        .districts
+        .iter()
+        .map(|d| Bar {
+            label: d.name.clone(),
+            value: d.overdue,
+            limit: None,
+        })
+        .collect();
+    html! {
+        h2 { (lang.t("隐患", "Hazards")) }
+        dl class="figures" {
+            (figure("hz-found", lang.t("发现隐患", "Found"), t.found))
+            (figure("hz-open", lang.t("未销号", "Open"), t.open))
+            (figure("hz-overdue", lang.t("逾期", "Overdue"), t.overdue))
+            (figure("hz-closed", lang.t("已销号", "Closed"), t.closed))
+            (figure("hz-rate", lang.t("销号率 %", "Closure rate %"), t.closure_rate))
+            (figure("hz-median", lang.t("销号天数中位数", "Median days to close"),
+                t.median_days_to_close.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())))
+        }
+        div class="scroll" {
+            table id="hazard-agencies" {
+                thead { tr {
+                    th scope="col" { (lang.t("牵头部门", "Responsible agency")) }
+                    th scope="col" class="n" { (lang.t("发现", "Found")) }
+                    th scope="col" class="n" { (lang.t("未销号", "Open")) }
+                    th scope="col" class="n" { (lang.t("逾期", "Overdue")) }
+                    th scope="col" class="n" { (lang.t("已销号", "Closed")) }
+                    th scope="col" class="n" { (lang.t("销号率 %", "Closure rate %")) }
+                } }
+                tbody {
+                    @for a in &review.agencies {
+                        tr { td { (a.name) } td class="n" { (a.found) } td class="n" { (a.open) }
+                             td class="n" { (a.overdue) } td class="n" { (a.closed) } td class="n" { (a.closure_rate) } }
+                    }
+                }
+            }
+        }
+        h3 { (lang.t("各县区逾期隐患", "Overdue hazards per district")) }
+        (chart::bars("overdue-bars", lang.t("各县区逾期隐患", "Overdue hazards per district"), &bars))
+        @for d in review.districts.iter().filter(|d| d.overdue > 0) {
+            details {
+                summary { (d.name) " · " (d.overdue) (lang.t(" 项逾期", " overdue")) }
+                ul {
+                    @for h in overdue.iter().filter(|h| h.district == d.key) {
+                        li {
+                            a href={ "/ui/office/enterprises/" (h.enterprise_id) "?lang=" (lang.code()) } { (h.enterprise) }
+                            " · " (h.title) " · " (h.agency) " · " (h.deadline)
+                            " (" (h.days_overdue) (lang.t(" 天", " days")) ")"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn dashboard_body(
     lang: Lang,
     query: &ReviewQuery,
     scope: &Scope,
     choices: &Choices,
     overview: &Overview,
+    overdue: &[OverdueHazard],
 ) -> Markup {
     let totals = &overview.totals;
     let filters = query.filters();
@@ -233,6 +294,7 @@ fn dashboard_body(
         (chart::bars("district-bars", lang.t("各县区检查量", "Visits per district"), &district_bars))
         h2 { (lang.t("最接近检查上限的企业", "Enterprises nearest their cap")) }
         (burden_table(lang, &overview.nearest_cap, &lang_suffix))
+        (hazard_section(lang, &overview.hazards, overdue))
         h2 { (lang.t("导出 CSV", "Export as CSV")) }
         ul class="exports" {
             @for (figure, zh, en) in EXPORTS {
@@ -243,7 +305,7 @@ fn dashboard_body(
 }
 
 /// The figures a page can export, with their names.
-const EXPORTS: [(&str, &str, &str); 7] = [
+const EXPORTS: [(&str, &str, &str); 9] = [
     ("overview", "总览", "Overview"),
     ("days", "每日负荷", "Days"),
     ("agencies", "部门", "Agencies"),
@@ -251,6 +313,8 @@ const EXPORTS: [(&str, &str, &str); 7] = [
     ("inspectors", "检查员", "Inspectors"),
     ("duplicates", "减少重复检查", "Duplicates avoided"),
     ("enterprises", "企业与上限", "Enterprises and caps"),
+    ("hazards", "隐患", "Hazards"),
+    ("overdue-hazards", "逾期隐患清单", "Overdue hazards"),
 ];
 
 /// `/ui/office`: the dashboard.
@@ -265,8 +329,11 @@ pub async fn dashboard(
         let scope = query.scope(&state).await?;
         let overview =
             review::overview(&state.db, &state.calendar, &scope, crate::app::today()).await?;
+        let overdue = review::overdue_hazards(&state.db, &scope, crate::app::today()).await?;
         let choices = choices(&state).await?;
-        Ok::<_, ApiError>(dashboard_body(lang, &query, &scope, &choices, &overview))
+        Ok::<_, ApiError>(dashboard_body(
+            lang, &query, &scope, &choices, &overview, &overdue,
+        ))
     }
     .await;
     match result {
@@ -312,6 +379,16 @@ pub async fn export(
                 &scope,
                 &review::burden(db, &scope, crate::app::today()).await?,
             ),
+            "hazards" => api::csv(
+                "hazards",
+                &scope,
+                &api::hazard_rows(review::hazards(db, &scope, crate::app::today()).await?),
+            ),
+            "overdue-hazards" => api::csv(
+                "overdue-hazards",
+                &scope,
+                &review::overdue_hazards(db, &scope, crate::app::today()).await?,
+            ),
             _ => Err(ApiError::NotFound),
         }
     }
@@ -356,6 +433,19 @@ pub async fn timeline(
                 " · " (merged) (lang.t(" 个请求合并", " requests merged"))
             },
         ));
+    }
+    for h in &timeline.hazards {
+        events.push((
+            h.found_on,
+            html! { (lang.t("发现隐患", "Hazard found")) " · " strong { (h.title) } " · " (h.severity)
+                    " · " (lang.t("期限 ", "deadline ")) (h.deadline) },
+        ));
+        if let Some(closed) = h.closed_on {
+            events.push((
+                closed,
+                html! { (lang.t("隐患销号", "Hazard closed")) " · " strong { (h.title) } },
+            ));
+        }
     }
     events.sort_by_key(|(date, _)| *date);
     let body = html! {
