@@ -423,3 +423,115 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
     screenshot(&client, "enterprise-refused-office").await;
     client.close().await.expect("close the browser");
 }
+
+/// A 1×1 PNG: evidence of the right kind.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
+    0x00, 0x05, 0xFE, 0x02, 0xFE, 0xA7, 0xD5, 0xE2, 0xA3, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status_change() {
+    let app = spawn_app(true).await;
+    // The office records a hazard on a completed visit: it is issued to the enterprise at once.
+    let office = app.token("office").await;
+    let visits: Value = app
+        .get_as(&office, "/visits?status=completed&limit=1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let visit = &visits["items"][0];
+    let recorded = app
+        .post_as(
+            &office,
+            &format!("/visits/{}/hazards", visit["id"].as_str().expect("id")),
+            &json!({
+                "title": "消防通道堆放杂物", "description": "二号仓库东侧通道被占用",
+                "category": "fire", "severity": "general", "legal_basis": "消防法第二十八条",
+                "responsible_agency": visit["teams"][0]["agency"],
+            }),
+        )
+        .await;
+    assert_eq!(recorded.status(), 201, "the hazard is recorded");
+    let hazard: Value = recorded.json().await.expect("json");
+    let hazard_id = hazard["id"].as_str().expect("id").to_owned();
+    let enterprise: Value = app
+        .get_as(
+            &office,
+            &format!(
+                "/enterprises/{}",
+                visit["enterprise_id"].as_str().expect("id")
+            ),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let credit_code = enterprise["credit_code"].as_str().expect("code");
+
+    let Some((_driver, client)) = browser("rectification").await else {
+        return;
+    };
+    sign_in(&app, &client, credit_code).await;
+    let status = |client: &Client| {
+        let css = format!("#hazard-{hazard_id} .hazard-status");
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&css))
+                .await
+                .expect("the hazard on the portal")
+                .attr("data-status")
+                .await
+                .expect("attr")
+                .expect("a status")
+        }
+    };
+    assert_eq!(status(&client).await, "open");
+    screenshot(&client, "enterprise-open-hazard").await;
+
+    let evidence = tempfile::Builder::new()
+        .suffix(".png")
+        .tempfile()
+        .expect("a file");
+    std::fs::write(evidence.path(), PNG).expect("write the evidence");
+    client
+        .find(Locator::Id(&format!("text-{hazard_id}")))
+        .await
+        .expect("the text field")
+        .send_keys("杂物已清理，通道畅通")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Id(&format!("file-{hazard_id}")))
+        .await
+        .expect("the file field")
+        .send_keys(&evidence.path().display().to_string())
+        .await
+        .expect("choose the file");
+    client
+        .find(Locator::Id(&format!("submit-{hazard_id}")))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("submit");
+    assert_eq!(status(&client).await, "rectification_submitted");
+    screenshot(&client, "enterprise-rectification-submitted").await;
+
+    // The API tells the same, with the evidence attached.
+    let token = app.token(credit_code).await;
+    let seen: Value = app
+        .get_as(&token, &format!("/hazards/{hazard_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["status"], "rectification_submitted");
+    assert_eq!(seen["evidence"].as_array().map(Vec::len), Some(1), "{seen}");
+    client.close().await.expect("close the browser");
+}
