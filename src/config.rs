@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub delivery_schedule: Option<String>,
     /// The webhooks' signing secret. Prefer the environment variable.
     pub webhook_secret: Option<String>,
+    /// Mark the web pages' session cookies Secure (when served over TLS).
+    pub secure_cookies: Option<bool>,
     /// Where evidence files of hazards are stored.
     pub evidence_dir: Option<PathBuf>,
     /// The largest evidence file accepted, in bytes.

@@ -60,6 +60,9 @@ enum Command {
         /// The webhooks' signing secret, at least 16 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_WEBHOOK_SECRET").ok())]
         webhook_secret: Option<String>,
+        /// Mark the web pages' session cookies Secure: set it when the pages are served over TLS.
+        #[arg(long, env = "ONEVISIT_SECURE_COOKIES")]
+        secure_cookies: bool,
         /// Where hazards' evidence files are stored [default: ./evidence]
         #[arg(long, env = "ONEVISIT_EVIDENCE_DIR", value_name = "DIR")]
         evidence_dir: Option<PathBuf>,
@@ -254,6 +257,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             notice_days,
             delivery_schedule,
             webhook_secret,
+            secure_cookies,
             evidence_dir,
         } => {
             let config = ServeConfig {
@@ -261,7 +265,9 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 database: file.database(database.database_url.as_deref())?,
                 demo,
                 today: today(),
-                auth: file.auth(jwt_secret.as_deref())?,
+                auth: file
+                    .auth(jwt_secret.as_deref())?
+                    .with_secure_cookies(secure_cookies || file.secure_cookies.unwrap_or(false)),
                 clock: onevisit_api::clock::Clock::default(),
                 jobs: file.jobs(&config::JobFlags {
                     no_jobs,

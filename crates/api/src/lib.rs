@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod periodic;
 pub mod planning;
 pub mod replan;
+pub mod review;
 pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

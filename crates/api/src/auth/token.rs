@@ -44,6 +44,8 @@ pub struct AuthConfig {
     verification_key: [u8; 32],
     /// Seconds a token lives.
     pub ttl_seconds: i64,
+    /// Whether the web pages' session cookies are marked Secure (served over TLS).
+    pub secure_cookies: bool,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -51,6 +53,7 @@ impl fmt::Debug for AuthConfig {
         f.debug_struct("AuthConfig")
             .field("key", &"***")
             .field("ttl_seconds", &self.ttl_seconds)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -96,7 +99,16 @@ impl AuthConfig {
             validation,
             verification_key: derive_subkey(secret, VERIFICATION_PURPOSE),
             ttl_seconds,
+            secure_cookies: false,
         })
+    }
+
+    /// The same, with the web pages' session cookies marked Secure or not.
+    pub fn with_secure_cookies(self, secure_cookies: bool) -> Self {
+        Self {
+            secure_cookies,
+            ..self
+        }
     }
 
     /// A key made up at start: tokens die with the process and are not shared between replicas.

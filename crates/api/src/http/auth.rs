@@ -44,9 +44,25 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    let access_token = sign_in(&state, &body.username, body.password, &peer).await?;
+    Ok(Json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.auth.ttl_seconds,
+    }))
+}
+
+/// Checks a username and password (throttled per account and address) and issues an
+/// access token; the API answers it, the web pages keep it in a session cookie.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: String,
+    peer: &SocketAddr,
+) -> Result<String, ApiError> {
     let now = Utc::now();
     let address = peer.ip().to_string();
-    let username = body.username.trim().to_owned();
+    let username = username.trim().to_owned();
     if let Some(until) = state
         .throttle
         .locked_until(&state.db, &username, &address, now)
@@ -62,7 +78,7 @@ pub async fn login(
         .one(&state.db)
         .await?;
     let hash = account.as_ref().map(|u| u.password_hash.clone());
-    if !verify_password(body.password, hash).await {
+    if !verify_password(password, hash).await {
         state
             .throttle
             .record_failure(&state.db, &username, &address, now)
@@ -86,15 +102,10 @@ pub async fn login(
         enterprise: account.enterprise_id,
         inspector: account.inspector_id,
     };
-    let access_token = state
+    state
         .auth
         .issue(&claims)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.auth.ttl_seconds,
-    }))
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Who the token belongs to.

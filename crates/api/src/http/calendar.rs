@@ -71,6 +71,14 @@ pub async fn rotate(
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound)?;
+    Ok(Json(CalendarFeed {
+        url: new_feed(&state.db, id).await?,
+    }))
+}
+
+/// Makes a new feed token for the enterprise (the previous URL stops working) and
+/// answers the feed's path with it.
+pub async fn new_feed<C: sea_orm::ConnectionTrait>(db: &C, id: Uuid) -> Result<String, ApiError> {
     let secret: [u8; 32] = rand::random();
     let token = URL_SAFE_NO_PAD.encode(secret);
     calendar_feed::Entity::insert(calendar_feed::ActiveModel {
@@ -86,11 +94,9 @@ pub async fn rotate(
             ])
             .to_owned(),
     )
-    .exec(&state.db)
+    .exec(db)
     .await?;
-    Ok(Json(CalendarFeed {
-        url: format!("/enterprises/{id}/calendar.ics?token={token}"),
-    }))
+    Ok(format!("/enterprises/{id}/calendar.ics?token={token}"))
 }
 
 /// The enterprise's visits as an iCalendar feed (no bearer: the secret token in the URL).
@@ -151,7 +157,8 @@ pub async fn feed(
     Ok(response)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two secrets without stopping at the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

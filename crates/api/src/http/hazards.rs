@@ -663,7 +663,9 @@ pub struct EvidenceUpload {
     pub file: Vec<u8>,
 }
 
-struct FieldChunks<'a>(Field<'a>);
+/// A multipart field read chunk by chunk (the API's upload and the portal's form).
+#[derive(Debug)]
+pub struct FieldChunks<'a>(pub Field<'a>);
 
 impl Chunks for FieldChunks<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, ApiError> {

@@ -14,9 +14,11 @@ pub mod inspection_plans;
 pub mod inspectors;
 pub mod json;
 pub mod metrics;
+pub mod pages;
 pub mod pagination;
 pub mod plans;
 pub mod requests;
+pub mod review;
 pub mod tipoffs;
 pub mod views;
 pub mod visit_actions;
@@ -61,6 +63,7 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
         (name = "tipoffs", description = "The office's triage of tip-offs (举报)"),
         (name = "notifications", description = "Webhooks, the outbox of notifications and the job-run log"),
         (name = "public", description = "No login: draw records, random inspection results, tip-offs"),
+        (name = "review", description = "The office's load review: visits, capacity, burden caps, duplicates avoided"),
         (name = "hazards", description = "Hazards found in visits: findings, evidence, rectification to verified close, hazard lists and the ledger"),
         (name = "audit", description = "The append-only audit trail of hazards, visits and requests"),
     )
@@ -144,6 +147,16 @@ fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(tipoffs::file))
                 .layer(RequestBodyLimitLayer::new(tipoffs::BODY_LIMIT_BYTES)),
         )
+        .routes(routes!(review::overview))
+        .routes(routes!(review::days))
+        .routes(routes!(review::agencies))
+        .routes(routes!(review::districts))
+        .routes(routes!(review::inspectors))
+        .routes(routes!(review::duplicates))
+        .routes(routes!(review::enterprises))
+        .routes(routes!(review::timeline))
+        .routes(routes!(review::hazards))
+        .routes(routes!(review::overdue_hazards))
         .routes(routes!(visit_actions::complete))
         .routes(routes!(hazards::record))
         .routes(routes!(hazards::list))
@@ -189,6 +202,7 @@ pub fn router(state: AppState) -> Router {
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .merge(pages::router(upload_limit))
         .fallback(|| async { error::ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(

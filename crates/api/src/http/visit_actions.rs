@@ -76,6 +76,13 @@ pub fn verification_code(
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The code of a visit whose status carries one (confirmed, in progress, completed).
+pub fn code_of(key: &[u8; 32], visit: &joint_visit::Model) -> Option<String> {
+    VERIFIABLE
+        .contains(&visit.status.as_str())
+        .then(|| verification_code(key, visit.id, visit.visit_date, visit.enterprise_id))
+}
+
 /// The visit id a code names, if the code is well formed (the signature is not checked yet).
 fn code_visit(code: &str) -> Option<(Uuid, Vec<u8>)> {
     let bytes = URL_SAFE_NO_PAD.decode(code.trim()).ok()?;
@@ -216,14 +223,7 @@ pub async fn verification(
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let code = VERIFIABLE.contains(&visit.status.as_str()).then(|| {
-        verification_code(
-            state.auth.verification_key(),
-            visit.id,
-            visit.visit_date,
-            visit.enterprise_id,
-        )
-    });
+    let code = code_of(state.auth.verification_key(), &visit);
     Ok(Json(VisitVerification {
         visit_id: visit.id,
         status: visit.status,

@@ -1,0 +1,114 @@
+//! Signing in on the web pages: the access token the API issues, kept in a session
+//! cookie (HttpOnly, SameSite=Strict, Secure when configured), and a CSRF token that
+//! every form repeats (double submit: a page of another site can neither read the
+//! cookie nor make the browser send it).
+
+use super::Lang;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::http::calendar::constant_time_eq;
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub const SESSION_COOKIE: &str = "ov_session";
+pub const CSRF_COOKIE: &str = "ov_csrf";
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A `Set-Cookie` header for the pages' cookies; `max_age` 0 deletes it.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.auth.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A fresh CSRF token: 32 random bytes.
+pub fn new_csrf() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether a form's CSRF token is the one of the browser's cookie.
+pub fn csrf_holds(headers: &HeaderMap, form_token: &str) -> bool {
+    cookie(headers, CSRF_COOKIE)
+        .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), form_token.as_bytes()))
+}
+
+/// A signed-in user of the pages: who, in which language, and the CSRF token their forms carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub caller: Caller,
+    pub lang: Lang,
+    pub csrf: String,
+}
+
+/// A 303 to the sign-in page.
+pub fn to_login(lang: Lang) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/ui/login?lang={}", lang.code())) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = Lang::of(parts);
+        let claims =
+            cookie(&parts.headers, SESSION_COOKIE).and_then(|token| state.auth.verify(&token).ok());
+        let csrf = cookie(&parts.headers, CSRF_COOKIE).filter(|c| !c.is_empty());
+        match (claims, csrf) {
+            (Some(claims), Some(csrf)) => Ok(Self {
+                caller: claims.into(),
+                lang,
+                csrf,
+            }),
+            _ => Err(to_login(lang)),
+        }
+    }
+}
+
+/// Sets the session and a fresh CSRF token on `response`.
+pub fn start(state: &AppState, response: &mut Response, token: &str) {
+    let headers = response.headers_mut();
+    headers.append(
+        SET_COOKIE,
+        set_cookie(state, SESSION_COOKIE, token, state.auth.ttl_seconds),
+    );
+    headers.append(
+        SET_COOKIE,
+        set_cookie(state, CSRF_COOKIE, &new_csrf(), state.auth.ttl_seconds),
+    );
+}
+
+/// Deletes the session and CSRF cookies on `response`.
+pub fn end(state: &AppState, response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, set_cookie(state, SESSION_COOKIE, "", 0));
+    headers.append(SET_COOKIE, set_cookie(state, CSRF_COOKIE, "", 0));
+}

@@ -1,0 +1,1049 @@
+//! The office's load review: figures over visits, requests and capacity, each one or a
+//! few GROUP BY queries built with sea-query, so that they read the same on SQLite and
+//! PostgreSQL and stay fast on a province-sized database. The API and the dashboard
+//! both take their figures from here.
+
+use crate::entities::{
+    agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
+    visit_team,
+};
+use crate::planning::HOLDING;
+use chrono::NaiveDate;
+use onevisit_domain::{DateRange, Quarter, WorkCalendar};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Which visits a figure counts: live visits (not cancelled) in a period, optionally only
+/// of enterprises in one district or sector, or only those one agency takes part in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub range: DateRange,
+    pub district: Option<String>,
+    pub sector: Option<String>,
+    pub agency: Option<Uuid>,
+}
+
+impl Scope {
+    /// The same filters over a shorter period.
+    fn within(&self, range: DateRange) -> Self {
+        Self {
+            range,
+            ..self.clone()
+        }
+    }
+
+    /// The quarters the period touches, each cut to the period.
+    fn quarters(&self) -> Vec<(Quarter, Scope)> {
+        let mut out = Vec::new();
+        let mut quarter = Quarter::containing(self.range.start());
+        while let Some(part) = quarter.range().intersection(&self.range) {
+            out.push((quarter, self.within(part)));
+            quarter = quarter.next();
+        }
+        out
+    }
+}
+
+fn col<C: ColumnTrait>(entity: impl EntityTrait, column: C) -> Expr {
+    Expr::col((entity, column))
+}
+
+/// `FROM joint_visits JOIN enterprises WHERE <scope>`: the visits a figure counts.
+fn visits_in(scope: &Scope) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .from(joint_visit::Entity)
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
+        )
+        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
+    if let Some(district) = &scope.district {
+        select.and_where(enterprise::Column::District.eq(district.as_str()));
+    }
+    if let Some(sector) = &scope.sector {
+        select.and_where(enterprise::Column::Sector.eq(sector.as_str()));
+    }
+    if let Some(agency) = scope.agency {
+        select.and_where(
+            joint_visit::Column::Id.in_subquery(
+                Query::select()
+                    .column(visit_team::Column::VisitId)
+                    .from(visit_team::Entity)
+                    .and_where(visit_team::Column::AgencyId.eq(agency))
+                    .to_owned(),
+            ),
+        );
+    }
+    select
+}
+
+/// Adds the agency teams of the scoped visits (one row per agency on a visit).
+fn join_teams(select: &mut SelectStatement, scope: &Scope) {
+    select.join(
+        JoinType::InnerJoin,
+        visit_team::Entity,
+        col(visit_team::Entity, visit_team::Column::VisitId)
+            .equals((joint_visit::Entity, joint_visit::Column::Id)),
+    );
+    if let Some(agency) = scope.agency {
+        select.and_where(visit_team::Column::AgencyId.eq(agency));
+    }
+}
+
+fn count_all() -> SimpleExpr {
+    Func::count(Expr::col((joint_visit::Entity, joint_visit::Column::Id))).into()
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, name: &str) -> Result<T, DbErr> {
+    row.try_get::<T>("", name)
+}
+
+/// Joint visits and agency team visits on one day, against the agencies' capacity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DayLoad {
+    pub date: NaiveDate,
+    /// Whether the day is a working day.
+    pub working_day: bool,
+    /// Joint visits on the day.
+    pub visits: i64,
+    /// Agency teams on those visits (a joint visit of three agencies counts three).
+    pub teams: i64,
+    /// The agencies' summed daily capacity on a working day, 0 on a day off.
+    pub capacity: i64,
+}
+
+/// Every day of the period, with its visits and teams against the total capacity.
+pub async fn days<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    scope: &Scope,
+) -> Result<Vec<DayLoad>, DbErr> {
+    let mut select = visits_in(scope);
+    join_teams(&mut select, scope);
+    select
+        .expr_as(
+            col(joint_visit::Entity, joint_visit::Column::VisitDate),
+            Alias::new("day"),
+        )
+        .expr_as(
+            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
+            Alias::new("visits"),
+        )
+        .expr_as(
+            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
+            Alias::new("teams"),
+        )
+        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
+    let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
+    for row in db.query_all(&select).await? {
+        per_day.insert(
+            get(&row, "day")?,
+            (get(&row, "visits")?, get(&row, "teams")?),
+        );
+    }
+    let capacity = total_capacity(db, scope.agency).await?;
+    Ok(scope
+        .range
+        .days()
+        .map(|date| {
+            let (visits, teams) = per_day.get(&date).copied().unwrap_or_default();
+            let working_day = calendar.is_working_day(date);
+            DayLoad {
+                date,
+                working_day,
+                visits,
+                teams,
+                capacity: if working_day { capacity } else { 0 },
+            }
+        })
+        .collect())
+}
+
+async fn total_capacity<C: ConnectionTrait>(db: &C, agency: Option<Uuid>) -> Result<i64, DbErr> {
+    let mut query = agency::Entity::find();
+    if let Some(agency) = agency {
+        query = query.filter(agency::Column::Id.eq(agency));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .iter()
+        .map(|a| i64::from(a.daily_capacity))
+        .sum())
+}
+
+/// One agency's visits in the period against its daily capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AgencyLoad {
+    /// The agency's code.
+    pub agency: String,
+    pub name: String,
+    /// Visits a working day the agency can take part in.
+    pub daily_capacity: i64,
+    /// Working days in the period.
+    pub working_days: i64,
+    /// Visits the agency takes part in.
+    pub visits: i64,
+    /// Visits per working day, on average.
+    pub visits_per_working_day: f64,
+    /// The most visits on one day.
+    pub peak_day_visits: i64,
+    /// Days with more visits than the daily capacity.
+    pub days_over_capacity: i64,
+}
+
+/// Every agency (or the one of the scope), busiest first.
+pub async fn agencies<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    scope: &Scope,
+) -> Result<Vec<AgencyLoad>, DbErr> {
+    let mut select = visits_in(scope);
+    join_teams(&mut select, scope);
+    select
+        .expr_as(
+            col(visit_team::Entity, visit_team::Column::AgencyId),
+            Alias::new("agency_id"),
+        )
+        .expr_as(
+            col(joint_visit::Entity, joint_visit::Column::VisitDate),
+            Alias::new("day"),
+        )
+        .expr_as(count_all(), Alias::new("visits"))
+        .group_by_col((visit_team::Entity, visit_team::Column::AgencyId))
+        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
+    let mut per_agency: BTreeMap<Uuid, Vec<i64>> = BTreeMap::new();
+    for row in db.query_all(&select).await? {
+        per_agency
+            .entry(get(&row, "agency_id")?)
+            .or_default()
+            .push(get(&row, "visits")?);
+    }
+    let working_days = i64::try_from(calendar.working_days(scope.range).count()).unwrap_or(0);
+    let mut query = agency::Entity::find();
+    if let Some(agency) = scope.agency {
+        query = query.filter(agency::Column::Id.eq(agency));
+    }
+    let mut out: Vec<AgencyLoad> = query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let days = per_agency.remove(&a.id).unwrap_or_default();
+            let capacity = i64::from(a.daily_capacity);
+            let visits: i64 = days.iter().sum();
+            AgencyLoad {
+                agency: a.code,
+                name: a.name,
+                daily_capacity: capacity,
+                working_days,
+                visits,
+                visits_per_working_day: ratio(visits, working_days),
+                peak_day_visits: days.iter().copied().max().unwrap_or(0),
+                days_over_capacity: i64::try_from(days.iter().filter(|&&n| n > capacity).count())
+                    .unwrap_or(0),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.agency.cmp(&b.agency)));
+    Ok(out)
+}
+
+/// `part / whole` rounded to two places, 0 when there is no whole.
+fn ratio(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    let r = part as f64 / whole as f64;
+    (r * 100.0).round() / 100.0
+}
+
+/// One district's visits in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DistrictLoad {
+    pub district: String,
+    pub visits: i64,
+    /// Agency teams on those visits.
+    pub teams: i64,
+    /// Enterprises visited at least once.
+    pub enterprises: i64,
+}
+
+/// Every district with visits, busiest first.
+pub async fn districts<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Vec<DistrictLoad>, DbErr> {
+    let mut select = visits_in(scope);
+    join_teams(&mut select, scope);
+    select
+        .expr_as(
+            col(enterprise::Entity, enterprise::Column::District),
+            Alias::new("district"),
+        )
+        .expr_as(
+            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
+            Alias::new("visits"),
+        )
+        .expr_as(
+            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
+            Alias::new("teams"),
+        )
+        .expr_as(
+            Func::count_distinct(col(enterprise::Entity, enterprise::Column::Id)),
+            Alias::new("enterprises"),
+        )
+        .group_by_col((enterprise::Entity, enterprise::Column::District));
+    let mut out = db
+        .query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(DistrictLoad {
+                district: get(row, "district")?,
+                visits: get(row, "visits")?,
+                teams: get(row, "teams")?,
+                enterprises: get(row, "enterprises")?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.district.cmp(&b.district)));
+    Ok(out)
+}
+
+/// One inspector's visits in the period: an unfair rotation shows as a spread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct InspectorLoad {
+    pub inspector: String,
+    pub name: String,
+    /// The inspector's agency (code).
+    pub agency: String,
+    pub visits: i64,
+}
+
+/// Every active inspector (of the scope's agency), with their visits, busiest first.
+pub async fn inspectors<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Vec<InspectorLoad>, DbErr> {
+    let mut select = visits_in(scope);
+    select
+        .join(
+            JoinType::InnerJoin,
+            visit_inspector::Entity,
+            col(visit_inspector::Entity, visit_inspector::Column::VisitId)
+                .equals((joint_visit::Entity, joint_visit::Column::Id)),
+        )
+        .expr_as(
+            col(
+                visit_inspector::Entity,
+                visit_inspector::Column::InspectorId,
+            ),
+            Alias::new("inspector_id"),
+        )
+        .expr_as(count_all(), Alias::new("visits"))
+        .group_by_col((
+            visit_inspector::Entity,
+            visit_inspector::Column::InspectorId,
+        ));
+    let mut per_inspector: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for row in db.query_all(&select).await? {
+        per_inspector.insert(get(&row, "inspector_id")?, get(&row, "visits")?);
+    }
+    let codes: BTreeMap<Uuid, String> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let mut query = inspector::Entity::find();
+    if let Some(agency) = scope.agency {
+        query = query.filter(inspector::Column::AgencyId.eq(agency));
+    }
+    let mut out: Vec<InspectorLoad> = query
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|i| {
+            let visits = per_inspector.get(&i.id).copied().unwrap_or(0);
+            // An inactive inspector only shows for the visits they did make.
+            (i.active || visits > 0).then(|| InspectorLoad {
+                agency: codes.get(&i.agency_id).cloned().unwrap_or_default(),
+                inspector: i.code,
+                name: i.name,
+                visits,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.inspector.cmp(&b.inspector)));
+    Ok(out)
+}
+
+/// Requests booked against visits made, in one quarter, district and sector: every
+/// request merged into a visit another agency makes anyway is a visit the enterprise
+/// did not receive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DuplicatesAvoided {
+    /// The quarter (`2026Q4`).
+    pub period: String,
+    pub district: String,
+    pub sector: String,
+    /// Live requests placed on the visits.
+    pub requests: i64,
+    pub visits: i64,
+    /// Requests less visits: the separate visits joint visiting saved.
+    pub avoided: i64,
+}
+
+/// Per quarter of the period, district and sector.
+pub async fn duplicates<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Vec<DuplicatesAvoided>, DbErr> {
+    let mut out = Vec::new();
+    for (quarter, part) in scope.quarters() {
+        let mut select = visits_in(&part);
+        select
+            .join(
+                JoinType::LeftJoin,
+                inspection_request::Entity,
+                col(
+                    inspection_request::Entity,
+                    inspection_request::Column::VisitId,
+                )
+                .equals((joint_visit::Entity, joint_visit::Column::Id))
+                .and(inspection_request::Column::Status.ne("cancelled")),
+            )
+            .expr_as(
+                col(enterprise::Entity, enterprise::Column::District),
+                Alias::new("district"),
+            )
+            .expr_as(
+                col(enterprise::Entity, enterprise::Column::Sector),
+                Alias::new("sector"),
+            )
+            .expr_as(
+                Func::count(col(
+                    inspection_request::Entity,
+                    inspection_request::Column::Id,
+                )),
+                Alias::new("requests"),
+            )
+            .expr_as(
+                Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
+                Alias::new("visits"),
+            )
+            .group_by_col((enterprise::Entity, enterprise::Column::District))
+            .group_by_col((enterprise::Entity, enterprise::Column::Sector))
+            .order_by(
+                (enterprise::Entity, enterprise::Column::District),
+                Order::Asc,
+            )
+            .order_by((enterprise::Entity, enterprise::Column::Sector), Order::Asc);
+        for row in db.query_all(&select).await? {
+            let requests: i64 = get(&row, "requests")?;
+            let visits: i64 = get(&row, "visits")?;
+            out.push(DuplicatesAvoided {
+                period: quarter.to_string(),
+                district: get(&row, "district")?,
+                sector: get(&row, "sector")?,
+                requests,
+                visits,
+                avoided: std::cmp::max(requests - visits, 0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One enterprise's visits in one quarter against its burden cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EnterpriseBurden {
+    pub enterprise_id: Uuid,
+    pub credit_code: String,
+    pub name: String,
+    pub district: String,
+    pub sector: String,
+    /// The quarter (`2026Q4`); the burden cap counts visits per quarter.
+    pub period: String,
+    /// The most counted visits a quarter; none when the enterprise has no cap.
+    pub burden_cap: Option<i64>,
+    /// Live visits in the quarter, urgent ones included.
+    pub visits: i64,
+    /// Visits that count towards the cap (urgent visits never do).
+    pub counted: i64,
+    /// Counted visits still ahead (after today).
+    pub planned: i64,
+    /// Requests merged into the quarter's visits.
+    pub requests: i64,
+    /// Counted visits the cap still allows.
+    pub left: Option<i64>,
+    /// Early warning: with the planned visits the cap is reached.
+    pub warning: bool,
+}
+
+/// Every enterprise with visits in the period, per quarter, the nearest to its cap first.
+pub async fn burden<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<EnterpriseBurden>, DbErr> {
+    let mut out = Vec::new();
+    for (quarter, part) in scope.quarters() {
+        // Visits and merged requests of the quarter, urgent ones included.
+        let mut all = visits_in(&part);
+        all.join(
+            JoinType::LeftJoin,
+            inspection_request::Entity,
+            col(
+                inspection_request::Entity,
+                inspection_request::Column::VisitId,
+            )
+            .equals((joint_visit::Entity, joint_visit::Column::Id))
+            .and(inspection_request::Column::Status.ne("cancelled")),
+        )
+        .expr_as(
+            col(joint_visit::Entity, joint_visit::Column::EnterpriseId),
+            Alias::new("enterprise_id"),
+        )
+        .expr_as(
+            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
+            Alias::new("visits"),
+        )
+        .expr_as(
+            Func::count(col(
+                inspection_request::Entity,
+                inspection_request::Column::Id,
+            )),
+            Alias::new("requests"),
+        )
+        .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId));
+        let mut totals: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
+        for row in db.query_all(&all).await? {
+            totals.insert(
+                get(&row, "enterprise_id")?,
+                (get(&row, "visits")?, get(&row, "requests")?),
+            );
+        }
+        // The counted ones: the cap spares visits that hold an urgent request, as the
+        // planner does (`planning::counted_in_quarter`).
+        let mut counted = visits_in(&part);
+        counted
+            .and_where(Expr::not_exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(inspection_request::Entity)
+                    .and_where(
+                        col(
+                            inspection_request::Entity,
+                            inspection_request::Column::VisitId,
+                        )
+                        .equals((joint_visit::Entity, joint_visit::Column::Id)),
+                    )
+                    .and_where(inspection_request::Column::Kind.eq("urgent"))
+                    .to_owned(),
+            ))
+            .column((enterprise::Entity, enterprise::Column::Id))
+            .columns([
+                (enterprise::Entity, enterprise::Column::CreditCode),
+                (enterprise::Entity, enterprise::Column::Name),
+                (enterprise::Entity, enterprise::Column::District),
+                (enterprise::Entity, enterprise::Column::Sector),
+                (enterprise::Entity, enterprise::Column::BurdenCap),
+            ])
+            .expr_as(count_all(), Alias::new("counted"))
+            .expr_as(
+                Func::count(Expr::case(
+                    joint_visit::Column::VisitDate.gt(today),
+                    Expr::val(1),
+                )),
+                Alias::new("planned"),
+            )
+            .group_by_columns([
+                (enterprise::Entity, enterprise::Column::Id),
+                (enterprise::Entity, enterprise::Column::CreditCode),
+                (enterprise::Entity, enterprise::Column::Name),
+                (enterprise::Entity, enterprise::Column::District),
+                (enterprise::Entity, enterprise::Column::Sector),
+                (enterprise::Entity, enterprise::Column::BurdenCap),
+            ]);
+        let mut counted_of: BTreeMap<Uuid, EnterpriseBurden> = BTreeMap::new();
+        for row in db.query_all(&counted).await? {
+            let id: Uuid = get(&row, "id")?;
+            let cap: Option<i32> = get(&row, "burden_cap")?;
+            let counted: i64 = get(&row, "counted")?;
+            let left = cap.map(|c| std::cmp::max(i64::from(c) - counted, 0));
+            counted_of.insert(
+                id,
+                EnterpriseBurden {
+                    enterprise_id: id,
+                    credit_code: get(&row, "credit_code")?,
+                    name: get(&row, "name")?,
+                    district: get(&row, "district")?,
+                    sector: get(&row, "sector")?,
+                    period: quarter.to_string(),
+                    burden_cap: cap.map(i64::from),
+                    visits: 0,
+                    counted,
+                    planned: get(&row, "planned")?,
+                    requests: 0,
+                    left,
+                    warning: left == Some(0),
+                },
+            );
+        }
+        // An enterprise whose visits are all urgent has nothing counted: its row is
+        // only the totals, and it is far from any cap.
+        let missing: Vec<Uuid> = totals
+            .keys()
+            .filter(|id| !counted_of.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            for e in enterprise::Entity::find()
+                .filter(enterprise::Column::Id.is_in(missing))
+                .all(db)
+                .await?
+            {
+                counted_of.insert(
+                    e.id,
+                    EnterpriseBurden {
+                        enterprise_id: e.id,
+                        credit_code: e.credit_code,
+                        name: e.name,
+                        district: e.district,
+                        sector: e.sector,
+                        period: quarter.to_string(),
+                        burden_cap: e.burden_cap.map(i64::from),
+                        visits: 0,
+                        counted: 0,
+                        planned: 0,
+                        requests: 0,
+                        left: e.burden_cap.map(i64::from),
+                        warning: e.burden_cap == Some(0),
+                    },
+                );
+            }
+        }
+        for (id, mut row) in counted_of {
+            let (visits, requests) = totals.get(&id).copied().unwrap_or_default();
+            row.visits = visits;
+            row.requests = requests;
+            out.push(row);
+        }
+    }
+    out.sort_by(|a, b| {
+        b.warning
+            .cmp(&a.warning)
+            .then(a.left.unwrap_or(i64::MAX).cmp(&b.left.unwrap_or(i64::MAX)))
+            .then(b.counted.cmp(&a.counted))
+            .then(a.period.cmp(&b.period))
+            .then(a.credit_code.cmp(&b.credit_code))
+    });
+    Ok(out)
+}
+
+/// The headline figures of the period.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Totals {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub working_days: i64,
+    /// Live joint visits.
+    pub visits: i64,
+    /// Agency teams on them.
+    pub teams: i64,
+    /// The agencies' capacity over the working days of the period.
+    pub capacity: i64,
+    /// Teams over capacity, in percent.
+    pub load_percent: f64,
+    /// Live requests merged into the visits.
+    pub requests: i64,
+    /// Requests less visits: separate visits the enterprises were spared.
+    pub duplicates_avoided: i64,
+    /// Enterprises visited at least once.
+    pub enterprises_visited: i64,
+    /// Enterprise quarters whose planned visits reach the burden cap.
+    pub cap_warnings: i64,
+}
+
+/// What the office dashboard shows first.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Overview {
+    pub totals: Totals,
+    /// Every day of the period (the calendar heat map).
+    pub days: Vec<DayLoad>,
+    pub agencies: Vec<AgencyLoad>,
+    pub districts: Vec<DistrictLoad>,
+    /// The enterprises nearest their cap (at most [`NEAREST_CAP`]).
+    pub nearest_cap: Vec<EnterpriseBurden>,
+    /// Hazards found on the period's visits, as they stand today.
+    pub hazards: HazardReview,
+}
+
+/// How many enterprises the overview lists as nearest their cap.
+pub const NEAREST_CAP: usize = 10;
+
+/// The overview of the period.
+pub async fn overview<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Overview, DbErr> {
+    let days = days(db, calendar, scope).await?;
+    let agencies = agencies(db, calendar, scope).await?;
+    let districts = districts(db, scope).await?;
+    let duplicates = duplicates(db, scope).await?;
+    let mut burden = burden(db, scope, today).await?;
+    let hazards = hazards(db, scope, today).await?;
+    let visits: i64 = days.iter().map(|d| d.visits).sum();
+    let teams: i64 = days.iter().map(|d| d.teams).sum();
+    let capacity: i64 = days.iter().map(|d| d.capacity).sum();
+    let requests: i64 = duplicates.iter().map(|d| d.requests).sum();
+    let totals = Totals {
+        from: scope.range.start(),
+        to: scope.range.end(),
+        working_days: i64::try_from(days.iter().filter(|d| d.working_day).count()).unwrap_or(0),
+        visits,
+        teams,
+        capacity,
+        load_percent: ratio(teams * 100, capacity),
+        requests,
+        duplicates_avoided: duplicates.iter().map(|d| d.avoided).sum(),
+        enterprises_visited: districts.iter().map(|d| d.enterprises).sum(),
+        cap_warnings: i64::try_from(burden.iter().filter(|b| b.warning).count()).unwrap_or(0),
+    };
+    burden.retain(|b| b.burden_cap.is_some());
+    burden.truncate(NEAREST_CAP);
+    Ok(Overview {
+        totals,
+        days,
+        agencies,
+        districts,
+        nearest_cap: burden,
+        hazards,
+    })
+}
+
+/// Hazards found in a group (a district, an agency, or all) and where they stand today.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HazardFigures {
+    /// The district's name or the responsible agency's code; empty for the totals.
+    pub key: String,
+    /// The district's or the agency's name; empty for the totals.
+    pub name: String,
+    pub found: i64,
+    /// Not closed yet (rectification submitted included).
+    pub open: i64,
+    /// Rectification submitted, awaiting verification.
+    pub submitted: i64,
+    /// Past the deadline and not closed.
+    pub overdue: i64,
+    pub closed: i64,
+    /// Closed of found, in percent.
+    pub closure_rate: f64,
+    /// Days from the visit that found a hazard to its close, the median of the closed ones.
+    pub median_days_to_close: Option<f64>,
+}
+
+/// The hazards of the visits in the scope, per district and per responsible agency.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HazardReview {
+    pub totals: HazardFigures,
+    pub districts: Vec<HazardFigures>,
+    pub agencies: Vec<HazardFigures>,
+}
+
+/// `FROM hazards JOIN joint_visits JOIN enterprises WHERE <scope>`: hazards found on the
+/// scope's visits; the agency filter is the hazard's responsible agency.
+fn hazards_in(scope: &Scope) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .from(hazard::Entity)
+        .join(
+            JoinType::InnerJoin,
+            joint_visit::Entity,
+            col(joint_visit::Entity, joint_visit::Column::Id)
+                .equals((hazard::Entity, hazard::Column::VisitId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((hazard::Entity, hazard::Column::EnterpriseId)),
+        )
+        .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
+    if let Some(district) = &scope.district {
+        select.and_where(enterprise::Column::District.eq(district.as_str()));
+    }
+    if let Some(sector) = &scope.sector {
+        select.and_where(enterprise::Column::Sector.eq(sector.as_str()));
+    }
+    if let Some(agency) = scope.agency {
+        select.and_where(hazard::Column::ResponsibleAgencyId.eq(agency));
+    }
+    select
+}
+
+/// Days from the visit to the close, in the database's own date arithmetic.
+fn days_to_close(backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Sqlite => Expr::cust(
+            "CAST(julianday(hazards.closed_on) - julianday(joint_visits.visit_date) AS INTEGER)",
+        ),
+        _ => Expr::cust("CAST(hazards.closed_on - joint_visits.visit_date AS BIGINT)"),
+    }
+}
+
+/// Counts and days-to-close histograms of one group.
+#[derive(Debug, Default)]
+struct Tally {
+    found: i64,
+    submitted: i64,
+    overdue: i64,
+    closed: i64,
+    days: BTreeMap<i64, i64>,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.found += other.found;
+        self.submitted += other.submitted;
+        self.overdue += other.overdue;
+        self.closed += other.closed;
+        for (days, n) in &other.days {
+            *self.days.entry(*days).or_default() += n;
+        }
+    }
+
+    fn figures(&self, key: String, name: String) -> HazardFigures {
+        HazardFigures {
+            key,
+            name,
+            found: self.found,
+            open: self.found - self.closed,
+            submitted: self.submitted,
+            overdue: self.overdue,
+            closed: self.closed,
+            closure_rate: ratio(self.closed * 100, self.found),
+            median_days_to_close: median(&self.days),
+        }
+    }
+}
+
+/// The median of a histogram (value → how many), the mean of the two middle values when even.
+fn median(histogram: &BTreeMap<i64, i64>) -> Option<f64> {
+    let n: i64 = histogram.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let nth = |k: i64| {
+        let mut seen = 0;
+        histogram.iter().find_map(|(value, count)| {
+            seen += count;
+            (seen > k).then_some(*value)
+        })
+    };
+    let (low, high) = (nth((n - 1) / 2)?, nth(n / 2)?);
+    #[allow(clippy::cast_precision_loss)] // days, far below 2^52
+    Some((low + high) as f64 / 2.0)
+}
+
+/// Hazard figures per district and responsible agency, as they stand on `today`.
+pub async fn hazards<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<HazardReview, DbErr> {
+    let district = (enterprise::Entity, enterprise::Column::District);
+    let agency_col = (hazard::Entity, hazard::Column::ResponsibleAgencyId);
+    let status = (hazard::Entity, hazard::Column::Status);
+    // Literal 1 and 0 (not parameters), and grouped by the output name: PostgreSQL
+    // takes the same expression with other parameters for another one.
+    let overdue_flag: Expr = Expr::case(crate::hazards::ledger::overdue(today), Expr::cust("1"))
+        .finally(Expr::cust("0"))
+        .into();
+    let mut counts = hazards_in(scope);
+    counts
+        .column(district)
+        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
+        .expr_as(Expr::col(status), Alias::new("status"))
+        .expr_as(overdue_flag, Alias::new("overdue"))
+        .expr_as(
+            Func::count(col(hazard::Entity, hazard::Column::Id)),
+            Alias::new("n"),
+        )
+        .group_by_col(district)
+        .group_by_col(agency_col)
+        .group_by_col(status)
+        .add_group_by([Expr::col(Alias::new("overdue"))]);
+    let mut tallies: BTreeMap<(String, Uuid), Tally> = BTreeMap::new();
+    for row in db.query_all(&counts).await? {
+        let n: i64 = get(&row, "n")?;
+        let status: String = get(&row, "status")?;
+        let overdue: i32 = get(&row, "overdue")?;
+        let tally = tallies
+            .entry((get(&row, "district")?, get(&row, "agency_id")?))
+            .or_default();
+        tally.found += n;
+        match status.as_str() {
+            "closed" => tally.closed += n,
+            "rectification_submitted" => tally.submitted += n,
+            _ => {}
+        }
+        if overdue == 1 {
+            tally.overdue += n;
+        }
+    }
+    let days = days_to_close(db.get_database_backend());
+    let mut closes = hazards_in(scope);
+    closes
+        .and_where(hazard::Column::Status.eq("closed"))
+        .column(district)
+        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
+        .expr_as(days, Alias::new("days"))
+        .expr_as(
+            Func::count(col(hazard::Entity, hazard::Column::Id)),
+            Alias::new("n"),
+        )
+        .group_by_col(district)
+        .group_by_col(agency_col)
+        .add_group_by([Expr::col(Alias::new("days"))]);
+    for row in db.query_all(&closes).await? {
+        let days: Option<i64> = get(&row, "days")?;
+        if let Some(days) = days {
+            *tallies
+                .entry((get(&row, "district")?, get(&row, "agency_id")?))
+                .or_default()
+                .days
+                .entry(days)
+                .or_default() += get::<i64>(&row, "n")?;
+        }
+    }
+    let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut total = Tally::default();
+    let mut per_district: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut per_agency: BTreeMap<Uuid, Tally> = BTreeMap::new();
+    for ((district, agency), tally) in &tallies {
+        total.add(tally);
+        per_district.entry(district.clone()).or_default().add(tally);
+        per_agency.entry(*agency).or_default().add(tally);
+    }
+    let mut districts: Vec<HazardFigures> = per_district
+        .iter()
+        .map(|(d, t)| t.figures(d.clone(), d.clone()))
+        .collect();
+    districts.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.key.cmp(&b.key)));
+    let mut agency_rows: Vec<HazardFigures> = per_agency
+        .iter()
+        .map(|(id, t)| {
+            let a = agencies.get(id);
+            t.figures(
+                a.map(|a| a.code.clone()).unwrap_or_default(),
+                a.map(|a| a.name.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    agency_rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.key.cmp(&b.key)));
+    Ok(HazardReview {
+        totals: total.figures(String::new(), String::new()),
+        districts,
+        agencies: agency_rows,
+    })
+}
+
+/// One overdue hazard on a district's list (一县区一清单).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OverdueHazard {
+    pub district: String,
+    pub hazard_id: Uuid,
+    pub enterprise_id: Uuid,
+    pub enterprise: String,
+    pub title: String,
+    /// general or major.
+    pub severity: String,
+    /// The responsible agency's code.
+    pub agency: String,
+    pub deadline: NaiveDate,
+    pub days_overdue: i64,
+}
+
+/// Every overdue hazard of the scope, district by district, the longest overdue first.
+pub async fn overdue_hazards<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<OverdueHazard>, DbErr> {
+    let mut select = hazards_in(scope);
+    select
+        .cond_where(crate::hazards::ledger::overdue(today))
+        .column((enterprise::Entity, enterprise::Column::District))
+        .expr_as(
+            col(hazard::Entity, hazard::Column::Id),
+            Alias::new("hazard_id"),
+        )
+        .expr_as(
+            col(enterprise::Entity, enterprise::Column::Id),
+            Alias::new("enterprise_id"),
+        )
+        .expr_as(
+            col(enterprise::Entity, enterprise::Column::Name),
+            Alias::new("enterprise"),
+        )
+        .columns([
+            (hazard::Entity, hazard::Column::Title),
+            (hazard::Entity, hazard::Column::Severity),
+            (hazard::Entity, hazard::Column::ResponsibleAgencyId),
+            (hazard::Entity, hazard::Column::Deadline),
+        ])
+        .order_by(
+            (enterprise::Entity, enterprise::Column::District),
+            Order::Asc,
+        )
+        .order_by((hazard::Entity, hazard::Column::Deadline), Order::Asc)
+        .order_by((hazard::Entity, hazard::Column::Id), Order::Asc);
+    let codes: BTreeMap<Uuid, String> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            let deadline: NaiveDate = get(row, "deadline")?;
+            let agency: Uuid = get(row, "responsible_agency_id")?;
+            Ok(OverdueHazard {
+                district: get(row, "district")?,
+                hazard_id: get(row, "hazard_id")?,
+                enterprise_id: get(row, "enterprise_id")?,
+                enterprise: get(row, "enterprise")?,
+                title: get(row, "title")?,
+                severity: get(row, "severity")?,
+                agency: codes.get(&agency).cloned().unwrap_or_default(),
+                deadline,
+                days_overdue: (today - deadline).num_days(),
+            })
+        })
+        .collect()
+}

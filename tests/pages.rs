@@ -1,0 +1,234 @@
+//! The web pages without a browser: sign-in sets a session cookie that scripts cannot
+//! read and other sites cannot send, every form needs its CSRF token, pages speak
+//! Chinese unless asked for English, and a user opens only the pages of their role.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use onevisit_api::seed::DEMO_PASSWORD;
+
+/// A client that keeps cookies and does not follow redirects, like a careful browser.
+fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The CSRF token of the page's first form.
+fn csrf_of(html: &str) -> String {
+    let start =
+        html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    html[start..].split('"').next().expect("a value").to_owned()
+}
+
+async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> reqwest::Response {
+    let form = client
+        .get(app.url("/ui/login"))
+        .send()
+        .await
+        .expect("the form")
+        .text()
+        .await
+        .expect("html");
+    client
+        .post(app.url("/ui/login"))
+        .form(&[
+            ("username", username),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &csrf_of(&form)),
+        ])
+        .send()
+        .await
+        .expect("sign in")
+}
+
+#[tokio::test]
+async fn signing_in_sets_an_http_only_same_site_strict_session() {
+    let app = spawn_app(true).await;
+    let client = browser_like();
+    let response = sign_in(&app, &client, "office").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/ui?lang=zh");
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii"))
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("ov_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Strict"), "{session}");
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP here: Secure only when configured for TLS"
+    );
+
+    let home = client.get(app.url("/ui")).send().await.expect("home");
+    assert_eq!(home.headers()["location"], "/ui/office?lang=zh");
+    let dashboard = client
+        .get(app.url("/ui/office"))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(dashboard.status(), 200);
+    let csv = client
+        .get(app.url("/ui/office/export/agencies"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.text()
+            .await
+            .expect("text")
+            .starts_with("\u{feff}agency,name,daily_capacity")
+    );
+
+    // Signing out needs the form's token too, and ends the session.
+    let html = dashboard.text().await.expect("html");
+    let forged = client
+        .post(app.url("/ui/logout"))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(forged.status(), 403);
+    let out = client
+        .post(app.url("/ui/logout"))
+        .form(&[("csrf", csrf_of(&html))])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    let after = client
+        .get(app.url("/ui/office"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(after.status(), 303, "signed out: back to the sign-in page");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_or_with_a_wrong_password_signs_no_one_in() {
+    let app = spawn_app(true).await;
+    let client = browser_like();
+    let no_cookie = client
+        .post(app.url("/ui/login"))
+        .form(&[
+            ("username", "office"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", "made-up"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(no_cookie.status(), 403);
+    assert!(no_cookie.headers().get("set-cookie").is_none());
+
+    let form = client
+        .get(app.url("/ui/login"))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    let wrong = client
+        .post(app.url("/ui/login"))
+        .form(&[
+            ("username", "office"),
+            ("password", "not-the-password"),
+            ("csrf", &csrf_of(&form)),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("html")
+            .contains("用户名或密码错误")
+    );
+}
+
+#[tokio::test]
+async fn pages_speak_chinese_unless_asked_for_english() {
+    let app = spawn_app(false).await;
+    let zh = app.get("/ui/login").await.text().await.expect("html");
+    assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("用户名"));
+    let en = app
+        .get("/ui/login?lang=en")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("lang=\"en\"") && en.contains("Username"));
+    let accepted = app
+        .client
+        .get(app.url("/ui/login"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(accepted.contains("Password"));
+    // Every field has its label, and the page fits a phone.
+    assert!(zh.contains("label for=\"username\"") && zh.contains("label for=\"password\""));
+    assert!(zh.contains("width=device-width"));
+}
+
+#[tokio::test]
+async fn each_role_opens_only_its_own_pages() {
+    let app = spawn_app(true).await;
+    let anonymous = browser_like()
+        .get(app.url("/ui/office"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(anonymous.headers()["location"], "/ui/login?lang=zh");
+
+    let office = app.token("office").await;
+    let enterprises: serde_json::Value = app
+        .get_as(&office, "/enterprises?limit=1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let credit_code = enterprises["items"][0]["credit_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let enterprise = browser_like();
+    assert_eq!(sign_in(&app, &enterprise, &credit_code).await.status(), 303);
+    for page in ["/ui/office", "/ui/office/export/overview"] {
+        let refused = enterprise.get(app.url(page)).send().await.expect("page");
+        assert_eq!(refused.status(), 403, "{page}");
+    }
+    let portal = enterprise
+        .get(app.url("/ui/enterprise"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(portal.status(), 200);
+
+    let agency = browser_like();
+    assert_eq!(sign_in(&app, &agency, "fire").await.status(), 303);
+    let refused = agency.get(app.url("/ui")).send().await.expect("home");
+    assert_eq!(refused.status(), 403, "no pages for agencies yet");
+    let refused = agency
+        .get(app.url("/ui/enterprise"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(refused.status(), 403);
+}
