@@ -16,9 +16,10 @@ use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, RequestKind, WorkCalendar};
 use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -72,7 +73,7 @@ pub async fn book(
     booking: &NewBooking,
 ) -> Result<(inspection_request::Model, Landing), BookingError> {
     let request_id = Uuid::now_v7();
-    for _ in 0..ATTEMPTS {
+    for round in 0..ATTEMPTS {
         match attempt(db, calendar, today, booking, request_id).await {
             Ok(Some(done)) => return Ok(done),
             Ok(None) => {}
@@ -80,9 +81,18 @@ pub async fn book(
             Err(BookingError::Database(err)) if is_race(&err) => {}
             Err(err) => return Err(err),
         }
-        tokio::task::yield_now().await;
+        backoff(round).await;
     }
     Err(BookingError::Contended)
+}
+
+/// Waits a random while, longer after each lost race, so that the bookings that lost
+/// one do not all come back together and collide again.
+async fn backoff(round: usize) {
+    use rand::Rng;
+    let ceiling = 1u64 << round.min(6);
+    let millis = rand::rng().random_range(0..=ceiling);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
 
 fn is_race(err: &DbErr) -> bool {
@@ -129,59 +139,48 @@ async fn attempt(
         }
     };
 
-    let txn = db.begin().await?;
-    let outcome = match placement {
+    let (txn, landing, visit_id) = match placement {
         Placement::Join {
             visit,
             date,
             inspectors,
         } => {
             let visit_id = parse_id(&visit)?;
+            let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            join(&txn, booking, visit_id, date, &inspectors)
-                .await
-                .map(|()| {
-                    (
-                        Landing::Joined { visit_id, date },
-                        "scheduled",
-                        Some(visit_id),
-                        None,
-                    )
-                })
+            match join(&txn, booking, visit_id, date, &inspectors).await {
+                Ok(()) => (
+                    Some(txn),
+                    Landing::Joined { visit_id, date },
+                    Some(visit_id),
+                ),
+                Err(lost) => return settle(txn, lost).await,
+            }
         }
         Placement::NewVisit { date, inspectors } => {
+            let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            open_visit(&txn, booking, date, &inspectors)
-                .await
-                .map(|visit_id| {
-                    (
-                        Landing::NewVisit { visit_id, date },
-                        "scheduled",
-                        Some(visit_id),
-                        None,
-                    )
-                })
+            match open_visit(&txn, booking, date, &inspectors).await {
+                Ok(visit_id) => (
+                    Some(txn),
+                    Landing::NewVisit { visit_id, date },
+                    Some(visit_id),
+                ),
+                Err(lost) => return settle(txn, lost).await,
+            }
         }
-        Placement::Unplaceable { reason } => Ok((
-            Landing::Unscheduled { reason },
-            "unscheduled",
-            None,
-            Some(reason.as_str().to_owned()),
-        )),
+        // Nothing but the request itself is written: one statement needs no transaction.
+        Placement::Unplaceable { reason } => (None, Landing::Unscheduled { reason }, None),
         Placement::Invalid { error } => {
             return Err(BookingError::Planner(error.to_string()));
         }
     };
-    let (landing, status, visit_id, reason) = match outcome {
-        Ok(done) => done,
-        Err(Ok(Lost)) => {
-            txn.rollback().await?;
-            return Ok(None);
-        }
-        Err(Err(err)) => return Err(err.into()),
+    let (status, reason) = match &landing {
+        Landing::Unscheduled { reason } => ("unscheduled", Some(reason.as_str().to_owned())),
+        Landing::Joined { .. } | Landing::NewVisit { .. } => ("scheduled", None),
     };
     let now = Utc::now();
-    let stored = inspection_request::ActiveModel {
+    let row = inspection_request::ActiveModel {
         id: Set(request_id),
         agency_id: Set(booking.agency_id),
         enterprise_id: Set(booking.enterprise_id),
@@ -197,11 +196,28 @@ async fn attempt(
         body_hash: Set(booking.body_hash.clone()),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
+    };
+    let stored = match txn {
+        Some(txn) => {
+            let stored = row.insert(&txn).await?;
+            txn.commit().await?;
+            stored
+        }
+        None => row.insert(db).await?,
+    };
     Ok(Some((stored, landing)))
+}
+
+/// Ends an attempt whose write failed: a lost race starts over, anything else is an error.
+async fn settle(
+    txn: DatabaseTransaction,
+    lost: Result<Lost, DbErr>,
+) -> Result<Attempt, BookingError> {
+    txn.rollback().await?;
+    match lost {
+        Ok(Lost) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, BookingError> {
@@ -217,14 +233,14 @@ async fn lock(
 ) -> Result<(), DbErr> {
     match txn.get_database_backend() {
         DbBackend::Postgres => {
-            // Always the agency day first, then the enterprise: no two bookings wait on each other in a circle.
-            for key in [
-                format!("agency-day:{}:{date}", booking.agency_id),
-                format!("enterprise:{}", booking.enterprise_id),
-            ] {
-                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('{key}'))"))
-                    .await?;
-            }
+            // Always the agency day first, then the enterprise (a select list is evaluated
+            // in order): no two bookings wait on each other in a circle.
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock(hashtext('agency-day:{}:{date}')), \
+                 pg_advisory_xact_lock(hashtext('enterprise:{}'))",
+                booking.agency_id, booking.enterprise_id
+            ))
+            .await?;
         }
         _ => {
             // A write takes SQLite's one writer lock now, before the checks read anything.
@@ -251,17 +267,19 @@ async fn agency_has_room(
         .one(txn)
         .await?
         .map_or(0, |a| i64::from(a.daily_capacity));
-    let visits: Vec<Uuid> = visit_team::Entity::find()
-        .select_only()
-        .column(visit_team::Column::VisitId)
-        .filter(visit_team::Column::AgencyId.eq(agency_id))
-        .filter(visit_team::Column::VisitDate.eq(date))
-        .into_tuple()
-        .all(txn)
-        .await?;
     let taken = joint_visit::Entity::find()
-        .filter(joint_visit::Column::Id.is_in(visits))
+        .filter(joint_visit::Column::VisitDate.eq(date))
         .filter(joint_visit::Column::Status.is_in(HOLDING))
+        .filter(
+            joint_visit::Column::Id.in_subquery(
+                Query::select()
+                    .column(visit_team::Column::VisitId)
+                    .from(visit_team::Entity)
+                    .and_where(visit_team::Column::AgencyId.eq(agency_id))
+                    .and_where(visit_team::Column::VisitDate.eq(date))
+                    .to_owned(),
+            ),
+        )
         .count(txn)
         .await?;
     Ok(i64::try_from(taken).unwrap_or(i64::MAX) < capacity)
@@ -274,17 +292,21 @@ async fn assign(
     date: NaiveDate,
     inspectors: &[String],
 ) -> Result<(), Result<Lost, DbErr>> {
+    let mut rows = Vec::with_capacity(inspectors.len());
     for inspector in inspectors {
         let inspector_id: Uuid = inspector.parse().map_err(|_| Ok(Lost))?;
-        visit_inspector::ActiveModel {
+        rows.push(visit_inspector::ActiveModel {
             visit_id: Set(visit_id),
             inspector_id: Set(inspector_id),
             agency_id: Set(agency_id),
             visit_date: Set(date),
-        }
-        .insert(txn)
-        .await
-        .map_err(Err)?;
+        });
+    }
+    if !rows.is_empty() {
+        visit_inspector::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await
+            .map_err(Err)?;
     }
     Ok(())
 }
