@@ -19,9 +19,10 @@ use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// How many times a booking starts over after losing a race.
@@ -121,23 +122,35 @@ async fn attempt(
         inspectors: booking.team_size,
         urgent: booking.kind.is_urgent(),
     };
-    // Days already gone are not offered.
-    let placement = match DateRange::new(booking.window.start().max(today), booking.window.end()) {
-        Err(_) => Placement::Unplaceable {
-            reason: Reason::NoOpenDay,
-        },
-        Ok(horizon) => {
-            let focus = Focus {
-                horizon,
-                enterprise: booking.enterprise_id,
-                agency: booking.agency_id,
-            };
-            let snapshot = planning::snapshot(db, calendar, focus).await?;
-            let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
-                .map_err(|e| BookingError::Planner(e.to_string()))?;
-            place(&index, &request)
-        }
-    };
+    // Days already gone are not offered. With a day chosen, every inspector who could
+    // go that day, in case the proposed ones are taken by the time the day is locked.
+    let (placement, eligible) =
+        match DateRange::new(booking.window.start().max(today), booking.window.end()) {
+            Err(_) => (
+                Placement::Unplaceable {
+                    reason: Reason::NoOpenDay,
+                },
+                Vec::new(),
+            ),
+            Ok(horizon) => {
+                let focus = Focus {
+                    horizon,
+                    enterprise: booking.enterprise_id,
+                    agency: booking.agency_id,
+                };
+                let snapshot = planning::snapshot(db, calendar, focus).await?;
+                let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
+                    .map_err(|e| BookingError::Planner(e.to_string()))?;
+                let placement = place(&index, &request);
+                let eligible = match &placement {
+                    Placement::Join { date, .. } | Placement::NewVisit { date, .. } => {
+                        index.eligible(&request, *date)
+                    }
+                    Placement::Unplaceable { .. } | Placement::Invalid { .. } => Vec::new(),
+                };
+                (placement, eligible)
+            }
+        };
 
     let (txn, landing, visit_id) = match placement {
         Placement::Join {
@@ -148,7 +161,11 @@ async fn attempt(
             let visit_id = parse_id(&visit)?;
             let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            match join(&txn, booking, visit_id, date, &inspectors).await {
+            let team = Team {
+                proposed: &inspectors,
+                eligible: &eligible,
+            };
+            match join(&txn, booking, visit_id, date, &team).await {
                 Ok(()) => (
                     Some(txn),
                     Landing::Joined { visit_id, date },
@@ -160,7 +177,11 @@ async fn attempt(
         Placement::NewVisit { date, inspectors } => {
             let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            match open_visit(&txn, booking, date, &inspectors).await {
+            let team = Team {
+                proposed: &inspectors,
+                eligible: &eligible,
+            };
+            match open_visit(&txn, booking, date, &team).await {
                 Ok(visit_id) => (
                     Some(txn),
                     Landing::NewVisit { visit_id, date },
@@ -285,15 +306,55 @@ async fn agency_has_room(
     Ok(i64::try_from(taken).unwrap_or(i64::MAX) < capacity)
 }
 
+/// The inspectors a placement asks for, and whom else the agency could send that day.
+struct Team<'a> {
+    proposed: &'a [String],
+    eligible: &'a [String],
+}
+
+/// Assigns the team to the visit. Under the agency day's lock, a proposed inspector that
+/// a concurrent booking took meanwhile is replaced by the next eligible free one, so that
+/// bookings of one day do not all fail on the same least-loaded inspectors.
 async fn assign(
     txn: &DatabaseTransaction,
     visit_id: Uuid,
     agency_id: Uuid,
     date: NaiveDate,
-    inspectors: &[String],
+    team: &Team<'_>,
 ) -> Result<(), Result<Lost, DbErr>> {
-    let mut rows = Vec::with_capacity(inspectors.len());
-    for inspector in inspectors {
+    if team.proposed.is_empty() {
+        return Ok(());
+    }
+    let busy: BTreeSet<String> = visit_inspector::Entity::find()
+        .select_only()
+        .column(visit_inspector::Column::InspectorId)
+        .filter(visit_inspector::Column::AgencyId.eq(agency_id))
+        .filter(visit_inspector::Column::VisitDate.eq(date))
+        .into_tuple::<Uuid>()
+        .all(txn)
+        .await
+        .map_err(Err)?
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect();
+    let mut chosen: Vec<&String> = team
+        .proposed
+        .iter()
+        .filter(|i| !busy.contains(*i))
+        .collect();
+    for candidate in team.eligible {
+        if chosen.len() >= team.proposed.len() {
+            break;
+        }
+        if !busy.contains(candidate) && !chosen.contains(&candidate) {
+            chosen.push(candidate);
+        }
+    }
+    if chosen.len() < team.proposed.len() {
+        return Err(Ok(Lost));
+    }
+    let mut rows = Vec::with_capacity(chosen.len());
+    for inspector in chosen {
         let inspector_id: Uuid = inspector.parse().map_err(|_| Ok(Lost))?;
         rows.push(visit_inspector::ActiveModel {
             visit_id: Set(visit_id),
@@ -302,12 +363,10 @@ async fn assign(
             visit_date: Set(date),
         });
     }
-    if !rows.is_empty() {
-        visit_inspector::Entity::insert_many(rows)
-            .exec_without_returning(txn)
-            .await
-            .map_err(Err)?;
-    }
+    visit_inspector::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await
+        .map_err(Err)?;
     Ok(())
 }
 
@@ -316,8 +375,9 @@ async fn join(
     booking: &NewBooking,
     visit_id: Uuid,
     date: NaiveDate,
-    inspectors: &[String],
+    wanted: &Team<'_>,
 ) -> Result<(), Result<Lost, DbErr>> {
+    let inspectors = wanted.proposed;
     let visit = joint_visit::Entity::find_by_id(visit_id)
         .one(txn)
         .await
@@ -367,7 +427,7 @@ async fn join(
             .map_err(Err)?;
         }
     }
-    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    assign(txn, visit_id, booking.agency_id, date, wanted).await?;
     touch(txn, visit_id).await.map_err(Err)
 }
 
@@ -387,7 +447,7 @@ async fn open_visit(
     txn: &DatabaseTransaction,
     booking: &NewBooking,
     date: NaiveDate,
-    inspectors: &[String],
+    team: &Team<'_>,
 ) -> Result<Uuid, Result<Lost, DbErr>> {
     if !agency_has_room(txn, booking.agency_id, date)
         .await
@@ -433,6 +493,6 @@ async fn open_visit(
     .insert(txn)
     .await
     .map_err(Err)?;
-    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    assign(txn, visit_id, booking.agency_id, date, team).await?;
     Ok(visit_id)
 }
