@@ -16,7 +16,7 @@ use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, RequestKind, WorkCalendar};
 use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
@@ -284,14 +284,13 @@ async fn agency_has_room(
     agency_id: Uuid,
     date: NaiveDate,
 ) -> Result<bool, DbErr> {
-    let capacity = agency::Entity::find_by_id(agency_id)
-        .one(txn)
-        .await?
-        .map_or(0, |a| i64::from(a.daily_capacity));
-    let taken = joint_visit::Entity::find()
-        .filter(joint_visit::Column::VisitDate.eq(date))
-        .filter(joint_visit::Column::Status.is_in(HOLDING))
-        .filter(
+    // The capacity and the visits that hold it, in one round trip under the lock.
+    let taken = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(joint_visit::Entity)
+        .and_where(joint_visit::Column::VisitDate.eq(date))
+        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(
             joint_visit::Column::Id.in_subquery(
                 Query::select()
                     .column(visit_team::Column::VisitId)
@@ -301,9 +300,22 @@ async fn agency_has_room(
                     .to_owned(),
             ),
         )
-        .count(txn)
-        .await?;
-    Ok(i64::try_from(taken).unwrap_or(i64::MAX) < capacity)
+        .to_owned();
+    let query = Query::select()
+        .column(agency::Column::DailyCapacity)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(taken.into_sub_query_statement())),
+            "taken",
+        )
+        .from(agency::Entity)
+        .and_where(agency::Column::Id.eq(agency_id))
+        .to_owned();
+    let Some(row) = txn.query_one(&query).await? else {
+        return Ok(false);
+    };
+    let capacity: i32 = row.try_get("", "daily_capacity")?;
+    let taken: i64 = row.try_get("", "taken")?;
+    Ok(taken < i64::from(capacity))
 }
 
 /// The inspectors a placement asks for, and whom else the agency could send that day.

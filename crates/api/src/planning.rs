@@ -256,10 +256,15 @@ pub async fn snapshot<C: ConnectionTrait>(
         .filter(|v| v.enterprise_id == focus.enterprise)
         .map(|v| v.id)
         .collect();
-    let requests = inspection_request::Entity::find()
-        .filter(inspection_request::Column::VisitId.is_in(own.iter().copied()))
-        .all(db)
-        .await?;
+    // Most bookings find the enterprise without a visit in their window.
+    let requests = if own.is_empty() {
+        Vec::new()
+    } else {
+        inspection_request::Entity::find()
+            .filter(inspection_request::Column::VisitId.is_in(own.iter().copied()))
+            .all(db)
+            .await?
+    };
     let assignments = visit_inspector::Entity::find()
         .filter(
             Condition::any()
