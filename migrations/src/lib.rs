@@ -7,6 +7,7 @@ mod m20261128_000001_initial_schema;
 mod m20261128_000002_users;
 mod m20261128_000003_booking_responses;
 mod m20261128_000004_visit_events;
+mod m20261128_000012_indexes;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_users::Migration),
             Box::new(m20261128_000003_booking_responses::Migration),
             Box::new(m20261128_000004_visit_events::Migration),
+            Box::new(m20261128_000012_indexes::Migration),
         ]
     }
 }
