@@ -226,6 +226,9 @@ async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Requests per CASE statement: its cost grows with the square of its length.
+const CASE_CHUNK: usize = 200;
+
 /// Writes the plan in a few statements per kind of row, not a few per visit: the old
 /// proposal is removed whole, the new visits, teams and assignments are inserted in
 /// chunks, and the requests are pointed at their visits in chunks.
@@ -352,7 +355,8 @@ async fn write(
     store::insert_chunked(txn, members).await?;
 
     // Each request to its visit: one statement per chunk, the visit chosen by a CASE.
-    for chunk in placed.chunks(CHUNK) {
+    // A CASE is searched row by row, so its chunks are smaller than the others.
+    for chunk in placed.chunks(CASE_CHUNK) {
         let mut visit_of = sea_orm::sea_query::CaseStatement::new();
         for (request, visit) in chunk {
             visit_of = visit_of.case(
