@@ -4,14 +4,24 @@
 #   schedule: an enterprise's GET /visits at 32 concurrent clients.
 # Needs wrk (apt-get install wrk) and the PostgreSQL server at 127.0.0.1:5432.
 # Usage: scripts/load/run.sh [seconds per run, default 20]
+#        scripts/load/run.sh replan   (times a full re-plan of 10,000 requests, applied)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-20}"
 db="onevisit_load_$$"
+psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
+
+if [ "$seconds" = replan ]; then
+    cargo build --release -p onevisit-api --example replan_timing
+    psql_admin -c "CREATE DATABASE \"$db\""
+    trap 'psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"' EXIT
+    ./target/release/examples/replan_timing "postgres://postgres@127.0.0.1:5432/$db"
+    exit
+fi
+
 port=18090
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
-psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
 
 cargo build --release --bin onevisit
 psql_admin -c "CREATE DATABASE \"$db\""
@@ -45,10 +55,10 @@ enterprise="$(token "$code")"
 earliest="$(date -d '+7 days' +%F)"
 latest="$(date -d '+60 days' +%F)"
 
-echo "== booking: POST /requests, 32 connections, ${seconds}s"
+echo "== booking: POST /requests, 32 connections, ${seconds}s ($(uptime | sed 's/.*load/load/'))"
 TOKEN="$fire" IDS="$work/ids" EARLIEST="$earliest" LATEST="$latest" \
     wrk -t2 -c32 -d"${seconds}s" --latency -s scripts/load/booking.lua "$base" 2>"$work/booking.err"
 sort "$work/booking.err" | uniq -c | head -5
 
-echo "== schedule: GET /visits as an enterprise, 32 connections, ${seconds}s"
+echo "== schedule: GET /visits as an enterprise, 32 connections, ${seconds}s ($(uptime | sed 's/.*load/load/'))"
 TOKEN="$enterprise" wrk -t2 -c32 -d"${seconds}s" --latency -s scripts/load/schedule.lua "$base"

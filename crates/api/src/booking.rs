@@ -16,11 +16,13 @@ use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, RequestKind, WorkCalendar};
 use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
+use sea_orm::sea_query::{Expr, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use uuid::Uuid;
@@ -88,7 +90,7 @@ pub async fn book(
     also: &dyn AlsoWrite,
 ) -> Result<(inspection_request::Model, Landing), BookingError> {
     let request_id = Uuid::now_v7();
-    for _ in 0..ATTEMPTS {
+    for round in 0..ATTEMPTS {
         match attempt(db, calendar, today, booking, request_id, also).await {
             Ok(Some(done)) => return Ok(done),
             Ok(None) => {}
@@ -96,9 +98,18 @@ pub async fn book(
             Err(BookingError::Database(err)) if is_race(&err) => {}
             Err(err) => return Err(err),
         }
-        tokio::task::yield_now().await;
+        backoff(round).await;
     }
     Err(BookingError::Contended)
+}
+
+/// Waits a random while, longer after each lost race, so that the bookings that lost
+/// one do not all come back together and collide again.
+async fn backoff(round: usize) {
+    use rand::Rng;
+    let ceiling = 1u64 << round.min(6);
+    let millis = rand::rng().random_range(0..=ceiling);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
 
 fn is_race(err: &DbErr) -> bool {
@@ -128,77 +139,85 @@ async fn attempt(
         inspectors: booking.team_size,
         urgent: booking.kind.is_urgent(),
     };
-    // Days already gone are not offered.
-    let placement = match DateRange::new(booking.window.start().max(today), booking.window.end()) {
-        Err(_) => Placement::Unplaceable {
-            reason: Reason::NoOpenDay,
-        },
-        Ok(horizon) => {
-            let focus = Focus {
-                horizon,
-                enterprise: booking.enterprise_id,
-                agency: booking.agency_id,
-            };
-            let snapshot = planning::snapshot(db, calendar, focus).await?;
-            let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
-                .map_err(|e| BookingError::Planner(e.to_string()))?;
-            place(&index, &request)
-        }
-    };
+    // Days already gone are not offered. With a day chosen, every inspector who could
+    // go that day, in case the proposed ones are taken by the time the day is locked.
+    let (placement, eligible) =
+        match DateRange::new(booking.window.start().max(today), booking.window.end()) {
+            Err(_) => (
+                Placement::Unplaceable {
+                    reason: Reason::NoOpenDay,
+                },
+                Vec::new(),
+            ),
+            Ok(horizon) => {
+                let focus = Focus {
+                    horizon,
+                    enterprise: booking.enterprise_id,
+                    agency: booking.agency_id,
+                };
+                let snapshot = planning::snapshot(db, calendar, focus).await?;
+                let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
+                    .map_err(|e| BookingError::Planner(e.to_string()))?;
+                let placement = place(&index, &request);
+                let eligible = match &placement {
+                    Placement::Join { date, .. } | Placement::NewVisit { date, .. } => {
+                        index.eligible(&request, *date)
+                    }
+                    Placement::Unplaceable { .. } | Placement::Invalid { .. } => Vec::new(),
+                };
+                (placement, eligible)
+            }
+        };
 
-    let txn = db.begin().await?;
-    let outcome = match placement {
+    let (txn, landing, visit_id) = match placement {
         Placement::Join {
             visit,
             date,
             inspectors,
         } => {
             let visit_id = parse_id(&visit)?;
+            let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            join(&txn, booking, visit_id, date, &inspectors)
-                .await
-                .map(|()| {
-                    (
-                        Landing::Joined { visit_id, date },
-                        "scheduled",
-                        Some(visit_id),
-                        None,
-                    )
-                })
+            let team = Team {
+                proposed: &inspectors,
+                eligible: &eligible,
+            };
+            match join(&txn, booking, visit_id, date, &team).await {
+                Ok(()) => (
+                    Some(txn),
+                    Landing::Joined { visit_id, date },
+                    Some(visit_id),
+                ),
+                Err(lost) => return settle(txn, lost).await,
+            }
         }
         Placement::NewVisit { date, inspectors } => {
+            let txn = db.begin().await?;
             lock(&txn, booking, date).await?;
-            open_visit(&txn, booking, date, &inspectors)
-                .await
-                .map(|visit_id| {
-                    (
-                        Landing::NewVisit { visit_id, date },
-                        "scheduled",
-                        Some(visit_id),
-                        None,
-                    )
-                })
+            let team = Team {
+                proposed: &inspectors,
+                eligible: &eligible,
+            };
+            match open_visit(&txn, booking, date, &team).await {
+                Ok(visit_id) => (
+                    Some(txn),
+                    Landing::NewVisit { visit_id, date },
+                    Some(visit_id),
+                ),
+                Err(lost) => return settle(txn, lost).await,
+            }
         }
-        Placement::Unplaceable { reason } => Ok((
-            Landing::Unscheduled { reason },
-            "unscheduled",
-            None,
-            Some(reason.as_str().to_owned()),
-        )),
+        Placement::Unplaceable { reason } => (None, Landing::Unscheduled { reason }, None),
         Placement::Invalid { error } => {
             return Err(BookingError::Planner(error.to_string()));
         }
     };
-    let (landing, status, visit_id, reason) = match outcome {
-        Ok(done) => done,
-        Err(Ok(Lost)) => {
-            txn.rollback().await?;
-            return Ok(None);
-        }
-        Err(Err(err)) => return Err(err.into()),
+    let (status, reason) = match &landing {
+        Landing::Unscheduled { reason } => ("unscheduled", Some(reason.as_str().to_owned())),
+        Landing::Joined { .. } | Landing::NewVisit { .. } => ("scheduled", None),
     };
     let now = Utc::now();
-    let stored = inspection_request::ActiveModel {
+    let row = inspection_request::ActiveModel {
         id: Set(request_id),
         agency_id: Set(booking.agency_id),
         enterprise_id: Set(booking.enterprise_id),
@@ -214,12 +233,28 @@ async fn attempt(
         body_hash: Set(booking.body_hash.clone()),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    };
+    // An unplaceable request takes no lock, but what `also` writes goes with it.
+    let txn = match txn {
+        Some(txn) => txn,
+        None => db.begin().await?,
+    };
+    let stored = row.insert(&txn).await?;
     also.write(&txn, &stored, &landing).await?;
     txn.commit().await?;
     Ok(Some((stored, landing)))
+}
+
+/// Ends an attempt whose write failed: a lost race starts over, anything else is an error.
+async fn settle(
+    txn: DatabaseTransaction,
+    lost: Result<Lost, DbErr>,
+) -> Result<Attempt, BookingError> {
+    txn.rollback().await?;
+    match lost {
+        Ok(Lost) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, BookingError> {
@@ -235,14 +270,14 @@ async fn lock(
 ) -> Result<(), DbErr> {
     match txn.get_database_backend() {
         DbBackend::Postgres => {
-            // Always the agency day first, then the enterprise: no two bookings wait on each other in a circle.
-            for key in [
-                format!("agency-day:{}:{date}", booking.agency_id),
-                format!("enterprise:{}", booking.enterprise_id),
-            ] {
-                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('{key}'))"))
-                    .await?;
-            }
+            // Always the agency day first, then the enterprise (a select list is evaluated
+            // in order): no two bookings wait on each other in a circle.
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock(hashtext('agency-day:{}:{date}')), \
+                 pg_advisory_xact_lock(hashtext('enterprise:{}'))",
+                booking.agency_id, booking.enterprise_id
+            ))
+            .await?;
         }
         _ => {
             // A write takes SQLite's one writer lock now, before the checks read anything.
@@ -265,45 +300,101 @@ async fn agency_has_room(
     agency_id: Uuid,
     date: NaiveDate,
 ) -> Result<bool, DbErr> {
-    let capacity = agency::Entity::find_by_id(agency_id)
-        .one(txn)
-        .await?
-        .map_or(0, |a| i64::from(a.daily_capacity));
-    let visits: Vec<Uuid> = visit_team::Entity::find()
-        .select_only()
-        .column(visit_team::Column::VisitId)
-        .filter(visit_team::Column::AgencyId.eq(agency_id))
-        .filter(visit_team::Column::VisitDate.eq(date))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let taken = joint_visit::Entity::find()
-        .filter(joint_visit::Column::Id.is_in(visits))
-        .filter(joint_visit::Column::Status.is_in(HOLDING))
-        .count(txn)
-        .await?;
-    Ok(i64::try_from(taken).unwrap_or(i64::MAX) < capacity)
+    // The capacity and the visits that hold it, in one round trip under the lock.
+    let taken = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(joint_visit::Entity)
+        .and_where(joint_visit::Column::VisitDate.eq(date))
+        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(
+            joint_visit::Column::Id.in_subquery(
+                Query::select()
+                    .column(visit_team::Column::VisitId)
+                    .from(visit_team::Entity)
+                    .and_where(visit_team::Column::AgencyId.eq(agency_id))
+                    .and_where(visit_team::Column::VisitDate.eq(date))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    let query = Query::select()
+        .column(agency::Column::DailyCapacity)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(taken.into_sub_query_statement())),
+            "taken",
+        )
+        .from(agency::Entity)
+        .and_where(agency::Column::Id.eq(agency_id))
+        .to_owned();
+    let Some(row) = txn.query_one(&query).await? else {
+        return Ok(false);
+    };
+    let capacity: i32 = row.try_get("", "daily_capacity")?;
+    let taken: i64 = row.try_get("", "taken")?;
+    Ok(taken < i64::from(capacity))
 }
 
+/// The inspectors a placement asks for, and whom else the agency could send that day.
+struct Team<'a> {
+    proposed: &'a [String],
+    eligible: &'a [String],
+}
+
+/// Assigns the team to the visit. Under the agency day's lock, a proposed inspector that
+/// a concurrent booking took meanwhile is replaced by the next eligible free one, so that
+/// bookings of one day do not all fail on the same least-loaded inspectors.
 async fn assign(
     txn: &DatabaseTransaction,
     visit_id: Uuid,
     agency_id: Uuid,
     date: NaiveDate,
-    inspectors: &[String],
+    team: &Team<'_>,
 ) -> Result<(), Result<Lost, DbErr>> {
-    for inspector in inspectors {
+    if team.proposed.is_empty() {
+        return Ok(());
+    }
+    let busy: BTreeSet<String> = visit_inspector::Entity::find()
+        .select_only()
+        .column(visit_inspector::Column::InspectorId)
+        .filter(visit_inspector::Column::AgencyId.eq(agency_id))
+        .filter(visit_inspector::Column::VisitDate.eq(date))
+        .into_tuple::<Uuid>()
+        .all(txn)
+        .await
+        .map_err(Err)?
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect();
+    let mut chosen: Vec<&String> = team
+        .proposed
+        .iter()
+        .filter(|i| !busy.contains(*i))
+        .collect();
+    for candidate in team.eligible {
+        if chosen.len() >= team.proposed.len() {
+            break;
+        }
+        if !busy.contains(candidate) && !chosen.contains(&candidate) {
+            chosen.push(candidate);
+        }
+    }
+    if chosen.len() < team.proposed.len() {
+        return Err(Ok(Lost));
+    }
+    let mut rows = Vec::with_capacity(chosen.len());
+    for inspector in chosen {
         let inspector_id: Uuid = inspector.parse().map_err(|_| Ok(Lost))?;
-        visit_inspector::ActiveModel {
+        rows.push(visit_inspector::ActiveModel {
             visit_id: Set(visit_id),
             inspector_id: Set(inspector_id),
             agency_id: Set(agency_id),
             visit_date: Set(date),
-        }
-        .insert(txn)
+        });
+    }
+    visit_inspector::Entity::insert_many(rows)
+        .exec_without_returning(txn)
         .await
         .map_err(Err)?;
-    }
     Ok(())
 }
 
@@ -312,8 +403,9 @@ async fn join(
     booking: &NewBooking,
     visit_id: Uuid,
     date: NaiveDate,
-    inspectors: &[String],
+    wanted: &Team<'_>,
 ) -> Result<(), Result<Lost, DbErr>> {
+    let inspectors = wanted.proposed;
     let visit = joint_visit::Entity::find_by_id(visit_id)
         .one(txn)
         .await
@@ -363,7 +455,7 @@ async fn join(
             .map_err(Err)?;
         }
     }
-    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    assign(txn, visit_id, booking.agency_id, date, wanted).await?;
     touch(txn, visit_id).await.map_err(Err)
 }
 
@@ -383,7 +475,7 @@ async fn open_visit(
     txn: &DatabaseTransaction,
     booking: &NewBooking,
     date: NaiveDate,
-    inspectors: &[String],
+    team: &Team<'_>,
 ) -> Result<Uuid, Result<Lost, DbErr>> {
     if !agency_has_room(txn, booking.agency_id, date)
         .await
@@ -429,6 +521,6 @@ async fn open_visit(
     .insert(txn)
     .await
     .map_err(Err)?;
-    assign(txn, visit_id, booking.agency_id, date, inspectors).await?;
+    assign(txn, visit_id, booking.agency_id, date, team).await?;
     Ok(visit_id)
 }

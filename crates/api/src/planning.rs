@@ -12,6 +12,7 @@ use onevisit_scheduler::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Plan, Problem,
     Request, Stats, Visit,
 };
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -56,24 +57,31 @@ pub fn calendar_lists(calendar: &WorkCalendar, horizon: DateRange) -> CalendarLi
     }
 }
 
-/// Every agency, and every active inspector with their leave in the horizon and their
-/// conflicts with `enterprises`.
+/// Every agency, and every active inspector (of `only`, when given) with their leave in
+/// the horizon and their conflicts with `enterprises`.
 pub async fn resources<C: ConnectionTrait>(
     db: &C,
     horizon: DateRange,
     enterprises: &BTreeSet<Uuid>,
+    only: Option<Uuid>,
 ) -> Result<(Vec<AgencySpec>, Vec<InspectorSpec>), DbErr> {
     let agencies = agency::Entity::find().all(db).await?;
     let inspectors = inspector::Entity::find()
         .filter(inspector::Column::Active.eq(true))
+        .filter(of_agency(only, inspector::Column::Id))
         .all(db)
         .await?;
     let leave = inspector_unavailable_day::Entity::find()
         .filter(inspector_unavailable_day::Column::Day.between(horizon.start(), horizon.end()))
+        .filter(of_agency(
+            only,
+            inspector_unavailable_day::Column::InspectorId,
+        ))
         .all(db)
         .await?;
     let conflicts = inspector_conflict::Entity::find()
         .filter(inspector_conflict::Column::EnterpriseId.is_in(enterprises.iter().copied()))
+        .filter(of_agency(only, inspector_conflict::Column::InspectorId))
         .all(db)
         .await?;
     let mut leave_of: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
@@ -104,6 +112,22 @@ pub async fn resources<C: ConnectionTrait>(
         })
         .collect();
     Ok((agencies, inspectors))
+}
+
+/// Rows whose inspector (`column`) belongs to `only`, when given.
+fn of_agency(only: Option<Uuid>, column: impl ColumnTrait) -> Condition {
+    match only {
+        Some(agency) => Condition::all().add(
+            column.in_subquery(
+                Query::select()
+                    .column(inspector::Column::Id)
+                    .from(inspector::Entity)
+                    .and_where(inspector::Column::AgencyId.eq(agency))
+                    .to_owned(),
+            ),
+        ),
+        None => Condition::all(),
+    }
 }
 
 /// The quiet periods of `enterprises` that touch the horizon, by enterprise.
@@ -140,8 +164,8 @@ pub fn request_spec(r: &inspection_request::Model) -> Request {
     }
 }
 
-/// Stored visits as the planner reads them: each with its requests (visits without
-/// any are left out) and each agency's team.
+/// Stored visits as the planner reads them: each with its requests (those among
+/// `requests`) and each agency's team.
 pub async fn visit_specs<C: ConnectionTrait>(
     db: &C,
     visits: &[joint_visit::Model],
@@ -151,6 +175,14 @@ pub async fn visit_specs<C: ConnectionTrait>(
         .filter(visit_inspector::Column::VisitId.is_in(visits.iter().map(|v| v.id)))
         .all(db)
         .await?;
+    Ok(assemble(visits, requests, assignments))
+}
+
+fn assemble(
+    visits: &[joint_visit::Model],
+    requests: &[inspection_request::Model],
+    assignments: Vec<visit_inspector::Model>,
+) -> Vec<Visit> {
     let mut requests_of: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
     for r in requests {
         if let Some(v) = r.visit_id {
@@ -166,7 +198,7 @@ pub async fn visit_specs<C: ConnectionTrait>(
             .or_default()
             .push(id(a.inspector_id));
     }
-    Ok(visits
+    visits
         .iter()
         .map(|v| Visit {
             id: id(v.id),
@@ -183,66 +215,104 @@ pub async fn visit_specs<C: ConnectionTrait>(
                 })
                 .collect(),
         })
-        .filter(|v| !v.requests.is_empty())
-        .collect())
+        .collect()
 }
 
-/// The problem around one enterprise and one agency in `focus.horizon`: the enterprise,
-/// every visit of it or of the agency in the horizon (with their requests), every agency,
-/// and every active inspector with their leave and conflicts. The enterprise's burden cap
-/// is what is left of it after its counted visits outside the horizon in the quarters the
-/// horizon touches (the smallest, when it touches two).
+/// The problem around one enterprise and one agency in `focus.horizon`, as small as a
+/// booking needs it: the enterprise with its quiet periods, what is left of its burden
+/// cap (its counted visits outside the horizon in the quarters the horizon touches, the
+/// smallest) and its visits in the horizon with their requests and teams; the agency's
+/// other visits in the horizon with its own team only (they hold its capacity and its
+/// inspectors' days); every agency; the agency's active inspectors with their leave and
+/// their conflicts with the enterprise. What the booking cannot touch stays out, so the
+/// snapshot stays bounded by the agency's capacity however many requests are booked.
 pub async fn snapshot<C: ConnectionTrait>(
     db: &C,
     calendar: &WorkCalendar,
     focus: Focus,
 ) -> Result<Snapshot, DbErr> {
     let (start, end) = (focus.horizon.start(), focus.horizon.end());
-    let of_agency: Vec<Uuid> = visit_team::Entity::find()
-        .select_only()
-        .column(visit_team::Column::VisitId)
-        .filter(visit_team::Column::AgencyId.eq(focus.agency))
-        .filter(visit_team::Column::VisitDate.between(start, end))
-        .into_tuple()
-        .all(db)
-        .await?;
     let visits = joint_visit::Entity::find()
         .filter(joint_visit::Column::Status.is_in(HOLDING))
         .filter(joint_visit::Column::VisitDate.between(start, end))
         .filter(
             Condition::any()
                 .add(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
-                .add(joint_visit::Column::Id.is_in(of_agency)),
+                .add(
+                    joint_visit::Column::Id.in_subquery(
+                        Query::select()
+                            .column(visit_team::Column::VisitId)
+                            .from(visit_team::Entity)
+                            .and_where(visit_team::Column::AgencyId.eq(focus.agency))
+                            .and_where(visit_team::Column::VisitDate.between(start, end))
+                            .to_owned(),
+                    ),
+                ),
         )
         .all(db)
         .await?;
-    let requests = inspection_request::Entity::find()
-        .filter(inspection_request::Column::VisitId.is_in(visits.iter().map(|v| v.id)))
+    let own: Vec<Uuid> = visits
+        .iter()
+        .filter(|v| v.enterprise_id == focus.enterprise)
+        .map(|v| v.id)
+        .collect();
+    // Most bookings find the enterprise without a visit in their window.
+    let requests = if own.is_empty() {
+        Vec::new()
+    } else {
+        inspection_request::Entity::find()
+            .filter(inspection_request::Column::VisitId.is_in(own.iter().copied()))
+            .all(db)
+            .await?
+    };
+    let assignments = visit_inspector::Entity::find()
+        .filter(
+            Condition::any()
+                .add(visit_inspector::Column::VisitId.is_in(own.iter().copied()))
+                .add(
+                    Condition::all()
+                        .add(visit_inspector::Column::AgencyId.eq(focus.agency))
+                        .add(visit_inspector::Column::VisitDate.between(start, end)),
+                ),
+        )
         .all(db)
         .await?;
-    let mut enterprise_ids: BTreeSet<Uuid> = visits.iter().map(|v| v.enterprise_id).collect();
-    enterprise_ids.insert(focus.enterprise);
-    let (agencies, inspectors) = resources(db, focus.horizon, &enterprise_ids).await?;
-    let mut quiet = quiet_periods(db, focus.horizon, &enterprise_ids).await?;
+    let enterprise_ids: BTreeSet<Uuid> = visits.iter().map(|v| v.enterprise_id).collect();
+    let focused = BTreeSet::from([focus.enterprise]);
+    let (agencies, inspectors) = resources(db, focus.horizon, &focused, Some(focus.agency)).await?;
+    let quiet = quiet_periods(db, focus.horizon, &focused)
+        .await?
+        .remove(&focus.enterprise)
+        .unwrap_or_default();
     let cap_left = cap_left(db, focus).await?;
-    let plan_visits = visit_specs(db, &visits, &requests).await?;
+    let mut plan_visits = assemble(&visits, &requests, assignments);
+    // Another enterprise's visit counts here only for the agency's team in it.
+    let agency = id(focus.agency);
+    for v in &mut plan_visits {
+        if v.enterprise != id(focus.enterprise) {
+            v.inspectors.retain(|t| t.agency == agency);
+        }
+    }
+    let mut enterprises: Vec<EnterpriseSpec> = enterprise_ids
+        .iter()
+        .filter(|&&e| e != focus.enterprise)
+        .map(|&e| EnterpriseSpec {
+            id: id(e),
+            max_visits: None,
+            quiet: Vec::new(),
+        })
+        .collect();
+    enterprises.push(EnterpriseSpec {
+        id: id(focus.enterprise),
+        max_visits: cap_left,
+        quiet,
+    });
     let problem = Problem {
         horizon: Horizon { start, end },
         calendar: calendar_lists(calendar, focus.horizon),
         agencies,
         inspectors,
-        enterprises: enterprise_ids
-            .iter()
-            .map(|&e| EnterpriseSpec {
-                id: id(e),
-                max_visits: if e == focus.enterprise {
-                    cap_left
-                } else {
-                    None
-                },
-                quiet: quiet.remove(&e).unwrap_or_default(),
-            })
-            .collect(),
+        enterprises,
         requests: requests.iter().map(request_spec).collect(),
         locked: Vec::new(),
     };
@@ -261,37 +331,39 @@ pub async fn snapshot<C: ConnectionTrait>(
     })
 }
 
-/// Whether a visit counts towards the burden cap: it holds no urgent request.
+/// The visits (enterprise and day) of `enterprises` in `range` that count towards their
+/// burden caps: those that hold their day and no urgent request.
 async fn counted_visits<C: ConnectionTrait>(
     db: &C,
-    enterprise: Uuid,
+    enterprises: &[Uuid],
     range: DateRange,
 ) -> Result<Vec<(Uuid, NaiveDate)>, DbErr> {
-    let visits: Vec<(Uuid, NaiveDate)> = joint_visit::Entity::find()
+    if enterprises.is_empty() {
+        return Ok(Vec::new());
+    }
+    joint_visit::Entity::find()
         .select_only()
-        .column(joint_visit::Column::Id)
+        .column(joint_visit::Column::EnterpriseId)
         .column(joint_visit::Column::VisitDate)
-        .filter(joint_visit::Column::EnterpriseId.eq(enterprise))
+        .filter(joint_visit::Column::EnterpriseId.is_in(enterprises.iter().copied()))
         .filter(joint_visit::Column::Status.is_in(HOLDING))
         .filter(joint_visit::Column::VisitDate.between(range.start(), range.end()))
+        .filter(
+            joint_visit::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(inspection_request::Column::VisitId)
+                    .from(inspection_request::Entity)
+                    .and_where(
+                        inspection_request::Column::EnterpriseId.is_in(enterprises.iter().copied()),
+                    )
+                    .and_where(inspection_request::Column::Kind.eq("urgent"))
+                    .and_where(inspection_request::Column::VisitId.is_not_null())
+                    .to_owned(),
+            ),
+        )
         .into_tuple()
         .all(db)
-        .await?;
-    let urgent: BTreeSet<Uuid> = inspection_request::Entity::find()
-        .select_only()
-        .column(inspection_request::Column::VisitId)
-        .filter(inspection_request::Column::VisitId.is_in(visits.iter().map(|v| v.0)))
-        .filter(inspection_request::Column::Kind.eq("urgent"))
-        .into_tuple::<Option<Uuid>>()
-        .all(db)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
-    Ok(visits
-        .into_iter()
-        .filter(|(v, _)| !urgent.contains(v))
-        .collect())
+        .await
 }
 
 /// The number of counted visits of `enterprise` in the quarter containing `date`.
@@ -300,7 +372,7 @@ pub async fn counted_in_quarter<C: ConnectionTrait>(
     enterprise: Uuid,
     date: NaiveDate,
 ) -> Result<u32, DbErr> {
-    let visits = counted_visits(db, enterprise, Quarter::containing(date).range()).await?;
+    let visits = counted_visits(db, &[enterprise], Quarter::containing(date).range()).await?;
     Ok(u32::try_from(visits.len()).unwrap_or(u32::MAX))
 }
 
@@ -311,40 +383,52 @@ async fn cap_left<C: ConnectionTrait>(db: &C, focus: Focus) -> Result<Option<u32
     else {
         return Ok(None);
     };
-    cap_left_of(db, &row, focus.horizon).await
+    Ok(caps_left(db, &[row], focus.horizon)
+        .await?
+        .remove(&focus.enterprise))
 }
 
-/// What is left of an enterprise's burden cap for a horizon: the cap less its counted
-/// visits outside the horizon in each quarter the horizon touches (the smallest).
-pub async fn cap_left_of<C: ConnectionTrait>(
+/// What is left of each capped enterprise's burden cap for a horizon: the cap less its
+/// counted visits outside the horizon in each quarter the horizon touches (the
+/// smallest). Enterprises without a cap are not in the answer. One query for them all.
+pub async fn caps_left<C: ConnectionTrait>(
     db: &C,
-    row: &enterprise::Model,
+    rows: &[enterprise::Model],
     horizon: DateRange,
-) -> Result<Option<u32>, DbErr> {
-    let focus = Focus {
-        horizon,
-        enterprise: row.id,
-        agency: Uuid::nil(),
-    };
-    let Some(cap) = row.burden_cap.and_then(|c| u32::try_from(c).ok()) else {
-        return Ok(None);
-    };
-    let mut left = cap;
-    let mut quarter = Quarter::containing(focus.horizon.start());
-    loop {
-        let range = quarter.range();
-        let outside = counted_visits(db, focus.enterprise, range)
-            .await?
-            .into_iter()
-            .filter(|(_, d)| !focus.horizon.contains(*d))
-            .count();
-        left = left.min(cap.saturating_sub(u32::try_from(outside).unwrap_or(u32::MAX)));
-        if range.end() >= focus.horizon.end() {
-            break;
+) -> Result<BTreeMap<Uuid, u32>, DbErr> {
+    let caps: BTreeMap<Uuid, u32> = rows
+        .iter()
+        .filter_map(|r| Some((r.id, u32::try_from(r.burden_cap?).ok()?)))
+        .collect();
+    let first = Quarter::containing(horizon.start());
+    let last = Quarter::containing(horizon.end());
+    let span = DateRange::new(first.range().start(), last.range().end())
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let capped: Vec<Uuid> = caps.keys().copied().collect();
+    let mut outside: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
+    for (enterprise, day) in counted_visits(db, &capped, span).await? {
+        if !horizon.contains(day) {
+            outside.entry(enterprise).or_default().push(day);
         }
-        quarter = Quarter::containing(range.end().succ_opt().unwrap_or(range.end()));
     }
-    Ok(Some(left))
+    Ok(caps
+        .into_iter()
+        .map(|(enterprise, cap)| {
+            let days = outside.remove(&enterprise).unwrap_or_default();
+            let mut left = cap;
+            let mut quarter = first;
+            loop {
+                let range = quarter.range();
+                let counted = days.iter().filter(|d| range.contains(**d)).count();
+                left = left.min(cap.saturating_sub(u32::try_from(counted).unwrap_or(u32::MAX)));
+                if range.end() >= horizon.end() {
+                    break;
+                }
+                quarter = quarter.next();
+            }
+            (enterprise, left)
+        })
+        .collect())
 }
 
 /// Whether a visit status may still take new requests.

@@ -4,9 +4,11 @@
 
 use crate::entities::{enterprise, inspection_request, joint_visit, visit_inspector, visit_team};
 use crate::planning;
+use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, WorkCalendar};
 use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
@@ -112,16 +114,17 @@ pub async fn replan(
         .filter(enterprise::Column::Id.is_in(enterprise_ids.iter().copied()))
         .all(&txn)
         .await?;
-    let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids).await?;
+    let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids, None).await?;
     let mut quiet = planning::quiet_periods(&txn, horizon, &enterprise_ids).await?;
-    let mut enterprise_specs = Vec::with_capacity(enterprises.len());
-    for e in &enterprises {
-        enterprise_specs.push(EnterpriseSpec {
+    let mut caps = planning::caps_left(&txn, &enterprises, horizon).await?;
+    let enterprise_specs = enterprises
+        .iter()
+        .map(|e| EnterpriseSpec {
             id: e.id.to_string(),
-            max_visits: planning::cap_left_of(&txn, e, horizon).await?,
+            max_visits: caps.remove(&e.id),
             quiet: quiet.remove(&e.id).unwrap_or_default(),
-        });
-    }
+        })
+        .collect();
     let problem = Problem {
         horizon: Horizon { start, end },
         calendar: planning::calendar_lists(calendar, horizon),
@@ -129,7 +132,12 @@ pub async fn replan(
         inspectors,
         enterprises: enterprise_specs,
         requests: requests.iter().map(planning::request_spec).collect(),
-        locked: planning::visit_specs(&txn, &locked_visits, &requests).await?,
+        // A locked visit without requests has nothing to plan around.
+        locked: planning::visit_specs(&txn, &locked_visits, &requests)
+            .await?
+            .into_iter()
+            .filter(|v| !v.requests.is_empty())
+            .collect(),
     };
     let plan =
         onevisit_scheduler::plan(&problem).map_err(|e| ReplanError::Planner(e.to_string()))?;
@@ -218,6 +226,12 @@ async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Requests per CASE statement: its cost grows with the square of its length.
+const CASE_CHUNK: usize = 200;
+
+/// Writes the plan in a few statements per kind of row, not a few per visit: the old
+/// proposal is removed whole, the new visits, teams and assignments are inserted in
+/// chunks, and the requests are pointed at their visits in chunks.
 async fn write(
     txn: &DatabaseTransaction,
     plan: &onevisit_scheduler::Plan,
@@ -227,147 +241,172 @@ async fn write(
     reasons: &BTreeMap<Uuid, String>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    let proposed_ids: Vec<Uuid> = proposed.iter().map(|v| v.id).collect();
-    visit_inspector::Entity::delete_many()
-        .filter(visit_inspector::Column::VisitId.is_in(proposed_ids.clone()))
-        .exec(txn)
-        .await?;
-    visit_team::Entity::delete_many()
-        .filter(visit_team::Column::VisitId.is_in(proposed_ids.clone()))
-        .exec(txn)
-        .await?;
-    inspection_request::Entity::update_many()
-        .col_expr(
-            inspection_request::Column::VisitId,
-            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
-        )
-        .filter(inspection_request::Column::VisitId.is_in(proposed_ids.clone()))
-        .exec(txn)
-        .await?;
-    joint_visit::Entity::delete_many()
-        .filter(joint_visit::Column::Id.is_in(proposed_ids))
-        .exec(txn)
-        .await?;
+    for ids in proposed.chunks(CHUNK) {
+        let ids: Vec<Uuid> = ids.iter().map(|v| v.id).collect();
+        visit_inspector::Entity::delete_many()
+            .filter(visit_inspector::Column::VisitId.is_in(ids.clone()))
+            .exec(txn)
+            .await?;
+        visit_team::Entity::delete_many()
+            .filter(visit_team::Column::VisitId.is_in(ids.clone()))
+            .exec(txn)
+            .await?;
+        inspection_request::Entity::update_many()
+            .col_expr(
+                inspection_request::Column::VisitId,
+                Expr::value(Option::<Uuid>::None),
+            )
+            .filter(inspection_request::Column::VisitId.is_in(ids.clone()))
+            .exec(txn)
+            .await?;
+        joint_visit::Entity::delete_many()
+            .filter(joint_visit::Column::Id.is_in(ids))
+            .exec(txn)
+            .await?;
+    }
 
-    let by_id: BTreeMap<Uuid, &inspection_request::Model> =
-        requests.iter().map(|r| (r.id, r)).collect();
+    // What the locked visits have now, to add only what they lack.
+    let locked_in_plan: Vec<Uuid> = plan
+        .visits
+        .iter()
+        .filter_map(|v| v.id.parse::<Uuid>().ok().filter(|id| locked.contains(id)))
+        .collect();
+    let mut teams_now: BTreeMap<(Uuid, Uuid), visit_team::Model> = BTreeMap::new();
+    let mut members_now: BTreeSet<(Uuid, Uuid)> = BTreeSet::new();
+    for ids in locked_in_plan.chunks(CHUNK) {
+        for t in visit_team::Entity::find()
+            .filter(visit_team::Column::VisitId.is_in(ids.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            teams_now.insert((t.visit_id, t.agency_id), t);
+        }
+        for a in visit_inspector::Entity::find()
+            .filter(visit_inspector::Column::VisitId.is_in(ids.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            members_now.insert((a.visit_id, a.inspector_id));
+        }
+    }
+
+    let known: BTreeSet<Uuid> = requests.iter().map(|r| r.id).collect();
+    let mut visits = Vec::new();
+    let mut teams = Vec::new();
+    let mut members = Vec::new();
+    let mut placed: Vec<(Uuid, Uuid)> = Vec::new();
     for v in &plan.visits {
         let existing = v.id.parse::<Uuid>().ok().filter(|id| locked.contains(id));
         let visit_id = match existing {
             Some(id) => id,
             None => {
                 let id = Uuid::now_v7();
-                joint_visit::ActiveModel {
+                visits.push(joint_visit::ActiveModel {
                     id: Set(id),
-                    enterprise_id: Set(v.enterprise.parse().map_err(|_| {
-                        DbErr::Custom(format!("bad enterprise id {}", v.enterprise))
-                    })?),
+                    enterprise_id: Set(parse(&v.enterprise, "enterprise")?),
                     visit_date: Set(v.date),
                     status: Set("proposed".to_owned()),
                     announced: Set(true),
                     created_at: Set(now),
                     updated_at: Set(now),
-                }
-                .insert(txn)
-                .await?;
+                });
                 id
             }
         };
-        let current: BTreeSet<Uuid> = visit_inspector::Entity::find()
-            .filter(visit_inspector::Column::VisitId.eq(visit_id))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|a| a.inspector_id)
-            .collect();
         for team in &v.inspectors {
-            let agency_id: Uuid = team
-                .agency
-                .parse()
-                .map_err(|_| DbErr::Custom(format!("bad agency id {}", team.agency)))?;
+            let agency_id = parse(&team.agency, "agency")?;
             let size = i32::try_from(team.inspectors.len()).unwrap_or(i32::MAX);
-            match visit_team::Entity::find_by_id((visit_id, agency_id))
-                .one(txn)
-                .await?
-            {
+            match teams_now.remove(&(visit_id, agency_id)) {
                 Some(row) if row.team_size != size => {
                     let mut active: visit_team::ActiveModel = row.into();
                     active.team_size = Set(size);
                     active.update(txn).await?;
                 }
                 Some(_) => {}
-                None => {
-                    visit_team::ActiveModel {
-                        visit_id: Set(visit_id),
-                        agency_id: Set(agency_id),
-                        visit_date: Set(v.date),
-                        team_size: Set(size),
-                    }
-                    .insert(txn)
-                    .await?;
-                }
+                None => teams.push(visit_team::ActiveModel {
+                    visit_id: Set(visit_id),
+                    agency_id: Set(agency_id),
+                    visit_date: Set(v.date),
+                    team_size: Set(size),
+                }),
             }
             for inspector in &team.inspectors {
-                let inspector_id: Uuid = inspector
-                    .parse()
-                    .map_err(|_| DbErr::Custom(format!("bad inspector id {inspector}")))?;
-                if !current.contains(&inspector_id) {
-                    visit_inspector::ActiveModel {
+                let inspector_id = parse(inspector, "inspector")?;
+                if !members_now.contains(&(visit_id, inspector_id)) {
+                    members.push(visit_inspector::ActiveModel {
                         visit_id: Set(visit_id),
                         inspector_id: Set(inspector_id),
                         agency_id: Set(agency_id),
                         visit_date: Set(v.date),
-                    }
-                    .insert(txn)
-                    .await?;
+                    });
                 }
             }
         }
-        let members: Vec<Uuid> = v.requests.iter().filter_map(|r| r.parse().ok()).collect();
+        placed.extend(
+            v.requests
+                .iter()
+                .filter_map(|r| r.parse::<Uuid>().ok())
+                .filter(|r| known.contains(r))
+                .map(|r| (r, visit_id)),
+        );
+    }
+    store::insert_chunked(txn, visits).await?;
+    store::insert_chunked(txn, teams).await?;
+    store::insert_chunked(txn, members).await?;
+
+    // Each request to its visit: one statement per chunk, the visit chosen by a CASE.
+    // A CASE is searched row by row, so its chunks are smaller than the others.
+    for chunk in placed.chunks(CASE_CHUNK) {
+        let mut visit_of = sea_orm::sea_query::CaseStatement::new();
+        for (request, visit) in chunk {
+            visit_of = visit_of.case(
+                inspection_request::Column::Id.eq(*request),
+                Expr::value(Some(*visit)),
+            );
+        }
         inspection_request::Entity::update_many()
-            .col_expr(
-                inspection_request::Column::VisitId,
-                sea_orm::sea_query::Expr::value(Some(visit_id)),
-            )
-            .col_expr(
-                inspection_request::Column::Status,
-                sea_orm::sea_query::Expr::value("scheduled"),
-            )
+            .col_expr(inspection_request::Column::VisitId, visit_of.into())
+            .col_expr(inspection_request::Column::Status, Expr::value("scheduled"))
             .col_expr(
                 inspection_request::Column::UnscheduledReason,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
-            .col_expr(
-                inspection_request::Column::UpdatedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(inspection_request::Column::Id.is_in(members))
+            .col_expr(inspection_request::Column::UpdatedAt, Expr::value(now))
+            .filter(inspection_request::Column::Id.is_in(chunk.iter().map(|(r, _)| *r)))
             .exec(txn)
             .await?;
     }
+    let mut by_reason: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
     for (request, reason) in reasons {
-        if by_id.contains_key(request) {
+        if known.contains(request) {
+            by_reason.entry(reason).or_default().push(*request);
+        }
+    }
+    for (reason, ids) in by_reason {
+        for chunk in ids.chunks(CHUNK) {
             inspection_request::Entity::update_many()
                 .col_expr(
                     inspection_request::Column::VisitId,
-                    sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+                    Expr::value(Option::<Uuid>::None),
                 )
                 .col_expr(
                     inspection_request::Column::Status,
-                    sea_orm::sea_query::Expr::value("unscheduled"),
+                    Expr::value("unscheduled"),
                 )
                 .col_expr(
                     inspection_request::Column::UnscheduledReason,
-                    sea_orm::sea_query::Expr::value(Some(reason.clone())),
+                    Expr::value(Some(reason.to_owned())),
                 )
-                .col_expr(
-                    inspection_request::Column::UpdatedAt,
-                    sea_orm::sea_query::Expr::value(now),
-                )
-                .filter(inspection_request::Column::Id.eq(*request))
+                .col_expr(inspection_request::Column::UpdatedAt, Expr::value(now))
+                .filter(inspection_request::Column::Id.is_in(chunk.iter().copied()))
                 .exec(txn)
                 .await?;
         }
     }
     Ok(())
+}
+
+fn parse(raw: &str, what: &str) -> Result<Uuid, DbErr> {
+    raw.parse()
+        .map_err(|_| DbErr::Custom(format!("bad {what} id {raw}")))
 }

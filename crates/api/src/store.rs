@@ -26,6 +26,25 @@ pub enum StoreError {
     Invalid(String),
 }
 
+/// Rows per multi-row statement: far below the bind-parameter limits of both databases.
+pub const CHUNK: usize = 1_000;
+
+/// Inserts `rows` in multi-row statements of at most [`CHUNK`] rows.
+pub async fn insert_chunked<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A new enterprise row from a checked enterprise.
 pub fn enterprise_row(
     e: &onevisit_domain::Enterprise,

@@ -104,6 +104,30 @@ impl PlanIndex {
         })
     }
 
+    /// Every inspector of the request's agency who may go to its enterprise on `date`
+    /// (active, not on leave, no conflict of interest), busy or not, least loaded first:
+    /// where a booking looks again when the ones [`place`] proposed were taken meanwhile.
+    pub fn eligible(&self, request: &Request, date: NaiveDate) -> Vec<String> {
+        let m = &*self.st.m;
+        let (Some(&agency), Some(&ent), Some(day)) = (
+            self.agencies.get(&request.agency),
+            self.enterprises.get(&request.enterprise),
+            m.day_of(date),
+        ) else {
+            return Vec::new();
+        };
+        let conflicts = &m.ent_conflicts[ent as usize];
+        self.by_load[agency as usize]
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.st.busy[day as usize * self.st.n + i as usize] != UNAVAILABLE
+                    && !conflicts.contains(&i)
+            })
+            .map(|i| self.inspector_ids[i as usize].clone())
+            .collect()
+    }
+
     /// The `n` least loaded free inspectors of `agency` on `day` eligible for `ent`.
     fn pick(&self, agency: u32, day: u32, ent: u32, n: u32) -> Vec<String> {
         let m = &*self.st.m;

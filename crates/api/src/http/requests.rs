@@ -189,10 +189,8 @@ async fn response(
 ) -> Result<BookingResponse, ApiError> {
     let visit = match request.visit_id {
         Some(visit_id) => {
-            let rows = joint_visit::Entity::find_by_id(visit_id)
-                .all(&state.db)
-                .await?;
-            views::visits(&state.db, rows).await?.pop()
+            let only = sea_orm::Condition::all().add(joint_visit::Column::Id.eq(visit_id));
+            views::visit_page(&state.db, only, 1, 0).await?.0.pop()
         }
         None => None,
     };

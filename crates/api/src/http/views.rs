@@ -4,7 +4,11 @@ use crate::entities::{
     agency, enterprise, inspection_request, inspector, joint_visit, visit_inspector, visit_team,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -93,84 +97,184 @@ pub async fn requests<C: ConnectionTrait>(
         .collect())
 }
 
-/// Visits as the API shows them, with each agency's team.
+/// Visits as the API shows them, with each agency's team, in the order of `rows`.
 pub async fn visits<C: ConnectionTrait>(
     db: &C,
     rows: Vec<joint_visit::Model>,
 ) -> Result<Vec<VisitView>, DbErr> {
-    let ids: Vec<Uuid> = rows.iter().map(|v| v.id).collect();
-    let teams = visit_team::Entity::find()
-        .filter(visit_team::Column::VisitId.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let members = visit_inspector::Entity::find()
-        .filter(visit_inspector::Column::VisitId.is_in(ids))
-        .all(db)
-        .await?;
-    let inspectors: BTreeMap<Uuid, inspector::Model> = inspector::Entity::find()
-        .filter(inspector::Column::Id.is_in(members.iter().map(|m| m.inspector_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
     let enterprises: BTreeMap<Uuid, String> = enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::Id)
+        .column(enterprise::Column::Name)
         .filter(enterprise::Column::Id.is_in(rows.iter().map(|v| v.enterprise_id)))
+        .into_tuple()
         .all(db)
         .await?
         .into_iter()
-        .map(|e| (e.id, e.name))
         .collect();
-    let mut members_of: BTreeMap<(Uuid, Uuid), Vec<TeamMember>> = BTreeMap::new();
-    for m in members {
-        if let Some(i) = inspectors.get(&m.inspector_id) {
-            members_of
-                .entry((m.visit_id, m.agency_id))
-                .or_default()
-                .push(TeamMember {
-                    id: i.id,
-                    code: i.code.clone(),
-                    name: i.name.clone(),
-                });
-        }
-    }
-    let mut teams_of: BTreeMap<Uuid, Vec<TeamView>> = BTreeMap::new();
-    for t in teams {
-        let agency = agencies.get(&t.agency_id);
-        let mut inspectors = members_of
-            .remove(&(t.visit_id, t.agency_id))
-            .unwrap_or_default();
-        inspectors.sort_by(|a, b| a.code.cmp(&b.code));
-        teams_of.entry(t.visit_id).or_default().push(TeamView {
-            agency: agency.map(|a| a.code.clone()).unwrap_or_default(),
-            agency_name: agency.map(|a| a.name.clone()).unwrap_or_default(),
-            team_size: t.team_size,
-            inspectors,
-        });
-    }
+    let mut teams = teams_of(db, rows.iter().map(|v| v.id)).await?;
     Ok(rows
         .into_iter()
-        .map(|v| {
-            let mut teams = teams_of.remove(&v.id).unwrap_or_default();
-            teams.sort_by(|a, b| a.agency.cmp(&b.agency));
-            VisitView {
-                id: v.id,
-                enterprise_name: enterprises
-                    .get(&v.enterprise_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                enterprise_id: v.enterprise_id,
-                date: v.visit_date,
-                status: v.status,
-                announced: v.announced,
-                teams,
-            }
+        .map(|v| VisitView {
+            id: v.id,
+            enterprise_name: enterprises
+                .get(&v.enterprise_id)
+                .cloned()
+                .unwrap_or_default(),
+            enterprise_id: v.enterprise_id,
+            date: v.visit_date,
+            status: v.status,
+            announced: v.announced,
+            teams: teams.remove(&v.id).unwrap_or_default(),
         })
         .collect())
+}
+
+/// One page of the visits that match `filter`, by date, and how many match in all: the
+/// page with its enterprises' names and its count in one query, the teams in a second.
+pub async fn visit_page<C: ConnectionTrait>(
+    db: &C,
+    filter: Condition,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<VisitView>, u64), DbErr> {
+    let mut page = Query::select();
+    page.columns([
+        (joint_visit::Entity, joint_visit::Column::Id),
+        (joint_visit::Entity, joint_visit::Column::EnterpriseId),
+        (joint_visit::Entity, joint_visit::Column::VisitDate),
+        (joint_visit::Entity, joint_visit::Column::Status),
+        (joint_visit::Entity, joint_visit::Column::Announced),
+    ])
+    .expr_as(
+        Expr::col((enterprise::Entity, enterprise::Column::Name)),
+        "enterprise_name",
+    )
+    // Counted before the limit applies: the page and the total in one round trip.
+    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
+    .from(joint_visit::Entity)
+    .inner_join(
+        enterprise::Entity,
+        Expr::col((enterprise::Entity, enterprise::Column::Id))
+            .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
+    )
+    .cond_where(filter.clone())
+    .order_by(
+        (joint_visit::Entity, joint_visit::Column::VisitDate),
+        Order::Asc,
+    )
+    .order_by((joint_visit::Entity, joint_visit::Column::Id), Order::Asc)
+    .limit(limit)
+    .offset(offset);
+    let rows = db.query_all(&page).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or(0),
+        // Past the last page the rows cannot tell the total.
+        None if offset > 0 => joint_visit::Entity::find().filter(filter).count(db).await?,
+        None => 0,
+    };
+    let mut views = Vec::with_capacity(rows.len());
+    for row in &rows {
+        views.push(VisitView {
+            id: row.try_get("", "id")?,
+            enterprise_id: row.try_get("", "enterprise_id")?,
+            enterprise_name: row.try_get("", "enterprise_name")?,
+            date: row.try_get("", "visit_date")?,
+            status: row.try_get("", "status")?,
+            announced: row.try_get("", "announced")?,
+            teams: Vec::new(),
+        });
+    }
+    let mut teams = teams_of(db, views.iter().map(|v| v.id)).await?;
+    for view in &mut views {
+        view.teams = teams.remove(&view.id).unwrap_or_default();
+    }
+    Ok((views, total))
+}
+
+/// Each visit's teams (by agency code) with their inspectors (by code), in one query.
+async fn teams_of<C: ConnectionTrait>(
+    db: &C,
+    visits: impl IntoIterator<Item = Uuid>,
+) -> Result<BTreeMap<Uuid, Vec<TeamView>>, DbErr> {
+    let ids: Vec<Uuid> = visits.into_iter().collect();
+    let mut teams_of: BTreeMap<Uuid, Vec<TeamView>> = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(teams_of);
+    }
+    let query = Query::select()
+        .column((visit_team::Entity, visit_team::Column::VisitId))
+        .column((visit_team::Entity, visit_team::Column::TeamSize))
+        .expr_as(
+            Expr::col((agency::Entity, agency::Column::Code)),
+            "agency_code",
+        )
+        .expr_as(
+            Expr::col((agency::Entity, agency::Column::Name)),
+            "agency_name",
+        )
+        .expr_as(
+            Expr::col((inspector::Entity, inspector::Column::Id)),
+            "inspector_id",
+        )
+        .expr_as(
+            Expr::col((inspector::Entity, inspector::Column::Code)),
+            "inspector_code",
+        )
+        .expr_as(
+            Expr::col((inspector::Entity, inspector::Column::Name)),
+            "inspector_name",
+        )
+        .from(visit_team::Entity)
+        .inner_join(
+            agency::Entity,
+            Expr::col((agency::Entity, agency::Column::Id))
+                .equals((visit_team::Entity, visit_team::Column::AgencyId)),
+        )
+        .left_join(
+            visit_inspector::Entity,
+            Expr::col((visit_inspector::Entity, visit_inspector::Column::VisitId))
+                .equals((visit_team::Entity, visit_team::Column::VisitId))
+                .and(
+                    Expr::col((visit_inspector::Entity, visit_inspector::Column::AgencyId))
+                        .equals((visit_team::Entity, visit_team::Column::AgencyId)),
+                ),
+        )
+        .left_join(
+            inspector::Entity,
+            Expr::col((inspector::Entity, inspector::Column::Id)).equals((
+                visit_inspector::Entity,
+                visit_inspector::Column::InspectorId,
+            )),
+        )
+        .and_where(Expr::col((visit_team::Entity, visit_team::Column::VisitId)).is_in(ids))
+        .order_by(
+            (visit_team::Entity, visit_team::Column::VisitId),
+            Order::Asc,
+        )
+        .order_by((agency::Entity, agency::Column::Code), Order::Asc)
+        .order_by((inspector::Entity, inspector::Column::Code), Order::Asc)
+        .to_owned();
+    for row in db.query_all(&query).await? {
+        let visit: Uuid = row.try_get("", "visit_id")?;
+        let agency: String = row.try_get("", "agency_code")?;
+        let teams = teams_of.entry(visit).or_default();
+        if teams.last().is_none_or(|t| t.agency != agency) {
+            teams.push(TeamView {
+                agency,
+                agency_name: row.try_get("", "agency_name")?,
+                team_size: row.try_get("", "team_size")?,
+                inspectors: Vec::new(),
+            });
+        }
+        let member: Option<Uuid> = row.try_get("", "inspector_id")?;
+        if let (Some(id), Some(team)) = (member, teams.last_mut()) {
+            team.inspectors.push(TeamMember {
+                id,
+                code: row.try_get("", "inspector_code")?,
+                name: row.try_get("", "inspector_name")?,
+            });
+        }
+    }
+    Ok(teams_of)
 }

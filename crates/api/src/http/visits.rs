@@ -11,8 +11,8 @@ use crate::http::views::{self, VisitView};
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
+use sea_orm::ColumnTrait;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -52,23 +52,22 @@ pub async fn list(
         offset: filter.offset,
     }
     .resolve()?;
-    let mut query =
-        joint_visit::Entity::find().filter(access::visits(&caller, crate::app::today()));
+    let mut condition = access::visits(&caller, crate::app::today());
     if let Some(from) = filter.from {
-        query = query.filter(joint_visit::Column::VisitDate.gte(from));
+        condition = condition.add(joint_visit::Column::VisitDate.gte(from));
     }
     if let Some(to) = filter.to {
-        query = query.filter(joint_visit::Column::VisitDate.lte(to));
+        condition = condition.add(joint_visit::Column::VisitDate.lte(to));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(joint_visit::Column::Status.eq(status));
+        condition = condition.add(joint_visit::Column::Status.eq(status));
     }
     if let Some(enterprise) = filter.enterprise_id {
-        query = query.filter(joint_visit::Column::EnterpriseId.eq(enterprise));
+        condition = condition.add(joint_visit::Column::EnterpriseId.eq(enterprise));
     }
     if let Some(code) = &filter.agency {
         let agency = crate::http::admin::agency_by_code(&state.db, code).await?;
-        query = query.filter(
+        condition = condition.add(
             joint_visit::Column::Id.in_subquery(
                 Query::select()
                     .column(visit_team::Column::VisitId)
@@ -78,16 +77,9 @@ pub async fn list(
             ),
         );
     }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_asc(joint_visit::Column::VisitDate)
-        .order_by_asc(joint_visit::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (items, total) = views::visit_page(&state.db, condition, limit, offset).await?;
     Ok(Json(Page {
-        items: views::visits(&state.db, rows).await?,
+        items,
         total,
         limit,
         offset,
@@ -106,13 +98,8 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<VisitView>, ApiError> {
-    let rows = joint_visit::Entity::find_by_id(id)
-        .filter(access::visits(&caller, crate::app::today()))
-        .all(&state.db)
-        .await?;
-    views::visits(&state.db, rows)
-        .await?
-        .pop()
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    let condition =
+        access::visits(&caller, crate::app::today()).add(joint_visit::Column::Id.eq(id));
+    let (mut found, _) = views::visit_page(&state.db, condition, 1, 0).await?;
+    found.pop().map(Json).ok_or(ApiError::NotFound)
 }
