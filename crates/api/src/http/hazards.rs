@@ -665,12 +665,18 @@ pub struct EvidenceUpload {
 
 struct FieldChunks<'a>(Field<'a>);
 
+/// A form that cannot be read: too large for the upload limit, or malformed.
+fn unreadable(err: &axum::extract::multipart::MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::field("file", "is larger than the upload limit")
+    } else {
+        ApiError::BadRequest(format!("the form cannot be read: {}", err.body_text()))
+    }
+}
+
 impl Chunks for FieldChunks<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, ApiError> {
-        self.0
-            .chunk()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("file: {}", e.body_text())))
+        self.0.chunk().await.map_err(|e| unreadable(&e))
     }
 }
 
@@ -702,7 +708,7 @@ pub async fn upload_evidence(
         let field = form
             .next_field()
             .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?
+            .map_err(|e| unreadable(&e))?
             .ok_or_else(|| ApiError::field("file", "the form has no field `file`"))?;
         if field.name() != Some("file") {
             continue;
