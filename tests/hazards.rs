@@ -453,6 +453,11 @@ async fn a_visit_finds_three_hazards_and_each_is_closed_as_the_rules_say() {
             .is_some_and(|d| d.contains("re-inspection")),
         "{early}"
     );
+    // The other agency is refused as such, not told about the re-inspection.
+    let not_lead = app
+        .post_as(&partner, &format!("/hazards/{h3}/verify"), &json!({}))
+        .await;
+    problem(not_lead, 403).await;
 
     // The office confirms the next visit; on its day the lead agency closes the hazard.
     let (_, next) = get(&app, &s.office, &format!("/visits/{next_visit}")).await;

@@ -17,7 +17,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::{HazardEvent, HazardStatus, Severity};
@@ -753,8 +753,6 @@ pub async fn download_evidence(
     }
     Ok(response)
 }
-
-use axum::http::HeaderName;
 
 /// A hazard list in the list of lists.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
