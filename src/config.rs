@@ -248,4 +248,26 @@ mod tests {
         };
         assert!(FileConfig::default().jobs(&short).is_err());
     }
+
+    #[test]
+    fn hazards_take_the_flag_then_the_file_and_refuse_a_zero_limit() {
+        let file: FileConfig = toml::from_str(
+            "evidence_dir = \"/srv/evidence\"\nevidence_max_bytes = 2048\n\
+             [hazard_deadlines]\nmajor_days = 60",
+        )
+        .expect("toml");
+        let config = file.hazards(None).expect("hazards");
+        assert_eq!(config.evidence_dir, Path::new("/srv/evidence"));
+        assert_eq!(config.max_evidence_bytes, 2048);
+        assert_eq!(config.policy.major_days(), 60);
+        assert_eq!(config.policy.general_days(), 30);
+        let flagged = file.hazards(Some(Path::new("/tmp/e"))).expect("hazards");
+        assert_eq!(flagged.evidence_dir, Path::new("/tmp/e"));
+        let defaults = FileConfig::default().hazards(None).expect("hazards");
+        assert_eq!(defaults.evidence_dir, Path::new("evidence"));
+        let zero: FileConfig = toml::from_str("evidence_max_bytes = 0").expect("toml");
+        let err = zero.hazards(None).expect_err("a zero limit");
+        assert!(err.to_string().starts_with("evidence_max_bytes"));
+        assert!(toml::from_str::<FileConfig>("[hazard_deadlines]\nmajor_days = 0").is_err());
+    }
 }

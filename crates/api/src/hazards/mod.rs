@@ -23,7 +23,7 @@ use crate::http::error::ApiError;
 use chrono::{DateTime, Datelike, Utc};
 use onevisit_domain::hazard::{
     Actor, DeadlinePolicy, EvidenceRef, Finding, FindingInput, Hazard, HazardEvent,
-    HazardEventKind, HazardStepError, NoticeNumber, VisitContext, VisitRef,
+    HazardEventKind, HazardStep, HazardStepError, NoticeNumber, VisitContext, VisitRef,
 };
 use onevisit_domain::{
     AgencyCode, CreditCode, HazardError, RequestKind, VisitStatus, WorkCalendar,
@@ -559,8 +559,12 @@ pub async fn take_step(
             follow_up = submission.follow_up;
         }
         Step::Close { note } => {
+            // The re-inspection is looked up only for a close the rules would take:
+            // an illegal step or the wrong agency is told as such.
+            let may_close = hazard.allowed_steps().contains(&HazardStep::Close)
+                && hazard.who_may(HazardStep::Close) == actor;
             let visit = match row.follow_up_request_id {
-                Some(request) if hazard.finding().severity().needs_reinspection() => {
+                Some(request) if may_close && hazard.finding().severity().needs_reinspection() => {
                     Some(reinspection(cx, request).await?)
                 }
                 _ => None,

@@ -17,7 +17,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::{HazardEvent, HazardStatus, Severity};
@@ -667,12 +667,18 @@ pub struct EvidenceUpload {
 #[derive(Debug)]
 pub struct FieldChunks<'a>(pub Field<'a>);
 
+/// A form that cannot be read: too large for the upload limit, or malformed.
+fn unreadable(err: &axum::extract::multipart::MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::field("file", "is larger than the upload limit")
+    } else {
+        ApiError::BadRequest(format!("the form cannot be read: {}", err.body_text()))
+    }
+}
+
 impl Chunks for FieldChunks<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, ApiError> {
-        self.0
-            .chunk()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("file: {}", e.body_text())))
+        self.0.chunk().await.map_err(|e| unreadable(&e))
     }
 }
 
@@ -704,7 +710,7 @@ pub async fn upload_evidence(
         let field = form
             .next_field()
             .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?
+            .map_err(|e| unreadable(&e))?
             .ok_or_else(|| ApiError::field("file", "the form has no field `file`"))?;
         if field.name() != Some("file") {
             continue;
@@ -749,8 +755,6 @@ pub async fn download_evidence(
     }
     Ok(response)
 }
-
-use axum::http::HeaderName;
 
 /// A hazard list in the list of lists.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -197,7 +197,11 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(64 * 1024);
     let router = router
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .merge(uploads.layer(RequestBodyLimitLayer::new(upload_limit)));
+        .merge(
+            uploads
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(upload_limit)),
+        );
     let x_request_id = HeaderName::from_static("x-request-id");
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
