@@ -9,6 +9,7 @@
 mod common;
 
 use common::{TestApp, spawn_app};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use onevisit_api::seed::DEMO_PASSWORD;
@@ -132,6 +133,41 @@ async fn sign_in(app: &TestApp, client: &Client, username: &str) {
         .click()
         .await
         .expect("sign in");
+    // The answer to the form has loaded once the browser has left the sign-in page.
+    for _ in 0..100 {
+        if client.current_url().await.expect("url").path() != "/ui/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{username} was not signed in");
+}
+
+/// The element, once the page that follows a click has it.
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
+}
+
+/// Waits until the browser is at a URL holding `part` (a form's answer has loaded).
+async fn wait_for_url(client: &Client, part: &str) {
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains(part)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL with {part}");
 }
 
 async fn data_value(client: &Client, id: &str) -> String {
@@ -218,6 +254,7 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         .click()
         .await
         .expect("apply");
+    wait_for_url(&client, "agency=fire").await;
     let from = overview["totals"]["from"].as_str().expect("from");
     let to = overview["totals"]["to"].as_str().expect("to");
     let fire: Value = app
@@ -242,10 +279,8 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         .click()
         .await
         .expect("drill down");
-    let name = client
-        .find(Locator::Id("enterprise-name"))
+    let name = wait_for(&client, "#enterprise-name")
         .await
-        .expect("the enterprise's page")
         .text()
         .await
         .expect("text");
@@ -385,10 +420,8 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
         .click()
         .await
         .expect("make a link");
-    let feed = client
-        .find(Locator::Css("#feed-url a"))
+    let feed = wait_for(&client, "#feed-url a")
         .await
-        .expect("the link")
         .text()
         .await
         .expect("text");
@@ -520,6 +553,7 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
         .click()
         .await
         .expect("submit");
+    wait_for_url(&client, &format!("#hazard-{hazard_id}")).await;
     assert_eq!(status(&client).await, "rectification_submitted");
     screenshot(&client, "enterprise-rectification-submitted").await;
 
