@@ -9,6 +9,7 @@
 mod common;
 
 use common::{TestApp, spawn_app};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use onevisit_api::seed::DEMO_PASSWORD;
@@ -112,35 +113,66 @@ async fn sign_in(app: &TestApp, client: &Client, username: &str) {
         .await
         .expect("the sign-in page");
     client
-        .wait()
-        .for_element(Locator::Id("username"))
+        .find(Locator::Id("username"))
         .await
         .expect("username field")
         .send_keys(username)
         .await
         .expect("type");
     client
-        .wait()
-        .for_element(Locator::Id("password"))
+        .find(Locator::Id("password"))
         .await
         .expect("password field")
         .send_keys(DEMO_PASSWORD)
         .await
         .expect("type");
     client
-        .wait()
-        .for_element(Locator::Id("sign-in"))
+        .find(Locator::Id("sign-in"))
         .await
         .expect("button")
         .click()
         .await
         .expect("sign in");
+    // The answer to the form has loaded once the browser has left the sign-in page.
+    for _ in 0..100 {
+        if client.current_url().await.expect("url").path() != "/ui/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{username} was not signed in");
+}
+
+/// The element, once the page that follows a click has it.
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
+}
+
+/// Waits until the browser is at a URL holding `part` (a form's answer has loaded).
+async fn wait_for_url(client: &Client, part: &str) {
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains(part)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL with {part}");
 }
 
 async fn data_value(client: &Client, id: &str) -> String {
     client
-        .wait()
-        .for_element(Locator::Id(id))
+        .find(Locator::Id(id))
         .await
         .unwrap_or_else(|_| panic!("#{id} on the page"))
         .attr("data-value")
@@ -209,21 +241,20 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
 
     // Only the fire agency's visits, through the filter form.
     client
-        .wait()
-        .for_element(Locator::Id("agency"))
+        .find(Locator::Id("agency"))
         .await
         .expect("agency filter")
         .select_by_value("fire")
         .await
         .expect("choose fire");
     client
-        .wait()
-        .for_element(Locator::Id("apply-filters"))
+        .find(Locator::Id("apply-filters"))
         .await
         .expect("button")
         .click()
         .await
         .expect("apply");
+    wait_for_url(&client, "agency=fire").await;
     let from = overview["totals"]["from"].as_str().expect("from");
     let to = overview["totals"]["to"].as_str().expect("to");
     let fire: Value = app
@@ -242,18 +273,14 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
     // The enterprise nearest its cap, and its timeline.
     let nearest = &fire["nearest_cap"][0];
     client
-        .wait()
-        .for_element(Locator::Css("#nearest-cap tbody tr:first-child a"))
+        .find(Locator::Css("#nearest-cap tbody tr:first-child a"))
         .await
         .expect("a link to the enterprise")
         .click()
         .await
         .expect("drill down");
-    let name = client
-        .wait()
-        .for_element(Locator::Id("enterprise-name"))
+    let name = wait_for(&client, "#enterprise-name")
         .await
-        .expect("the enterprise's page")
         .text()
         .await
         .expect("text");
@@ -375,8 +402,7 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
         .await
         .expect("json");
     let cell = client
-        .wait()
-        .for_element(Locator::Css(&format!("tr[data-visit='{first}'] td.code")))
+        .find(Locator::Css(&format!("tr[data-visit='{first}'] td.code")))
         .await
         .expect("the code cell")
         .text()
@@ -388,18 +414,14 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
 
     // The calendar link works in a calendar app (here: a plain GET).
     client
-        .wait()
-        .for_element(Locator::Id("new-feed"))
+        .find(Locator::Id("new-feed"))
         .await
         .expect("the calendar button")
         .click()
         .await
         .expect("make a link");
-    let feed = client
-        .wait()
-        .for_element(Locator::Css("#feed-url a"))
+    let feed = wait_for(&client, "#feed-url a")
         .await
-        .expect("the link")
         .text()
         .await
         .expect("text");
@@ -420,8 +442,7 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
         .await
         .expect("open the office page");
     client
-        .wait()
-        .for_element(Locator::Id("refused"))
+        .find(Locator::Id("refused"))
         .await
         .expect("the refusal");
     assert!(
@@ -494,8 +515,7 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
         let client = client.clone();
         async move {
             client
-                .wait()
-                .for_element(Locator::Css(&css))
+                .find(Locator::Css(&css))
                 .await
                 .expect("the hazard on the portal")
                 .attr("data-status")
@@ -513,29 +533,27 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
         .expect("a file");
     std::fs::write(evidence.path(), PNG).expect("write the evidence");
     client
-        .wait()
-        .for_element(Locator::Id(&format!("text-{hazard_id}")))
+        .find(Locator::Id(&format!("text-{hazard_id}")))
         .await
         .expect("the text field")
         .send_keys("杂物已清理，通道畅通")
         .await
         .expect("type");
     client
-        .wait()
-        .for_element(Locator::Id(&format!("file-{hazard_id}")))
+        .find(Locator::Id(&format!("file-{hazard_id}")))
         .await
         .expect("the file field")
         .send_keys(&evidence.path().display().to_string())
         .await
         .expect("choose the file");
     client
-        .wait()
-        .for_element(Locator::Id(&format!("submit-{hazard_id}")))
+        .find(Locator::Id(&format!("submit-{hazard_id}")))
         .await
         .expect("the button")
         .click()
         .await
         .expect("submit");
+    wait_for_url(&client, &format!("#hazard-{hazard_id}")).await;
     assert_eq!(status(&client).await, "rectification_submitted");
     screenshot(&client, "enterprise-rectification-submitted").await;
 
