@@ -70,6 +70,23 @@ async fn a_replan_is_previewed_applied_and_stable() {
         "the preview is what is applied"
     );
 
+    // Each request the applied re-plan changed is in the audit trail, by the office.
+    let changed = ["moved", "newly_scheduled", "newly_unscheduled"]
+        .iter()
+        .map(|k| applied[k].as_u64().expect("a count"))
+        .sum::<u64>();
+    let audited = {
+        use onevisit_api::entities::audit_entry;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        audit_entry::Entity::find()
+            .filter(audit_entry::Column::Action.eq("replanned"))
+            .filter(audit_entry::Column::Actor.eq("office"))
+            .count(&app.db().await)
+            .await
+            .expect("count")
+    };
+    assert_eq!(audited, changed);
+
     let again = replan(false).await;
     assert_eq!(again["moved"], 0, "{again}");
     assert_eq!(again["newly_scheduled"], 0);

@@ -167,7 +167,14 @@ async fn main() -> anyhow::Result<()> {
     let horizon = DateRange::new(problem.horizon.start, problem.horizon.end)?;
     for run in ["from open requests", "again, over the proposed plan"] {
         let started = Instant::now();
-        let summary = onevisit_api::replan::replan(&db, &calendar, horizon, true).await?;
+        let summary = onevisit_api::replan::replan(
+            &db,
+            &calendar,
+            horizon,
+            true,
+            onevisit_api::audit::Author::Job("replan timing"),
+        )
+        .await?;
         eprintln!(
             "re-plan {run}: {:.2} s ({} requests, {} scheduled, {} visits; {} moved, {} newly scheduled)",
             started.elapsed().as_secs_f64(),

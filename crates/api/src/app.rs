@@ -91,9 +91,15 @@ pub async fn seed_demo(
     let mut report = seed::apply(db, &valid).await?;
     report.users_added = seed::demo_users(db).await?;
     if report.requests_added > 0 {
-        crate::replan::replan(db, &calendar, quarter.range(), true)
-            .await
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        crate::replan::replan(
+            db,
+            &calendar,
+            quarter.range(),
+            true,
+            crate::audit::Author::Job("demo seed"),
+        )
+        .await
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
         store::advance_demo(db, today, calendar.add_working_days(today, 5)).await?;
     }
     Ok(report)

@@ -73,27 +73,57 @@ impl Change {
     }
 }
 
-/// Appends `change`, made by `caller` at `at`, in the caller's transaction.
-pub async fn record<C: ConnectionTrait>(
-    db: &C,
-    caller: &Caller,
+/// Who made a change: a signed-in user, or one of the service's own jobs (a plan
+/// firing, the nightly re-plan, the overdue check), named by the job.
+#[derive(Debug, Clone, Copy)]
+pub enum Author<'a> {
+    User(&'a Caller),
+    Job(&'a str),
+}
+
+impl<'a> From<&'a Caller> for Author<'a> {
+    fn from(caller: &'a Caller) -> Self {
+        Self::User(caller)
+    }
+}
+
+/// The row of `change`, made by `by` at `at`.
+pub fn entry<'a>(
+    by: impl Into<Author<'a>>,
     at: DateTime<Utc>,
     change: Change,
-) -> Result<(), DbErr> {
-    let entry = audit_entry::ActiveModel {
+) -> audit_entry::ActiveModel {
+    let (actor_id, actor, actor_role) = match by.into() {
+        Author::User(caller) => (
+            Some(caller.user_id),
+            caller.username.clone(),
+            caller.role.as_str().to_owned(),
+        ),
+        Author::Job(job) => (None, job.to_owned(), "system".to_owned()),
+    };
+    audit_entry::ActiveModel {
         id: NotSet,
         at: Set(at),
-        actor_id: Set(Some(caller.user_id)),
-        actor: Set(caller.username.clone()),
-        actor_role: Set(caller.role.as_str().to_owned()),
+        actor_id: Set(actor_id),
+        actor: Set(actor),
+        actor_role: Set(actor_role),
         entity: Set(change.subject.entity().to_owned()),
         entity_id: Set(change.subject.id()),
         action: Set(change.action.to_owned()),
         from_value: Set(change.from),
         to_value: Set(change.to),
         reason: Set(change.reason),
-    };
-    audit_entry::Entity::insert(entry)
+    }
+}
+
+/// Appends `change`, made by `by` at `at`, in the caller's transaction.
+pub async fn record<'a, C: ConnectionTrait>(
+    db: &C,
+    by: impl Into<Author<'a>>,
+    at: DateTime<Utc>,
+    change: Change,
+) -> Result<(), DbErr> {
+    audit_entry::Entity::insert(entry(by, at, change))
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -103,7 +133,7 @@ pub async fn record<C: ConnectionTrait>(
 /// joined.
 #[derive(Debug)]
 pub struct Booked<'a> {
-    pub caller: &'a Caller,
+    pub by: Author<'a>,
     pub at: DateTime<Utc>,
     /// book, or follow_up for a re-inspection booked by a hazard's rectification.
     pub action: &'static str,
@@ -127,7 +157,7 @@ impl AlsoWrite for Booked<'_> {
             });
             let change =
                 Change::new(Subject::Request(request.id), self.action).from_to(None, Some(to));
-            record(txn, self.caller, self.at, change).await?;
+            record(txn, self.by, self.at, change).await?;
             let visit = match landing {
                 Landing::Joined { visit_id, date } => Some((
                     *visit_id,
@@ -143,7 +173,7 @@ impl AlsoWrite for Booked<'_> {
             };
             if let Some((visit_id, action, to)) = visit {
                 let change = Change::new(Subject::Visit(visit_id), action).from_to(None, Some(to));
-                record(txn, self.caller, self.at, change).await?;
+                record(txn, self.by, self.at, change).await?;
             }
             Ok(())
         })

@@ -11,6 +11,7 @@
 //! | `overdue-hazards` | 00:30 (08:30 in China) | marks each hazard past its deadline and not closed in the audit trail and escalates it to the office's webhooks, once per deadline |
 
 use crate::app::AppState;
+use crate::audit;
 use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit};
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
@@ -300,9 +301,15 @@ impl Job for Replan {
         let start = self.state.clock.today() + chrono::Days::new(1);
         let horizon = DateRange::new(start, start + chrono::Days::new(REPLAN_DAYS))
             .map_err(|e| e.to_string())?;
-        let summary = crate::replan::replan(&self.state.db, &self.state.calendar, horizon, true)
-            .await
-            .map_err(|e| e.to_string())?;
+        let summary = crate::replan::replan(
+            &self.state.db,
+            &self.state.calendar,
+            horizon,
+            true,
+            audit::Author::Job("nightly re-plan"),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(counts([
             ("requests", summary.requests),
             ("moved", summary.moved),
@@ -435,25 +442,15 @@ pub async fn escalate_overdue(state: &AppState) -> Result<(u64, u64), sea_orm::D
             continue;
         }
         let days_overdue = (today - h.deadline).num_days();
-        audit_entry::Entity::insert(audit_entry::ActiveModel {
-            id: sea_orm::ActiveValue::NotSet,
-            at: Set(now),
-            actor_id: Set(None),
-            actor: Set("overdue-hazards job".to_owned()),
-            actor_role: Set("system".to_owned()),
-            entity: Set("hazard".to_owned()),
-            entity_id: Set(h.id),
-            action: Set(ESCALATED.to_owned()),
-            from_value: Set(None),
-            to_value: Set(Some(
-                serde_json::json!({"deadline": h.deadline, "days_overdue": days_overdue}),
-            )),
-            reason: Set(Some(format!(
+        let change = audit::Change::new(audit::Subject::Hazard(h.id), ESCALATED)
+            .from_to(
+                None,
+                Some(serde_json::json!({"deadline": h.deadline, "days_overdue": days_overdue})),
+            )
+            .because(Some(format!(
                 "not closed {days_overdue} day(s) after its deadline"
-            ))),
-        })
-        .exec_without_returning(&txn)
-        .await?;
+            )));
+        audit::record(&txn, audit::Author::Job("overdue-hazards job"), now, change).await?;
         outbox::enqueue(
             &txn,
             Notification {

@@ -201,6 +201,11 @@ pub async fn fire(
         draw_id,
         tick,
         announced: plan.announced(),
+        booked: crate::audit::Booked {
+            by: crate::audit::Author::Job("inspection plan"),
+            at: now,
+            action: "plan",
+        },
     };
     let mut requests = Vec::new();
     for spec in requests_for_tick(&plan, &targets, date, calendar) {
@@ -253,13 +258,14 @@ pub async fn fire(
 }
 
 /// What a plan's booking writes in the booking's own transaction: the request's link
-/// to the plan (and draw), and for an unannounced plan the visit it opened kept from
-/// the enterprise.
+/// to the plan (and draw), its audit entries, and for an unannounced plan the visit it
+/// opened kept from the enterprise.
 struct PlanLink {
     plan_id: Uuid,
     draw_id: Option<Uuid>,
     tick: DateTime<Utc>,
     announced: bool,
+    booked: crate::audit::Booked<'static>,
 }
 
 impl AlsoWrite for PlanLink {
@@ -278,6 +284,7 @@ impl AlsoWrite for PlanLink {
             }
             .insert(txn)
             .await?;
+            self.booked.write(txn, request, landing).await?;
             if !self.announced {
                 conceal(txn, landing).await?;
             }

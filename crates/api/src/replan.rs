@@ -2,6 +2,7 @@
 //! planner, around the confirmed ones (locked), and the difference is shown and, when
 //! asked, applied in one transaction.
 
+use crate::audit::{self, Author, Change, Subject};
 use crate::entities::{enterprise, inspection_request, joint_visit, visit_inspector, visit_team};
 use crate::planning;
 use crate::store::{self, CHUNK};
@@ -14,6 +15,7 @@ use sea_orm::{
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -71,6 +73,7 @@ pub async fn replan(
     calendar: &WorkCalendar,
     horizon: DateRange,
     apply: bool,
+    by: Author<'_>,
 ) -> Result<ReplanSummary, ReplanError> {
     let txn = db.begin().await?;
     lock(&txn).await?;
@@ -174,6 +177,8 @@ pub async fn replan(
         moved: 0,
         changes: Vec::new(),
     };
+    let now = Utc::now();
+    let mut audit_entries = Vec::new();
     for (request, from) in &before {
         let to = after.get(request).copied();
         match (from, to) {
@@ -182,6 +187,10 @@ pub async fn replan(
             (Some(a), Some(b)) if *a != b => summary.moved += 1,
             _ => continue,
         }
+        let change = Change::new(Subject::Request(*request), "replanned")
+            .from_to(Some(json!({"date": from})), Some(json!({"date": to})))
+            .because(reasons.get(request).cloned());
+        audit_entries.push(audit::entry(by, now, change));
         if summary.changes.len() < 1_000 {
             summary.changes.push(RequestChange {
                 request_id: *request,
@@ -204,6 +213,8 @@ pub async fn replan(
         &reasons,
     )
     .await?;
+    // Every request the re-plan moved, placed or left out, in the audit trail.
+    store::insert_chunked(&txn, audit_entries).await?;
     txn.commit().await?;
     Ok(summary)
 }

@@ -800,7 +800,7 @@ async fn book_follow_up(
     let also = FollowUpWrite {
         step: write,
         booked: audit::Booked {
-            caller,
+            by: caller.into(),
             at: write.hazard.updated_at().with_timezone(&Utc),
             action: "follow_up",
         },

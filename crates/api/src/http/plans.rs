@@ -49,8 +49,14 @@ pub async fn replan(
             format!("a horizon is at most {MAX_HORIZON_DAYS} days"),
         ));
     }
-    let summary = replan::replan(&state.db, &state.calendar, horizon, body.apply)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let summary = replan::replan(
+        &state.db,
+        &state.calendar,
+        horizon,
+        body.apply,
+        (&caller).into(),
+    )
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(summary))
 }

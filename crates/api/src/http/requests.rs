@@ -264,7 +264,7 @@ pub async fn book(
         body_hash: key.as_ref().map(|_| body_hash.clone()),
     };
     let audit = crate::audit::Booked {
-        caller: &caller,
+        by: (&caller).into(),
         at: chrono::Utc::now(),
         action: "book",
     };

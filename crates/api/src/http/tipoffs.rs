@@ -500,7 +500,7 @@ pub async fn act(
     let now = state.clock.now();
     let link = TipoffLink {
         booked: Booked {
-            caller: &caller,
+            by: (&caller).into(),
             at: now,
             action: "book",
         },
