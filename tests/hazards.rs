@@ -1051,3 +1051,75 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
         .expect("count");
     assert!(entries >= 4, "record, issue, complete, add_evidence");
 }
+
+#[tokio::test]
+async fn a_major_rectification_sent_again_after_a_rejection_keeps_its_one_re_inspection() {
+    let app = spawn_app(true).await;
+    let s = scene(&app).await;
+    let visit_id = s.visit["id"].as_str().expect("id").to_owned();
+    let visit_day = day(&s.visit["date"]);
+    let lead = app.token(&format!("{}-inspector", s.lead)).await;
+    let lead_staff = app.token(&s.lead).await;
+    let company = app
+        .token(s.enterprise["credit_code"].as_str().expect("code"))
+        .await;
+    if visit_day > app.clock.today() {
+        move_to(&app, visit_day);
+    }
+    let (status, found) = post(
+        &app,
+        &lead,
+        &format!("/visits/{visit_id}/hazards"),
+        finding("储罐区防火堤破损", "major", &s.lead),
+    )
+    .await;
+    assert_eq!(status, 201, "{found}");
+    let h = found["id"].as_str().expect("id").to_owned();
+    let (status, done) = post(
+        &app,
+        &lead_staff,
+        &format!("/visits/{visit_id}/complete"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+
+    let rectify = format!("/hazards/{h}/rectification");
+    let photo = evidence(&app, &company, &h, "防火堤.png", png()).await;
+    let body = json!({"text": "防火堤已修复", "evidence": [photo]});
+    let (status, first) = post(&app, &company, &rectify, body).await;
+    assert_eq!(status, 200, "{first}");
+    let booked = first["follow_up"]["request_id"].clone();
+    assert!(booked.is_string(), "{first}");
+    let (status, rejected) = post(
+        &app,
+        &lead_staff,
+        &format!("/hazards/{h}/reject"),
+        json!({"reason": "修复处仍有裂缝"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{rejected}");
+    let photo = evidence(&app, &company, &h, "灌浆.png", png()).await;
+    let body = json!({"text": "裂缝已灌浆封堵", "evidence": [photo]});
+    let (status, again) = post(&app, &company, &rectify, body).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["hazard"]["follow_up_request_id"], booked, "{again}");
+
+    // One re-inspection request for the enterprise, not one per submission.
+    let follow_ups = {
+        use onevisit_api::entities::inspection_request;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let enterprise: Uuid = s.enterprise["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("uuid");
+        inspection_request::Entity::find()
+            .filter(inspection_request::Column::EnterpriseId.eq(enterprise))
+            .filter(inspection_request::Column::Kind.eq("follow_up"))
+            .count(&app.db().await)
+            .await
+            .expect("count")
+    };
+    assert_eq!(follow_ups, 1);
+}

@@ -280,12 +280,23 @@ pub async fn snapshot<C: ConnectionTrait>(
     let enterprise_ids: BTreeSet<Uuid> = visits.iter().map(|v| v.enterprise_id).collect();
     let focused = BTreeSet::from([focus.enterprise]);
     let (agencies, inspectors) = resources(db, focus.horizon, &focused, Some(focus.agency)).await?;
-    let quiet = quiet_periods(db, focus.horizon, &focused)
+    let mut quiet = quiet_periods(db, focus.horizon, &focused)
         .await?
         .remove(&focus.enterprise)
         .unwrap_or_default();
     let cap_left = cap_left(db, focus).await?;
     let mut plan_visits = assemble(&visits, &requests, assignments);
+    // The enterprise's visit under way or done holds its day but takes no new request:
+    // to the planner that day is closed, like a quiet day.
+    let closed: BTreeSet<String> = visits
+        .iter()
+        .filter(|v| v.enterprise_id == focus.enterprise && !joinable(&v.status))
+        .filter_map(|v| {
+            quiet.push(DateRange::new(v.visit_date, v.visit_date).ok()?);
+            Some(id(v.id))
+        })
+        .collect();
+    plan_visits.retain(|v| !closed.contains(&v.id));
     // Another enterprise's visit counts here only for the agency's team in it.
     let agency = id(focus.agency);
     for v in &mut plan_visits {

@@ -597,13 +597,17 @@ pub async fn take_step(
         reinspection_visit,
     };
     let follow_up = match follow_up {
-        None => {
+        Some(need) if !re_inspection_to_come(cx.db, &row).await? => {
+            Some(book_follow_up(cx, caller, &row, &need, &write).await?)
+        }
+        // No re-inspection needed, or (a rectification sent again after a rejection)
+        // the one booked before is still to come.
+        _ => {
             let txn = cx.db.begin().await?;
             write.apply(&txn, None).await.map_err(step_write_error)?;
             txn.commit().await?;
             None
         }
-        Some(need) => Some(book_follow_up(cx, caller, &row, &need, &write).await?),
     };
     let hazard = hazard::Entity::find_by_id(id)
         .one(cx.db)
@@ -778,6 +782,28 @@ impl AlsoWrite for FollowUpWrite<'_> {
             self.booked.write(txn, request, landing).await
         })
     }
+}
+
+/// Whether the hazard's re-inspection request is still to happen: on a visit that is
+/// neither completed nor cancelled.
+async fn re_inspection_to_come(
+    db: &DatabaseConnection,
+    row: &hazard::Model,
+) -> Result<bool, DbErr> {
+    let Some(request_id) = row.follow_up_request_id else {
+        return Ok(false);
+    };
+    let Some(request) = inspection_request::Entity::find_by_id(request_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(visit_id) = request.visit_id.filter(|_| request.status == "scheduled") else {
+        return Ok(false);
+    };
+    let visit = joint_visit::Entity::find_by_id(visit_id).one(db).await?;
+    Ok(visit.is_some_and(|v| v.status == "proposed" || v.status == "confirmed"))
 }
 
 async fn book_follow_up(
