@@ -113,7 +113,12 @@ async fn backoff(round: usize) {
 }
 
 fn is_race(err: &DbErr) -> bool {
-    if err.sql_err().is_some() {
+    // A unique index (enterprise-day, inspector-day) caught a concurrent booking; any
+    // other constraint is a real error, not worth trying again.
+    if matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
         return true;
     }
     let text = err.to_string();
