@@ -102,6 +102,23 @@ fn join_teams(select: &mut SelectStatement, scope: &Scope) {
     }
 }
 
+/// Visits in scope joined to their teams, counting both: `visits` (distinct) and
+/// `teams` (a joint visit of three agencies counts three). The caller adds its grouping.
+fn visits_and_teams(scope: &Scope) -> SelectStatement {
+    let mut select = visits_in(scope);
+    join_teams(&mut select, scope);
+    select
+        .expr_as(
+            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
+            Alias::new("visits"),
+        )
+        .expr_as(
+            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
+            Alias::new("teams"),
+        );
+    select
+}
+
 fn count_all() -> SimpleExpr {
     Func::count(Expr::col((joint_visit::Entity, joint_visit::Column::Id))).into()
 }
@@ -130,20 +147,11 @@ pub async fn days<C: ConnectionTrait>(
     calendar: &WorkCalendar,
     scope: &Scope,
 ) -> Result<Vec<DayLoad>, DbErr> {
-    let mut select = visits_in(scope);
-    join_teams(&mut select, scope);
+    let mut select = visits_and_teams(scope);
     select
         .expr_as(
             col(joint_visit::Entity, joint_visit::Column::VisitDate),
             Alias::new("day"),
-        )
-        .expr_as(
-            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
-            Alias::new("visits"),
-        )
-        .expr_as(
-            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
-            Alias::new("teams"),
         )
         .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
     let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
@@ -287,20 +295,11 @@ pub async fn districts<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<DistrictLoad>, DbErr> {
-    let mut select = visits_in(scope);
-    join_teams(&mut select, scope);
+    let mut select = visits_and_teams(scope);
     select
         .expr_as(
             col(enterprise::Entity, enterprise::Column::District),
             Alias::new("district"),
-        )
-        .expr_as(
-            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
-            Alias::new("visits"),
-        )
-        .expr_as(
-            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
-            Alias::new("teams"),
         )
         .expr_as(
             Func::count_distinct(col(enterprise::Entity, enterprise::Column::Id)),
