@@ -109,6 +109,27 @@ struct Scene {
 }
 
 impl Scene {
+    /// A demo agency that takes no part in the visit.
+    fn outsider(&self) -> &'static str {
+        let team: BTreeSet<&str> = self.visit["teams"]
+            .as_array()
+            .expect("teams")
+            .iter()
+            .map(|t| t["agency"].as_str().expect("code"))
+            .collect();
+        [
+            "housing",
+            "natural_resources",
+            "ecology",
+            "emergency",
+            "fire",
+            "industry",
+        ]
+        .into_iter()
+        .find(|a| !team.contains(a))
+        .expect("an agency not in the visit")
+    }
+
     /// The visit's agencies but `lead`, by code.
     fn others(&self, lead: &str) -> Vec<String> {
         let mut codes: Vec<String> = self.visit["teams"]
@@ -704,23 +725,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
     early["deadline"] = json!(visit_day - Duration::days(1));
     let p = problem(app.post_as(&lead, &record, &early).await, 422).await;
     assert_eq!(field_of(&p), "deadline");
-    let team: BTreeSet<&str> = s.visit["teams"]
-        .as_array()
-        .expect("teams")
-        .iter()
-        .map(|t| t["agency"].as_str().expect("code"))
-        .collect();
-    let outsider = [
-        "housing",
-        "natural_resources",
-        "ecology",
-        "emergency",
-        "fire",
-        "industry",
-    ]
-    .into_iter()
-    .find(|a| !team.contains(a))
-    .expect("an agency not in the visit");
+    let outsider = s.outsider();
     let p = problem(
         app.post_as(
             &lead,
@@ -974,23 +979,7 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
     assert_eq!(trail["total"], 0);
 
     // An agency that neither leads it nor took part in the visit.
-    let team: BTreeSet<&str> = s.visit["teams"]
-        .as_array()
-        .expect("teams")
-        .iter()
-        .map(|t| t["agency"].as_str().expect("code"))
-        .collect();
-    let outsider = [
-        "housing",
-        "natural_resources",
-        "ecology",
-        "emergency",
-        "fire",
-        "industry",
-    ]
-    .into_iter()
-    .find(|a| !team.contains(a))
-    .expect("an agency not in the visit");
+    let outsider = s.outsider();
     let outsider = app.token(outsider).await;
     problem(app.get_as(&outsider, &format!("/hazards/{h}")).await, 404).await;
     problem(
