@@ -809,21 +809,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
         "{p}"
     );
     assert_eq!(stored_files(&app), files, "no file left behind");
-    let count = |table: &'static str| {
-        let db = &db;
-        async move {
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    format!("SELECT COUNT(*) AS n FROM {table}"),
-                ))
-                .await
-                .expect("count")
-                .expect("a row");
-            row.try_get::<i64>("", "n").expect("n")
-        }
-    };
-    assert_eq!(count("evidence_files").await, 0);
+    assert_eq!(common::count_rows(&db, "evidence_files").await, 0);
 
     // An empty rectification, one without evidence, evidence of another hazard.
     let photo = evidence(&app, &company, &h, "ok.png", png()).await;

@@ -51,6 +51,18 @@ fn plan(name: &str, kind: &str, pool: Value, draw: Value, agencies: Value) -> Va
     })
 }
 
+/// Saves `body` as a plan and fires it at once, as the office: what the firing answered.
+async fn fire_new_plan(app: &common::TestApp, office: &str, body: &Value) -> Value {
+    let saved = json_of(app.post_as(office, "/inspection-plans", body).await, 201).await;
+    let id = saved["id"].as_str().expect("plan id").to_owned();
+    json_of(
+        app.post_as(office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+            .await,
+        201,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_look_back_plan_fired_on_a_fixed_clock_books_every_closed_and_relocated_enterprise() {
     let app = spawn_app_at(true, monday_morning(), false).await;
@@ -182,14 +194,7 @@ async fn a_random_draw_is_published_recomputable_and_cannot_be_altered() {
         json!({"count": 5}),
         json!([{"agency": "fire", "team_size": 1}]),
     );
-    let saved = json_of(app.post_as(&office, "/inspection-plans", &body).await, 201).await;
-    let id = saved["id"].as_str().expect("plan id");
-    let fired = json_of(
-        app.post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
-            .await,
-        201,
-    )
-    .await;
+    let fired = fire_new_plan(&app, &office, &body).await;
     let draw_id = fired["draw_id"].as_str().expect("a draw record").to_owned();
 
     // Anyone, without a login, reads the record and the server's own check of it.
@@ -894,4 +899,365 @@ async fn an_overdue_hazard_is_marked_and_escalated_to_the_office_once_per_deadli
         hazard_id.as_str()
     );
     assert_eq!(outbox["items"][0]["status"], "pending");
+}
+
+/// The team of each agency on each enterprise's last completed visit, from the database.
+async fn last_teams(
+    db: &sea_orm::DatabaseConnection,
+) -> BTreeMap<(uuid::Uuid, uuid::Uuid), BTreeSet<uuid::Uuid>> {
+    use onevisit_api::entities::{joint_visit, visit_inspector};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let visits: BTreeMap<uuid::Uuid, joint_visit::Model> = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Status.eq("completed"))
+        .all(db)
+        .await
+        .expect("visits")
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let mut last: BTreeMap<(uuid::Uuid, uuid::Uuid), (chrono::NaiveDate, BTreeSet<uuid::Uuid>)> =
+        BTreeMap::new();
+    for a in visit_inspector::Entity::find()
+        .all(db)
+        .await
+        .expect("teams")
+    {
+        let Some(v) = visits.get(&a.visit_id) else {
+            continue;
+        };
+        let entry = last
+            .entry((v.enterprise_id, a.agency_id))
+            .or_insert((v.visit_date, BTreeSet::new()));
+        if entry.0 < v.visit_date {
+            *entry = (v.visit_date, BTreeSet::new());
+        }
+        if entry.0 == v.visit_date {
+            entry.1.insert(a.inspector_id);
+        }
+    }
+    last.into_iter().map(|(k, (_, team))| (k, team)).collect()
+}
+
+#[tokio::test]
+async fn a_random_plan_draws_each_team_from_the_free_roster_leaving_out_the_last_visitors() {
+    use onevisit_api::entities::{inspection_request, inspector, inspector_draw, visit_inspector};
+    use onevisit_scheduler::periodic::{DrawSeed, InspectorDraw, verify_inspectors};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let db = app.db().await;
+    let before = last_teams(&db).await;
+    let body = plan(
+        "双随机 消防 生态环境",
+        "random",
+        json!({}),
+        json!({"count": 30}),
+        json!([{"agency": "fire", "team_size": 1}, {"agency": "ecology", "team_size": 2}]),
+    );
+    let fired = fire_new_plan(&app, &office, &body).await;
+    let draw_id = fired["draw_id"].as_str().expect("a draw").to_owned();
+    let draw = json_of(app.get(&format!("/public/draws/{draw_id}")).await, 200).await;
+    assert_eq!(draw["verified"], true, "{draw}");
+    let seed = DrawSeed::from_hex(draw["record"]["seed"].as_str().expect("seed")).expect("hex");
+
+    let codes: BTreeMap<uuid::Uuid, String> = inspector::Entity::find()
+        .all(&db)
+        .await
+        .expect("inspectors")
+        .into_iter()
+        .map(|i| (i.id, i.code))
+        .collect();
+    let teams = inspector_draw::Entity::find()
+        .filter(inspector_draw::Column::DrawId.eq(draw_id.parse::<uuid::Uuid>().expect("id")))
+        .all(&db)
+        .await
+        .expect("team draws");
+    let placed: Vec<&Value> = fired["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["status"] == "scheduled")
+        .collect();
+    assert!(!placed.is_empty(), "{fired}");
+    // Every placed request got its team by a draw, published with the record, unless
+    // it joined a visit where its agency had a team already.
+    assert_eq!(draw["teams"].as_array().map(Vec::len), Some(teams.len()));
+    let drawn_for: BTreeSet<uuid::Uuid> = teams.iter().map(|t| t.request_id).collect();
+    for r in placed {
+        let id: uuid::Uuid = r["id"].as_str().expect("id").parse().expect("uuid");
+        if drawn_for.contains(&id) {
+            continue;
+        }
+        let row = inspection_request::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .expect("request")
+            .expect("stored");
+        let same_team = inspection_request::Entity::find()
+            .filter(inspection_request::Column::VisitId.eq(row.visit_id))
+            .filter(inspection_request::Column::AgencyId.eq(row.agency_id))
+            .filter(inspection_request::Column::Id.ne(id))
+            .all(&db)
+            .await
+            .expect("requests");
+        assert!(!same_team.is_empty(), "no team draw for {r}");
+    }
+    let mut rotated = 0;
+    for row in teams {
+        let team: InspectorDraw = serde_json::from_value(row.record).expect("a team draw");
+        assert!(verify_inspectors(&seed, &team), "{team:?}");
+        let request = inspection_request::Entity::find_by_id(row.request_id)
+            .one(&db)
+            .await
+            .expect("request")
+            .expect("stored");
+        // The drawn inspectors are on the visit: the agency's team, or the part of it
+        // the request added to a smaller team there already.
+        let on_visit: BTreeSet<String> = visit_inspector::Entity::find()
+            .filter(visit_inspector::Column::VisitId.eq(request.visit_id.expect("placed")))
+            .filter(visit_inspector::Column::AgencyId.eq(row.agency_id))
+            .all(&db)
+            .await
+            .expect("members")
+            .into_iter()
+            .map(|m| codes[&m.inspector_id].clone())
+            .collect();
+        let drawn: BTreeSet<String> = team.drawn.iter().map(|c| c.as_str().to_owned()).collect();
+        assert!(
+            drawn.is_subset(&on_visit),
+            "{drawn:?} not all in {on_visit:?}"
+        );
+        // Nobody of the agency's last team at the enterprise was eligible.
+        let last = before
+            .get(&(request.enterprise_id, row.agency_id))
+            .cloned()
+            .unwrap_or_default();
+        if !last.is_empty() {
+            rotated += 1;
+        }
+        for inspector in &last {
+            assert!(
+                !team.eligible.iter().any(|c| c.as_str() == codes[inspector]),
+                "{} visited last and was eligible again: {team:?}",
+                codes[inspector]
+            );
+        }
+    }
+    assert!(
+        rotated > 0,
+        "no drawn enterprise had a last visit: the rotation rule went untested"
+    );
+}
+
+#[tokio::test]
+async fn an_unannounced_plan_keeps_its_visits_apart_sealed_and_in_place() {
+    use onevisit_api::entities::{inspection_request, joint_visit};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let fire = app.token("fire").await;
+    let mut body = plan(
+        "双随机 不打招呼",
+        "random",
+        json!({}),
+        json!({"count": 4}),
+        json!([{"agency": "fire", "team_size": 1}]),
+    );
+    body["announced"] = json!(false);
+    let fired = fire_new_plan(&app, &office, &body).await;
+    let draw_id = fired["draw_id"].as_str().expect("a draw").to_owned();
+
+    // Until its visits are past, the public sees the digest only.
+    let sealed = json_of(app.get(&format!("/public/draws/{draw_id}")).await, 200).await;
+    assert_eq!(sealed["record"], Value::Null, "{sealed}");
+    assert_eq!(sealed["teams"], json!([]));
+    assert_eq!(sealed["verified"], true);
+    let until: chrono::NaiveDate = sealed["sealed_until"]
+        .as_str()
+        .expect("sealed until a day")
+        .parse()
+        .expect("a date");
+    let latest = fired["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| r["latest"].as_str().expect("latest").to_owned())
+        .max()
+        .expect("requests made");
+    assert_eq!(until.pred_opt().map(|d| d.to_string()), Some(latest));
+
+    // Each surprise visit is unannounced, and an announced booking of the same
+    // enterprise in the same window does not join it.
+    let db = app.db().await;
+    let surprise = fired["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["status"] == "scheduled")
+        .expect("a placed request")
+        .clone();
+    assert_eq!(surprise["announced"], false);
+    let visit_id: uuid::Uuid = surprise["visit_id"]
+        .as_str()
+        .expect("visit")
+        .parse()
+        .expect("id");
+    let visit = joint_visit::Entity::find_by_id(visit_id)
+        .one(&db)
+        .await
+        .expect("visit")
+        .expect("stored");
+    assert!(!visit.announced);
+    let booked = json_of(
+        app.post_as(
+            &fire,
+            "/requests",
+            &json!({"enterprise_id": surprise["enterprise_id"], "earliest": surprise["earliest"],
+                    "latest": surprise["latest"], "team_size": 1, "kind": "routine",
+                    "topics": ["消防设施"]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_ne!(
+        booked["placement"]["visit"]["id"].as_str(),
+        Some(visit_id.to_string().as_str()),
+        "{booked}"
+    );
+    assert_ne!(
+        booked["placement"]["visit"]["date"].as_str(),
+        Some(visit.visit_date.to_string().as_str()),
+        "an enterprise gets one visit a day"
+    );
+
+    // The nightly re-plan keeps the surprise visit where it was, with its request only.
+    let replanned = json_of(
+        app.post_as(
+            &office,
+            "/plans/replan",
+            &json!({"start": "2026-11-09", "end": "2026-12-31", "apply": true}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(replanned["applied"], true);
+    let after = joint_visit::Entity::find_by_id(visit_id)
+        .one(&db)
+        .await
+        .expect("visit")
+        .expect("kept");
+    assert_eq!(
+        (after.visit_date, after.announced),
+        (visit.visit_date, false)
+    );
+    let in_it: Vec<uuid::Uuid> = inspection_request::Entity::find()
+        .filter(inspection_request::Column::VisitId.eq(visit_id))
+        .all(&db)
+        .await
+        .expect("requests")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        in_it,
+        vec![
+            surprise["id"]
+                .as_str()
+                .expect("id")
+                .parse::<uuid::Uuid>()
+                .expect("uuid")
+        ]
+    );
+
+    // From the sealed day on, the record and its teams are public and still check out.
+    app.clock.advance(chrono::Duration::days(
+        (until - app.clock.today()).num_days(),
+    ));
+    let open = json_of(app.get(&format!("/public/draws/{draw_id}")).await, 200).await;
+    assert_eq!(open["verified"], true);
+    assert_eq!(open["digest"], sealed["digest"]);
+    assert!(
+        open["record"]["result"]
+            .as_array()
+            .is_some_and(|r| r.len() == 4)
+    );
+    assert!(!open["teams"].as_array().expect("teams").is_empty());
+}
+
+#[tokio::test]
+async fn a_firing_that_fails_half_way_leaves_nothing_behind() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let body = plan(
+        "双随机 失败",
+        "random",
+        json!({}),
+        json!({"count": 6}),
+        json!([{"agency": "fire", "team_size": 1}]),
+    );
+    let saved = json_of(app.post_as(&office, "/inspection-plans", &body).await, 201).await;
+    let id = saved["id"].as_str().expect("plan id");
+    // The database refuses the plan's third request link: the firing fails after the
+    // draw and two requests are written.
+    let db = app.db().await;
+    let count = |table: &'static str| common::count_rows(&db, table);
+    let before = (
+        count("inspection_requests").await,
+        count("outbox").await,
+        count("audit_entries").await,
+    );
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(
+                "CREATE FUNCTION refuse_third() RETURNS trigger AS $$ BEGIN \
+                 IF (SELECT COUNT(*) FROM plan_requests) >= 2 THEN RAISE EXCEPTION 'refused'; \
+                 END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
+            )
+            .await
+            .expect("function");
+            db.execute_unprepared(
+                "CREATE TRIGGER refuse_third BEFORE INSERT ON plan_requests \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_third()",
+            )
+            .await
+            .expect("trigger");
+        }
+        _ => {
+            db.execute_unprepared(
+                "CREATE TRIGGER refuse_third BEFORE INSERT ON plan_requests \
+                 WHEN (SELECT COUNT(*) FROM plan_requests) >= 2 \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .await
+            .expect("trigger");
+        }
+    }
+    let response = app
+        .post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
+        .await;
+    assert_eq!(response.status().as_u16(), 500);
+    assert_eq!(count("draw_records").await, 0);
+    assert_eq!(count("plan_requests").await, 0);
+    assert_eq!(count("inspector_draws").await, 0);
+    assert_eq!(
+        (
+            count("inspection_requests").await,
+            count("outbox").await,
+            count("audit_entries").await,
+        ),
+        before
+    );
+    // The run is on record as failed.
+    let runs = json_of(app.get_as(&office, "/jobs/runs").await, 200).await;
+    assert!(
+        runs["items"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .any(|r| r["outcome"] == "failed"),
+        "{runs}"
+    );
 }

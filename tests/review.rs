@@ -166,6 +166,7 @@ impl Fixture {
                 visit_id: Set(Some(id)),
                 idempotency_key: Set(None),
                 body_hash: Set(None),
+                announced: Set(true),
                 created_at: Set(Utc::now()),
                 updated_at: Set(Utc::now()),
             }

@@ -153,6 +153,20 @@ impl TestApp {
     }
 }
 
+/// How many rows `table` holds.
+pub async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    db.query_one_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT COUNT(*) AS n FROM {table}"),
+    ))
+    .await
+    .expect("count")
+    .expect("a row")
+    .try_get::<i64>("", "n")
+    .expect("n")
+}
+
 /// Like [`spawn_app`], with a year of statutory holidays imported into the database
 /// before the server starts (as `onevisit calendar import FILE` does).
 pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {

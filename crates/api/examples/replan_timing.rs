@@ -149,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
                 visit_id: Set(None),
                 idempotency_key: Set(None),
                 body_hash: Set(None),
+                announced: Set(true),
                 created_at: Set(now),
                 updated_at: Set(now),
             })

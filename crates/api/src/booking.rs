@@ -11,18 +11,22 @@
 //! transaction-scoped advisory locks, so several server processes agree; SQLite has
 //! one writer at a time, taken at the start of the transaction.
 
-use crate::entities::{agency, inspection_request, joint_visit, visit_inspector, visit_team};
+use crate::entities::{
+    agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
+};
 use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
-use onevisit_domain::{DateRange, RequestKind, WorkCalendar};
+use onevisit_domain::{
+    AgencyCode, CreditCode, DateRange, InspectorCode, RequestKind, TeamSize, WorkCalendar,
+};
+use onevisit_scheduler::periodic::{DrawSeed, InspectorDraw, draw_from_eligible};
 use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
 use sea_orm::sea_query::{Expr, Query, QueryStatementBuilder};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use uuid::Uuid;
@@ -41,6 +45,33 @@ pub struct NewBooking {
     pub topics: Vec<String>,
     pub idempotency_key: Option<String>,
     pub body_hash: Option<String>,
+    /// Whether the enterprise is told of the visit beforehand.
+    pub announced: bool,
+    pub crew: Crew,
+}
+
+/// How the agency's inspectors are chosen for a booking.
+#[derive(Debug, Clone)]
+pub enum Crew {
+    /// The planner's choice: the least loaded inspectors free that day.
+    Planned,
+    /// A published random draw (双随机), as a random plan makes it.
+    Drawn(DrawnCrew),
+}
+
+/// A random plan's team draw: from the agency's inspectors free on the visit's day, with
+/// no conflict with the enterprise and not on the agency's last visit to it, with the
+/// seed of the plan's draw record; the draw is stored beside the record.
+#[derive(Debug, Clone)]
+pub struct DrawnCrew {
+    pub draw_id: Uuid,
+    pub seed: DrawSeed,
+    pub enterprise: CreditCode,
+    pub agency: AgencyCode,
+    /// The agency's team on its last visit to the enterprise: they sit this one out.
+    pub last_team: BTreeSet<Uuid>,
+    /// The codes of the agency's inspectors, which the draw sorts and publishes.
+    pub codes: BTreeMap<Uuid, InspectorCode>,
 }
 
 /// Where a booked request landed.
@@ -81,14 +112,18 @@ pub trait AlsoWrite: Sync {
 }
 
 /// Books `booking`: stores the request and, when it can be placed, the visit it joins
-/// or opens, and whatever `also` writes with them, all in one transaction.
-pub async fn book(
-    db: &DatabaseConnection,
+/// or opens, and whatever `also` writes with them, all in one transaction. `db` may be a
+/// transaction of the caller's (a plan's firing), in which the booking is a savepoint.
+pub async fn book<C>(
+    db: &C,
     calendar: &WorkCalendar,
     today: NaiveDate,
     booking: &NewBooking,
     also: &dyn AlsoWrite,
-) -> Result<(inspection_request::Model, Landing), BookingError> {
+) -> Result<(inspection_request::Model, Landing), BookingError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let request_id = Uuid::now_v7();
     for round in 0..ATTEMPTS {
         match attempt(db, calendar, today, booking, request_id, also).await {
@@ -127,14 +162,17 @@ fn is_race(err: &DbErr) -> bool {
         || text.contains("deadlock")
 }
 
-async fn attempt(
-    db: &DatabaseConnection,
+async fn attempt<C>(
+    db: &C,
     calendar: &WorkCalendar,
     today: NaiveDate,
     booking: &NewBooking,
     request_id: Uuid,
     also: &dyn AlsoWrite,
-) -> Result<Attempt, BookingError> {
+) -> Result<Attempt, BookingError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let request = onevisit_scheduler::Request {
         id: request_id.to_string(),
         agency: booking.agency_id.to_string(),
@@ -159,8 +197,23 @@ async fn attempt(
                     horizon,
                     enterprise: booking.enterprise_id,
                     agency: booking.agency_id,
+                    announced: booking.announced,
                 };
-                let snapshot = planning::snapshot(db, calendar, focus).await?;
+                let mut snapshot = planning::snapshot(db, calendar, focus).await?;
+                if let Crew::Drawn(crew) = &booking.crew {
+                    // To the planner, the last team has a conflict with the enterprise:
+                    // it finds a day with enough other inspectors free.
+                    let enterprise = booking.enterprise_id.to_string();
+                    for inspector in &mut snapshot.problem.inspectors {
+                        if inspector
+                            .id
+                            .parse()
+                            .is_ok_and(|i: Uuid| crew.last_team.contains(&i))
+                        {
+                            inspector.conflicts.push(enterprise.clone());
+                        }
+                    }
+                }
                 let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
                     .map_err(|e| BookingError::Planner(e.to_string()))?;
                 let placement = place(&index, &request);
@@ -186,10 +239,11 @@ async fn attempt(
             let team = Team {
                 proposed: &inspectors,
                 eligible: &eligible,
+                crew: &booking.crew,
             };
             match join(&txn, booking, visit_id, date, &team).await {
-                Ok(()) => (
-                    Some(txn),
+                Ok(drawn) => (
+                    Some((txn, drawn)),
                     Landing::Joined { visit_id, date },
                     Some(visit_id),
                 ),
@@ -202,10 +256,11 @@ async fn attempt(
             let team = Team {
                 proposed: &inspectors,
                 eligible: &eligible,
+                crew: &booking.crew,
             };
             match open_visit(&txn, booking, date, &team).await {
-                Ok(visit_id) => (
-                    Some(txn),
+                Ok((visit_id, drawn)) => (
+                    Some((txn, drawn)),
                     Landing::NewVisit { visit_id, date },
                     Some(visit_id),
                 ),
@@ -236,15 +291,27 @@ async fn attempt(
         visit_id: Set(visit_id),
         idempotency_key: Set(booking.idempotency_key.clone()),
         body_hash: Set(booking.body_hash.clone()),
+        announced: Set(booking.announced),
         created_at: Set(now),
         updated_at: Set(now),
     };
     // An unplaceable request takes no lock, but what `also` writes goes with it.
-    let txn = match txn {
-        Some(txn) => txn,
-        None => db.begin().await?,
+    let (txn, drawn) = match txn {
+        Some(placed) => placed,
+        None => (db.begin().await?, None),
     };
     let stored = row.insert(&txn).await?;
+    if let (Some(draw), Crew::Drawn(crew)) = (drawn, &booking.crew) {
+        inspector_draw::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            draw_id: Set(crew.draw_id),
+            request_id: Set(request_id),
+            agency_id: Set(booking.agency_id),
+            record: Set(serde_json::to_value(&draw).map_err(|e| DbErr::Custom(e.to_string()))?),
+        }
+        .insert(&txn)
+        .await?;
+    }
     also.write(&txn, &stored, &landing).await?;
     txn.commit().await?;
     Ok(Some((stored, landing)))
@@ -339,24 +406,30 @@ async fn agency_has_room(
     Ok(taken < i64::from(capacity))
 }
 
-/// The inspectors a placement asks for, and whom else the agency could send that day.
+/// The inspectors a placement asks for, whom else the agency could send that day, and
+/// how the team is chosen.
 struct Team<'a> {
     proposed: &'a [String],
     eligible: &'a [String],
+    crew: &'a Crew,
 }
+
+/// What a placement wrote of the team: the draw, when it was drawn.
+type Assigned = Option<InspectorDraw>;
 
 /// Assigns the team to the visit. Under the agency day's lock, a proposed inspector that
 /// a concurrent booking took meanwhile is replaced by the next eligible free one, so that
-/// bookings of one day do not all fail on the same least-loaded inspectors.
+/// bookings of one day do not all fail on the same least-loaded inspectors. A drawn crew
+/// is drawn here, from the eligible inspectors still free.
 async fn assign(
     txn: &DatabaseTransaction,
     visit_id: Uuid,
     agency_id: Uuid,
     date: NaiveDate,
     team: &Team<'_>,
-) -> Result<(), Result<Lost, DbErr>> {
+) -> Result<Assigned, Result<Lost, DbErr>> {
     if team.proposed.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let busy: BTreeSet<String> = visit_inspector::Entity::find()
         .select_only()
@@ -370,6 +443,31 @@ async fn assign(
         .into_iter()
         .map(|i| i.to_string())
         .collect();
+    let (chosen, drawn) = match team.crew {
+        Crew::Planned => (planned(team, &busy)?, None),
+        Crew::Drawn(crew) => {
+            let (chosen, draw) = drawn(crew, team, &busy, date)?;
+            (chosen, Some(draw))
+        }
+    };
+    let mut rows = Vec::with_capacity(chosen.len());
+    for inspector_id in chosen {
+        rows.push(visit_inspector::ActiveModel {
+            visit_id: Set(visit_id),
+            inspector_id: Set(inspector_id),
+            agency_id: Set(agency_id),
+            visit_date: Set(date),
+        });
+    }
+    visit_inspector::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await
+        .map_err(Err)?;
+    Ok(drawn)
+}
+
+/// The proposed inspectors still free, the next eligible free ones for those taken.
+fn planned(team: &Team<'_>, busy: &BTreeSet<String>) -> Result<Vec<Uuid>, Result<Lost, DbErr>> {
     let mut chosen: Vec<&String> = team
         .proposed
         .iter()
@@ -386,21 +484,46 @@ async fn assign(
     if chosen.len() < team.proposed.len() {
         return Err(Ok(Lost));
     }
-    let mut rows = Vec::with_capacity(chosen.len());
-    for inspector in chosen {
-        let inspector_id: Uuid = inspector.parse().map_err(|_| Ok(Lost))?;
-        rows.push(visit_inspector::ActiveModel {
-            visit_id: Set(visit_id),
-            inspector_id: Set(inspector_id),
-            agency_id: Set(agency_id),
-            visit_date: Set(date),
-        });
-    }
-    visit_inspector::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await
-        .map_err(Err)?;
-    Ok(())
+    chosen
+        .into_iter()
+        .map(|i| i.parse().map_err(|_| Ok(Lost)))
+        .collect()
+}
+
+/// As many inspectors as the placement asks for, drawn from the eligible ones still free
+/// (the planner already left out the last team, as conflicted). Too few left: a
+/// concurrent booking took them, start over.
+fn drawn(
+    crew: &DrawnCrew,
+    team: &Team<'_>,
+    busy: &BTreeSet<String>,
+    date: NaiveDate,
+) -> Result<(Vec<Uuid>, InspectorDraw), Result<Lost, DbErr>> {
+    let size = TeamSize::new(i64::try_from(team.proposed.len()).unwrap_or(i64::MAX))
+        .map_err(|_| Ok(Lost))?;
+    let free: BTreeMap<&InspectorCode, Uuid> = team
+        .eligible
+        .iter()
+        .filter(|i| !busy.contains(*i))
+        .filter_map(|i| i.parse::<Uuid>().ok())
+        .filter(|i| !crew.last_team.contains(i))
+        .filter_map(|i| Some((crew.codes.get(&i)?, i)))
+        .collect();
+    let draw = draw_from_eligible(
+        &crew.seed,
+        &crew.enterprise,
+        &crew.agency,
+        size,
+        date,
+        free.keys().map(|&c| c.clone()),
+    )
+    .map_err(|_| Ok(Lost))?;
+    let chosen = draw
+        .drawn
+        .iter()
+        .filter_map(|c| free.get(c).copied())
+        .collect();
+    Ok((chosen, draw))
 }
 
 async fn join(
@@ -409,13 +532,15 @@ async fn join(
     visit_id: Uuid,
     date: NaiveDate,
     wanted: &Team<'_>,
-) -> Result<(), Result<Lost, DbErr>> {
+) -> Result<Assigned, Result<Lost, DbErr>> {
     let inspectors = wanted.proposed;
     let visit = joint_visit::Entity::find_by_id(visit_id)
         .one(txn)
         .await
         .map_err(Err)?;
-    if !visit.is_some_and(|v| planning::joinable(&v.status) && v.visit_date == date) {
+    if !visit.is_some_and(|v| {
+        planning::joinable(&v.status) && v.visit_date == date && v.announced == booking.announced
+    }) {
         return Err(Ok(Lost));
     }
     let team = visit_team::Entity::find_by_id((visit_id, booking.agency_id))
@@ -460,8 +585,9 @@ async fn join(
             .map_err(Err)?;
         }
     }
-    assign(txn, visit_id, booking.agency_id, date, wanted).await?;
-    touch(txn, visit_id).await.map_err(Err)
+    let drawn = assign(txn, visit_id, booking.agency_id, date, wanted).await?;
+    touch(txn, visit_id).await.map_err(Err)?;
+    Ok(drawn)
 }
 
 async fn touch(txn: &DatabaseTransaction, visit_id: Uuid) -> Result<(), DbErr> {
@@ -481,7 +607,7 @@ async fn open_visit(
     booking: &NewBooking,
     date: NaiveDate,
     team: &Team<'_>,
-) -> Result<Uuid, Result<Lost, DbErr>> {
+) -> Result<(Uuid, Assigned), Result<Lost, DbErr>> {
     if !agency_has_room(txn, booking.agency_id, date)
         .await
         .map_err(Err)?
@@ -510,7 +636,7 @@ async fn open_visit(
         enterprise_id: Set(booking.enterprise_id),
         visit_date: Set(date),
         status: Set("proposed".to_owned()),
-        announced: Set(true),
+        announced: Set(booking.announced),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -526,6 +652,6 @@ async fn open_visit(
     .insert(txn)
     .await
     .map_err(Err)?;
-    assign(txn, visit_id, booking.agency_id, date, team).await?;
-    Ok(visit_id)
+    let drawn = assign(txn, visit_id, booking.agency_id, date, team).await?;
+    Ok((visit_id, drawn))
 }

@@ -1,22 +1,30 @@
 //! Firing inspection plans: the pool as the database holds it, the selection or the
 //! published draw (crates/scheduler's `periodic`), and the requests made through the
-//! booking path. A random plan's draw record is committed before any request is
-//! booked, so what was drawn is public whatever happens next; each request is booked
-//! by `booking::book` in one transaction with its link to the plan; the `plan.fired`
-//! notification is written when every request is in.
+//! booking path. A firing is one transaction: the draw record, every request with its
+//! link to the plan (and its team's draw), and the `plan.fired` notification are
+//! written together or not at all.
+//!
+//! A random plan's teams are drawn too: for each drawn enterprise and agency, from the
+//! agency's inspectors free on the visit's day, with no conflict, and not on the
+//! agency's last completed visit to the enterprise (rotation), with the seed of the
+//! target draw. An unannounced plan's draw is sealed (only its digest is public) until
+//! the day after the last of its windows, so that the public record does not announce
+//! the visits.
 
-use crate::booking::{self, AlsoWrite, Landing, NewBooking};
+use crate::booking::{self, AlsoWrite, Crew, DrawnCrew, Landing, NewBooking};
 use crate::entities::{
-    agency, draw_record, enterprise, hazard, inspection_plan, inspection_request, joint_visit,
-    plan_request,
+    agency, draw_record, enterprise, hazard, inspection_plan, inspection_request, inspector,
+    joint_visit, plan_request, visit_inspector,
 };
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::enterprise::EnterpriseInput;
-use onevisit_domain::{CreditCode, Enterprise, RequestKind, RiskMarkers, WorkCalendar};
+use onevisit_domain::{
+    CreditCode, Enterprise, InspectorCode, RequestKind, RiskMarkers, WorkCalendar,
+};
 use onevisit_scheduler::periodic::{
     DrawRecord, DrawSeed, EnterpriseHistory, InspectionHistory, InspectionPlan, PlanInput,
-    PlanKind, candidate_pool, draw_targets, requests_for_tick, select_targets,
+    PlanKind, RequestSpec, candidate_pool, draw_targets, requests_for_tick, select_targets,
 };
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
@@ -24,7 +32,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use uuid::Uuid;
@@ -61,8 +69,8 @@ pub fn china_date(tick: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Every enterprise as the domain sees it, with its row id.
-pub async fn enterprises(
-    db: &DatabaseConnection,
+pub async fn enterprises<C: ConnectionTrait>(
+    db: &C,
 ) -> Result<(Vec<Enterprise>, BTreeMap<CreditCode, Uuid>), FireError> {
     let rows = enterprise::Entity::find().all(db).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -91,8 +99,8 @@ pub async fn enterprises(
 }
 
 /// The day of each enterprise's last completed visit, and its hazards overdue on `date`.
-pub async fn history(
-    db: &DatabaseConnection,
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
     ids: &BTreeMap<CreditCode, Uuid>,
     date: NaiveDate,
 ) -> Result<InspectionHistory, DbErr> {
@@ -157,7 +165,8 @@ fn fresh_seed() -> DrawSeed {
 }
 
 /// Fires `row` for `tick`: selects or draws the targets, books one request per target
-/// and agency, links them to the plan and notifies.
+/// and agency (with a drawn team for a random plan), links them to the plan and
+/// notifies, all in one transaction.
 pub async fn fire(
     db: &DatabaseConnection,
     calendar: &WorkCalendar,
@@ -167,10 +176,37 @@ pub async fn fire(
 ) -> Result<Fired, FireError> {
     let plan = checked_plan(row)?;
     let date = china_date(tick);
-    let (all, ids) = enterprises(db).await?;
-    let history = history(db, &ids, date).await?;
-    let (targets, draw_id) = if plan.kind() == PlanKind::Random {
+    let txn = db.begin().await?;
+    let (all, ids) = enterprises(&txn).await?;
+    let history = history(&txn, &ids, date).await?;
+    let agencies: BTreeMap<String, Uuid> = agency::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.id))
+        .collect();
+    let id_of = |spec: &RequestSpec| match (
+        agencies.get(spec.agency.as_str()),
+        ids.get(&spec.enterprise),
+    ) {
+        (Some(&agency_id), Some(&enterprise_id)) => Ok((agency_id, enterprise_id)),
+        _ => Err(FireError::Stored(format!(
+            "agency {} or enterprise {} is not registered",
+            spec.agency, spec.enterprise
+        ))),
+    };
+    let (specs, draw) = if plan.kind() == PlanKind::Random {
         let record = draw_targets(&plan, &all, &history, date, fresh_seed());
+        let specs = requests_for_tick(&plan, &record.result, date, calendar);
+        let sealed_until = if plan.announced() {
+            None
+        } else {
+            specs
+                .iter()
+                .map(|s| s.window.end())
+                .max()
+                .and_then(|last| last.succ_opt())
+        };
         let id = Uuid::now_v7();
         draw_record::ActiveModel {
             id: Set(id),
@@ -181,42 +217,49 @@ pub async fn fire(
                 serde_json::to_value(&record).map_err(|e| FireError::Stored(e.to_string()))?
             ),
             digest: Set(record.digest()),
+            sealed_until: Set(sealed_until),
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
-        (record.result, Some(id))
+        (specs, Some((id, record)))
     } else {
         let targets = select_targets(&plan, &all, &history, date)
             .map_err(|e| FireError::Stored(e.to_string()))?;
-        (targets, None)
+        (requests_for_tick(&plan, &targets, date, calendar), None)
     };
-    let agencies: BTreeMap<String, Uuid> = agency::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.code, a.id))
-        .collect();
+    let rosters = match &draw {
+        Some(_) => {
+            let targets: Vec<Uuid> = specs
+                .iter()
+                .map(|s| id_of(s).map(|(_, e)| e))
+                .collect::<Result<_, _>>()?;
+            Some(Rosters::load(&txn, &targets).await?)
+        }
+        None => None,
+    };
     let link = PlanLink {
         plan_id: row.id,
-        draw_id,
+        draw_id: draw.as_ref().map(|(id, _)| *id),
         tick,
-        announced: plan.announced(),
         booked: crate::audit::Booked {
             by: crate::audit::Author::Job("inspection plan"),
             at: now,
             action: "plan",
         },
     };
-    let mut requests = Vec::new();
-    for spec in requests_for_tick(&plan, &targets, date, calendar) {
-        let (Some(&agency_id), Some(&enterprise_id)) = (
-            agencies.get(spec.agency.as_str()),
-            ids.get(&spec.enterprise),
-        ) else {
-            return Err(FireError::Stored(format!(
-                "agency {} or enterprise {} is not registered",
-                spec.agency, spec.enterprise
-            )));
+    let mut requests = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        let (agency_id, enterprise_id) = id_of(spec)?;
+        let crew = match (&draw, &rosters) {
+            (Some((draw_id, record)), Some(rosters)) => Crew::Drawn(DrawnCrew {
+                draw_id: *draw_id,
+                seed: record.seed,
+                enterprise: spec.enterprise.clone(),
+                agency: spec.agency.clone(),
+                last_team: rosters.last_team(enterprise_id, agency_id),
+                codes: rosters.codes.clone(),
+            }),
+            _ => Crew::Planned,
         };
         let booking = NewBooking {
             agency_id,
@@ -227,11 +270,13 @@ pub async fn fire(
             topics: vec![row.name.clone()],
             idempotency_key: None,
             body_hash: None,
+            announced: plan.announced(),
+            crew,
         };
-        let (request, _) = booking::book(db, calendar, date, &booking, &link).await?;
+        let (request, _) = booking::book(&txn, calendar, date, &booking, &link).await?;
         requests.push(request);
     }
-    let txn = db.begin().await?;
+    let draw_id = link.draw_id;
     outbox::enqueue(
         &txn,
         Notification {
@@ -257,14 +302,73 @@ pub async fn fire(
     })
 }
 
-/// What a plan's booking writes in the booking's own transaction: the request's link
-/// to the plan (and draw), its audit entries, and for an unannounced plan the visit it
-/// opened kept from the enterprise.
+/// What a random plan's team draws need from the database: every inspector's code, and
+/// each agency's team on its last completed visit to each target.
+struct Rosters {
+    codes: BTreeMap<Uuid, InspectorCode>,
+    last: BTreeMap<(Uuid, Uuid), (NaiveDate, BTreeSet<Uuid>)>,
+}
+
+impl Rosters {
+    async fn load<C: ConnectionTrait>(db: &C, targets: &[Uuid]) -> Result<Self, DbErr> {
+        let codes = inspector::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|i| Some((i.id, InspectorCode::parse(&i.code).ok()?)))
+            .collect();
+        let mut visits: BTreeMap<Uuid, (Uuid, NaiveDate)> = BTreeMap::new();
+        for chunk in targets.chunks(crate::store::CHUNK) {
+            let rows: Vec<(Uuid, Uuid, NaiveDate)> = joint_visit::Entity::find()
+                .select_only()
+                .column(joint_visit::Column::Id)
+                .column(joint_visit::Column::EnterpriseId)
+                .column(joint_visit::Column::VisitDate)
+                .filter(joint_visit::Column::EnterpriseId.is_in(chunk.iter().copied()))
+                .filter(joint_visit::Column::Status.eq("completed"))
+                .into_tuple()
+                .all(db)
+                .await?;
+            visits.extend(rows.into_iter().map(|(v, e, d)| (v, (e, d))));
+        }
+        let ids: Vec<Uuid> = visits.keys().copied().collect();
+        let mut last: BTreeMap<(Uuid, Uuid), (NaiveDate, BTreeSet<Uuid>)> = BTreeMap::new();
+        for chunk in ids.chunks(crate::store::CHUNK) {
+            for a in visit_inspector::Entity::find()
+                .filter(visit_inspector::Column::VisitId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                let Some(&(enterprise, day)) = visits.get(&a.visit_id) else {
+                    continue;
+                };
+                // The latest visit's team replaces an earlier one's.
+                let team = last.entry((enterprise, a.agency_id)).or_default();
+                if team.0 < day {
+                    *team = (day, BTreeSet::new());
+                }
+                if team.0 == day {
+                    team.1.insert(a.inspector_id);
+                }
+            }
+        }
+        Ok(Self { codes, last })
+    }
+
+    fn last_team(&self, enterprise: Uuid, agency: Uuid) -> BTreeSet<Uuid> {
+        self.last
+            .get(&(enterprise, agency))
+            .map(|(_, team)| team.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// What a plan's booking writes with each request: its link to the plan (and draw) and
+/// its audit entries.
 struct PlanLink {
     plan_id: Uuid,
     draw_id: Option<Uuid>,
     tick: DateTime<Utc>,
-    announced: bool,
     booked: crate::audit::Booked<'static>,
 }
 
@@ -284,26 +388,9 @@ impl AlsoWrite for PlanLink {
             }
             .insert(txn)
             .await?;
-            self.booked.write(txn, request, landing).await?;
-            if !self.announced {
-                conceal(txn, landing).await?;
-            }
-            Ok(())
+            self.booked.write(txn, request, landing).await
         })
     }
-}
-
-/// A visit opened for an unannounced request is not shown to the enterprise before its
-/// day. (A request that joins a visit already announced cannot make it a surprise.)
-pub async fn conceal<C: ConnectionTrait>(db: &C, landing: &Landing) -> Result<(), DbErr> {
-    if let Landing::NewVisit { visit_id, .. } = landing {
-        joint_visit::Entity::update_many()
-            .col_expr(joint_visit::Column::Announced, Expr::value(false))
-            .filter(joint_visit::Column::Id.eq(*visit_id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
 }
 
 /// A stored draw record as the scheduler crate reads it.

@@ -30,6 +30,9 @@ pub struct Focus {
     pub enterprise: Uuid,
     /// The agency whose visits are all taken (for capacity and its inspectors).
     pub agency: Uuid,
+    /// Whether the booked request is announced: it shares a visit only with requests
+    /// that are too.
+    pub announced: bool,
 }
 
 /// The problem of a slice, and the visits it already has, as a plan.
@@ -284,26 +287,26 @@ pub async fn snapshot<C: ConnectionTrait>(
         .await?
         .remove(&focus.enterprise)
         .unwrap_or_default();
-    let cap_left = cap_left(db, focus).await?;
-    let mut plan_visits = assemble(&visits, &requests, assignments);
-    // The enterprise's visit under way or done holds its day but takes no new request:
-    // to the planner that day is closed, like a quiet day.
-    let closed: BTreeSet<String> = visits
+    // The enterprise's visits this request may not join: under way or done, or a
+    // surprise for an announced request (or the other way round).
+    let apart: Vec<&joint_visit::Model> = visits
         .iter()
-        .filter(|v| v.enterprise_id == focus.enterprise && !joinable(&v.status))
-        .filter_map(|v| {
-            quiet.push(DateRange::new(v.visit_date, v.visit_date).ok()?);
-            Some(id(v.id))
+        .filter(|v| {
+            v.enterprise_id == focus.enterprise
+                && (!joinable(&v.status) || v.announced != focus.announced)
         })
         .collect();
-    plan_visits.retain(|v| !closed.contains(&v.id));
-    // Another enterprise's visit counts here only for the agency's team in it.
-    let agency = id(focus.agency);
-    for v in &mut plan_visits {
-        if v.enterprise != id(focus.enterprise) {
-            v.inspectors.retain(|t| t.agency == agency);
-        }
-    }
+    let counted_apart: Vec<NaiveDate> = apart
+        .iter()
+        .filter(|v| {
+            !requests
+                .iter()
+                .any(|r| r.visit_id == Some(v.id) && r.kind == "urgent")
+        })
+        .map(|v| v.visit_date)
+        .collect();
+    let cap_left = cap_left(db, focus, &counted_apart).await?;
+    let mut plan_visits = assemble(&visits, &requests, assignments);
     let mut enterprises: Vec<EnterpriseSpec> = enterprise_ids
         .iter()
         .filter(|&&e| e != focus.enterprise)
@@ -313,6 +316,18 @@ pub async fn snapshot<C: ConnectionTrait>(
             quiet: Vec::new(),
         })
         .collect();
+    let mut request_specs: Vec<Request> = requests.iter().map(request_spec).collect();
+    for v in apart {
+        quiet.push(DateRange::day(v.visit_date));
+        enterprises.push(set_apart(&mut plan_visits, &mut request_specs, v.id));
+    }
+    // Another enterprise's visit counts here only for the agency's team in it.
+    let agency = id(focus.agency);
+    for v in &mut plan_visits {
+        if v.enterprise != id(focus.enterprise) {
+            v.inspectors.retain(|t| t.agency == agency);
+        }
+    }
     enterprises.push(EnterpriseSpec {
         id: id(focus.enterprise),
         max_visits: cap_left,
@@ -324,7 +339,7 @@ pub async fn snapshot<C: ConnectionTrait>(
         agencies,
         inspectors,
         enterprises,
-        requests: requests.iter().map(request_spec).collect(),
+        requests: request_specs,
         locked: Vec::new(),
     };
     Ok(Snapshot {
@@ -340,6 +355,26 @@ pub async fn snapshot<C: ConnectionTrait>(
             },
         },
     })
+}
+
+/// Keeps visit `visit` as it is but out of other requests' reach: it still holds its
+/// agencies' capacity and its inspectors' day, but no request may join it. To the
+/// planner it and its requests (among `requests`) belong to an enterprise of their own;
+/// the caller closes its day to the real enterprise (a quiet day) and counts it towards
+/// the real enterprise's cap. Answers that enterprise's spec.
+pub fn set_apart(visits: &mut [Visit], requests: &mut [Request], visit: Uuid) -> EnterpriseSpec {
+    let apart = format!("apart:{visit}");
+    if let Some(v) = visits.iter_mut().find(|v| v.id == id(visit)) {
+        v.enterprise.clone_from(&apart);
+        for r in requests.iter_mut().filter(|r| v.requests.contains(&r.id)) {
+            r.enterprise.clone_from(&apart);
+        }
+    }
+    EnterpriseSpec {
+        id: apart,
+        max_visits: None,
+        quiet: Vec::new(),
+    }
 }
 
 /// The visits (enterprise and day) of `enterprises` in `range` that count towards their
@@ -387,25 +422,33 @@ pub async fn counted_in_quarter<C: ConnectionTrait>(
     Ok(u32::try_from(visits.len()).unwrap_or(u32::MAX))
 }
 
-async fn cap_left<C: ConnectionTrait>(db: &C, focus: Focus) -> Result<Option<u32>, DbErr> {
+async fn cap_left<C: ConnectionTrait>(
+    db: &C,
+    focus: Focus,
+    apart: &[NaiveDate],
+) -> Result<Option<u32>, DbErr> {
     let Some(row) = enterprise::Entity::find_by_id(focus.enterprise)
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    Ok(caps_left(db, &[row], focus.horizon)
+    let apart = BTreeMap::from([(focus.enterprise, apart.to_vec())]);
+    Ok(caps_left(db, &[row], focus.horizon, &apart)
         .await?
         .remove(&focus.enterprise))
 }
 
 /// What is left of each capped enterprise's burden cap for a horizon: the cap less its
-/// counted visits outside the horizon in each quarter the horizon touches (the
-/// smallest). Enterprises without a cap are not in the answer. One query for them all.
+/// counted visits outside the horizon, and those in it that are `apart` (kept from the
+/// planner's view of the enterprise, [`set_apart`]), in each quarter the horizon touches
+/// (the smallest). Enterprises without a cap are not in the answer. One query for them
+/// all.
 pub async fn caps_left<C: ConnectionTrait>(
     db: &C,
     rows: &[enterprise::Model],
     horizon: DateRange,
+    apart: &BTreeMap<Uuid, Vec<NaiveDate>>,
 ) -> Result<BTreeMap<Uuid, u32>, DbErr> {
     let caps: BTreeMap<Uuid, u32> = rows
         .iter()
@@ -421,6 +464,12 @@ pub async fn caps_left<C: ConnectionTrait>(
         if !horizon.contains(day) {
             outside.entry(enterprise).or_default().push(day);
         }
+    }
+    for (enterprise, days) in apart {
+        outside
+            .entry(*enterprise)
+            .or_default()
+            .extend(days.iter().copied());
     }
     Ok(caps
         .into_iter()

@@ -1,6 +1,11 @@
 //! The office's full re-plan: every proposed visit of a horizon is planned again by the
 //! planner, around the confirmed ones (locked), and the difference is shown and, when
 //! asked, applied in one transaction.
+//!
+//! Surprise (unannounced) visits are kept as they are, like confirmed ones, and set
+//! apart: their day was drawn with them, and no announced request may join them (nor
+//! they an announced visit). Surprise requests still without a visit wait for their
+//! own booking path; the re-plan leaves them alone.
 
 use crate::audit::{self, Author, Change, Subject};
 use crate::entities::{enterprise, inspection_request, joint_visit, visit_inspector, visit_team};
@@ -84,11 +89,15 @@ pub async fn replan(
         .filter(joint_visit::Column::VisitDate.between(start, end))
         .all(&txn)
         .await?;
-    let proposed_visits = joint_visit::Entity::find()
+    let (proposed_visits, surprises): (Vec<_>, Vec<_>) = joint_visit::Entity::find()
         .filter(joint_visit::Column::Status.eq("proposed"))
         .filter(joint_visit::Column::VisitDate.between(start, end))
         .all(&txn)
-        .await?;
+        .await?
+        .into_iter()
+        .partition(|v| v.announced);
+    let locked_visits: Vec<joint_visit::Model> =
+        locked_visits.into_iter().chain(surprises).collect();
     let visit_date: BTreeMap<Uuid, NaiveDate> = locked_visits
         .iter()
         .chain(&proposed_visits)
@@ -105,7 +114,10 @@ pub async fn replan(
         .await?;
     let requests: Vec<inspection_request::Model> = candidates
         .into_iter()
-        .filter(|r| r.visit_id.is_none_or(|v| visit_date.contains_key(&v)))
+        .filter(|r| match r.visit_id {
+            Some(v) => visit_date.contains_key(&v),
+            None => r.announced,
+        })
         .collect();
 
     let enterprise_ids: BTreeSet<Uuid> = requests
@@ -119,7 +131,36 @@ pub async fn replan(
         .await?;
     let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids, None).await?;
     let mut quiet = planning::quiet_periods(&txn, horizon, &enterprise_ids).await?;
-    let mut caps = planning::caps_left(&txn, &enterprises, horizon).await?;
+    // A locked visit without requests has nothing to plan around.
+    let mut locked_specs: Vec<_> = planning::visit_specs(&txn, &locked_visits, &requests)
+        .await?
+        .into_iter()
+        .filter(|v| !v.requests.is_empty())
+        .collect();
+    let mut request_specs: Vec<_> = requests.iter().map(planning::request_spec).collect();
+    let mut apart_specs = Vec::new();
+    let mut counted_apart: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
+    for v in locked_visits.iter().filter(|v| !v.announced) {
+        apart_specs.push(planning::set_apart(
+            &mut locked_specs,
+            &mut request_specs,
+            v.id,
+        ));
+        quiet
+            .entry(v.enterprise_id)
+            .or_default()
+            .push(DateRange::day(v.visit_date));
+        if !requests
+            .iter()
+            .any(|r| r.visit_id == Some(v.id) && r.kind == "urgent")
+        {
+            counted_apart
+                .entry(v.enterprise_id)
+                .or_default()
+                .push(v.visit_date);
+        }
+    }
+    let mut caps = planning::caps_left(&txn, &enterprises, horizon, &counted_apart).await?;
     let enterprise_specs = enterprises
         .iter()
         .map(|e| EnterpriseSpec {
@@ -127,6 +168,7 @@ pub async fn replan(
             max_visits: caps.remove(&e.id),
             quiet: quiet.remove(&e.id).unwrap_or_default(),
         })
+        .chain(apart_specs)
         .collect();
     let problem = Problem {
         horizon: Horizon { start, end },
@@ -134,13 +176,8 @@ pub async fn replan(
         agencies,
         inspectors,
         enterprises: enterprise_specs,
-        requests: requests.iter().map(planning::request_spec).collect(),
-        // A locked visit without requests has nothing to plan around.
-        locked: planning::visit_specs(&txn, &locked_visits, &requests)
-            .await?
-            .into_iter()
-            .filter(|v| !v.requests.is_empty())
-            .collect(),
+        requests: request_specs,
+        locked: locked_specs,
     };
     let plan =
         onevisit_scheduler::plan(&problem).map_err(|e| ReplanError::Planner(e.to_string()))?;

@@ -184,6 +184,7 @@ fn request(
         visit_id: Set(None),
         idempotency_key: Set(key.map(str::to_owned)),
         body_hash: Set(None),
+        announced: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -12,6 +12,8 @@ pub struct Model {
     pub drawn_at: DateTimeUtc,
     pub record: Json,
     pub digest: String,
+    /// Until this day only the digest is public (an unannounced plan's draw).
+    pub sealed_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

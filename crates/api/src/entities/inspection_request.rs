@@ -19,6 +19,9 @@ pub struct Model {
     pub visit_id: Option<Uuid>,
     pub idempotency_key: Option<String>,
     pub body_hash: Option<String>,
+    /// Whether the enterprise is told of the visit beforehand; a surprise request
+    /// only shares a visit with other surprise requests.
+    pub announced: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -16,6 +16,7 @@ pub mod inspection_plan;
 pub mod inspection_request;
 pub mod inspector;
 pub mod inspector_conflict;
+pub mod inspector_draw;
 pub mod inspector_unavailable_day;
 pub mod job_run;
 pub mod joint_visit;

@@ -822,6 +822,8 @@ async fn book_follow_up(
         topics: vec![format!("复查: {}", row.title)],
         idempotency_key: None,
         body_hash: None,
+        announced: true,
+        crew: booking::Crew::Planned,
     };
     let also = FollowUpWrite {
         step: write,

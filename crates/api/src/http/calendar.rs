@@ -131,7 +131,7 @@ pub async fn feed(
         inspector_id: None,
     };
     let rows = joint_visit::Entity::find()
-        .filter(access::visits(&as_enterprise, crate::app::today()))
+        .filter(access::visits(&as_enterprise, state.clock.today()))
         .order_by_asc(joint_visit::Column::VisitDate)
         .order_by_asc(joint_visit::Column::Id)
         .all(&state.db)

@@ -1,11 +1,14 @@
 //! The public side of double-random inspections (双随机、一公开): every draw record
-//! (plan, pool of credit codes, seed, size, result) with its digest, a check anyone can
-//! run on a record, and the completed random inspections without private details.
-//! No login. Records cannot be changed: the database refuses UPDATE and DELETE on them.
+//! (plan, pool of credit codes, seed, size, result) with its digest and its team draws,
+//! a check anyone can run on a record, and the completed random inspections without
+//! private details. No login. Records cannot be changed: the database refuses UPDATE
+//! and DELETE on them. An unannounced plan's record is sealed until its visits are
+//! past: its digest is public from the draw on, the record itself from `sealed_until`.
 
 use crate::app::AppState;
 use crate::entities::{
-    agency, draw_record, enterprise, inspection_plan, inspection_request, joint_visit, plan_request,
+    agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
+    joint_visit, plan_request,
 };
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
@@ -14,7 +17,7 @@ use crate::periodic::stored_draw;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
-use onevisit_scheduler::periodic::{DrawRecord, verify};
+use onevisit_scheduler::periodic::{DrawRecord, InspectorDraw, verify, verify_inspectors};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,27 +33,69 @@ pub struct DrawView {
     pub tick: DateTime<Utc>,
     pub drawn_at: DateTime<Utc>,
     /// `{"plan", "pool", "seed", "size", "result"}`: recompute `result` from the rest
-    /// as the README's "Double-random draws" section says.
-    #[schema(value_type = Object)]
-    pub record: serde_json::Value,
+    /// as the README's "Double-random draws" section says. Absent while sealed.
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<serde_json::Value>,
+    /// The team draws, one per drawn enterprise and agency that needed inspectors:
+    /// `{"enterprise", "agency", "date", "eligible", "team_size", "drawn"}`, drawn with
+    /// the record's seed. Empty while sealed.
+    #[schema(value_type = Vec<Object>)]
+    pub teams: Vec<serde_json::Value>,
     /// SHA-256 of the record's canonical text, published when drawn.
     pub digest: String,
-    /// Whether the stored record recomputes to its result and digest right now.
+    /// The record and its teams are published from this day on (an unannounced plan).
+    pub sealed_until: Option<NaiveDate>,
+    /// Whether the stored record recomputes to its result and digest, and each team
+    /// draw to its inspectors, right now.
     pub verified: bool,
 }
 
-fn view(row: draw_record::Model) -> DrawView {
-    let verified =
-        stored_draw(&row).is_ok_and(|record| verify(&record) && record.digest() == row.digest);
+fn view(row: draw_record::Model, teams: Vec<inspector_draw::Model>, today: NaiveDate) -> DrawView {
+    let record = stored_draw(&row).ok();
+    let teams_true = teams.iter().all(|t| {
+        serde_json::from_value::<InspectorDraw>(t.record.clone()).is_ok_and(|team| {
+            record.as_ref().is_some_and(|r| {
+                r.result.contains(&team.enterprise) && verify_inspectors(&r.seed, &team)
+            })
+        })
+    });
+    let verified = teams_true
+        && record
+            .as_ref()
+            .is_some_and(|r| verify(r) && r.digest() == row.digest);
+    let sealed = row.sealed_until.is_some_and(|day| today < day);
     DrawView {
         id: row.id,
         plan_id: row.plan_id,
         tick: row.tick,
         drawn_at: row.drawn_at,
-        record: row.record,
+        record: (!sealed).then_some(row.record),
+        teams: if sealed {
+            Vec::new()
+        } else {
+            teams.into_iter().map(|t| t.record).collect()
+        },
         digest: row.digest,
+        sealed_until: row.sealed_until,
         verified,
     }
+}
+
+/// The team draws of `draws`, by draw.
+async fn teams_of(
+    db: &sea_orm::DatabaseConnection,
+    draws: impl IntoIterator<Item = Uuid>,
+) -> Result<BTreeMap<Uuid, Vec<inspector_draw::Model>>, sea_orm::DbErr> {
+    let mut out: BTreeMap<Uuid, Vec<inspector_draw::Model>> = BTreeMap::new();
+    for t in inspector_draw::Entity::find()
+        .filter(inspector_draw::Column::DrawId.is_in(draws))
+        .order_by_asc(inspector_draw::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(t.draw_id).or_default().push(t);
+    }
+    Ok(out)
 }
 
 /// Filters of the draw list.
@@ -88,8 +133,16 @@ pub async fn list(
         .offset(offset)
         .all(&state.db)
         .await?;
+    let mut teams = teams_of(&state.db, rows.iter().map(|r| r.id)).await?;
+    let today = state.clock.today();
     Ok(Json(Page {
-        items: rows.into_iter().map(view).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| {
+                let own = teams.remove(&row.id).unwrap_or_default();
+                view(row, own, today)
+            })
+            .collect(),
         total,
         limit,
         offset,
@@ -107,11 +160,15 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<DrawView>, ApiError> {
-    draw_record::Entity::find_by_id(id)
+    let row = draw_record::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .map(|row| Json(view(row)))
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    let teams = teams_of(&state.db, [id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Json(view(row, teams, state.clock.today())))
 }
 
 /// The check of a record.

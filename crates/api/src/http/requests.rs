@@ -234,7 +234,7 @@ pub async fn book(
 ) -> Result<(StatusCode, Json<BookingResponse>), ApiError> {
     caller.require(&[Role::Agency])?;
     let agency_id = caller.agency_id.ok_or(ApiError::Forbidden)?;
-    let today = crate::app::today();
+    let today = state.clock.today();
     let key = idempotency_key(&headers)?;
     let body_hash = format!(
         "{:x}",
@@ -262,6 +262,8 @@ pub async fn book(
         topics,
         idempotency_key: key.clone(),
         body_hash: key.as_ref().map(|_| body_hash.clone()),
+        announced: true,
+        crew: booking::Crew::Planned,
     };
     let audit = crate::audit::Booked {
         by: (&caller).into(),

@@ -28,9 +28,9 @@ use onevisit_domain::{CreditCode, Name, RequestKind, TeamSize};
 use onevisit_scheduler::periodic::urgent_window;
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -342,9 +342,12 @@ pub async fn list(
     }))
 }
 
-async fn untriaged(state: &AppState, id: Uuid) -> Result<tipoff::Model, ApiError> {
+/// The tip-off, still to be triaged; locked until the end of `db`'s transaction, so
+/// that two triages of it do not both go through.
+async fn untriaged<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<tipoff::Model, ApiError> {
     let row = tipoff::Entity::find_by_id(id)
-        .one(&state.db)
+        .lock_exclusive()
+        .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
     if row.status != "received" {
@@ -383,9 +386,9 @@ pub async fn dismiss(
 ) -> Result<Json<TipoffView>, ApiError> {
     caller.require(&[Role::Coordinator, Role::Admin])?;
     let reason = long_text("reason", &body.reason)?;
-    let row = untriaged(&state, id).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    let row = untriaged(&txn, id).await?;
     let mut active = row.into_active_model();
     active.status = Set("dismissed".to_owned());
     active.dismiss_reason = Set(Some(reason));
@@ -408,9 +411,8 @@ pub async fn dismiss(
     Ok(Json(tipoff_view(&state.db, row).await?))
 }
 
-/// What a tip-off's urgent booking writes in its own transaction: the audit entries,
-/// the link to the tip-off, and the visit it opened kept from the enterprise (tip-off
-/// inspections are unannounced).
+/// What a tip-off's urgent booking writes with each request: the audit entries and the
+/// link to the tip-off.
 struct TipoffLink<'a> {
     booked: Booked<'a>,
     tipoff_id: Uuid,
@@ -430,8 +432,8 @@ impl AlsoWrite for TipoffLink<'_> {
                 tipoff_id: Set(self.tipoff_id),
             }
             .insert(txn)
-            .await?;
-            crate::periodic::conceal(txn, landing).await
+            .await
+            .map(|_| ())
         })
     }
 }
@@ -473,7 +475,9 @@ pub async fn act(
     ValidJson(body): ValidJson<ActBody>,
 ) -> Result<Json<TipoffView>, ApiError> {
     caller.require(&[Role::Coordinator, Role::Admin])?;
-    let row = untriaged(&state, id).await?;
+    // The requests, the tip-off's new status and the notification: one transaction.
+    let txn = state.db.begin().await?;
+    let row = untriaged(&txn, id).await?;
     if enterprise::Entity::find_by_id(body.enterprise_id)
         .one(&state.db)
         .await?
@@ -517,13 +521,15 @@ pub async fn act(
             topics: vec![format!("tip-off {}", row.reference)],
             idempotency_key: None,
             body_hash: None,
+            // Tip-off inspections are unannounced.
+            announced: false,
+            crew: booking::Crew::Planned,
         };
-        let (request, _) = booking::book(&state.db, &state.calendar, today, &booking, &link)
+        let (request, _) = booking::book(&txn, &state.calendar, today, &booking, &link)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         requests.push(request.id);
     }
-    let txn = state.db.begin().await?;
     let mut active = row.into_active_model();
     active.status = Set("actioned".to_owned());
     active.reward_eligible = Set(Some(body.reward_eligible));

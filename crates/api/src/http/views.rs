@@ -26,6 +26,9 @@ pub struct RequestView {
     pub team_size: i32,
     /// routine, follow_up or urgent.
     pub kind: String,
+    /// Whether the enterprise is told of the visit beforehand (tip-offs and unannounced
+    /// plans' requests are not); it shares a visit only with requests alike.
+    pub announced: bool,
     pub topics: Vec<String>,
     /// open (not planned yet), scheduled, unscheduled or cancelled.
     pub status: String,
@@ -88,6 +91,7 @@ pub async fn requests<C: ConnectionTrait>(
             latest: r.latest,
             team_size: r.team_size,
             kind: r.kind,
+            announced: r.announced,
             topics: serde_json::from_value(r.topics).unwrap_or_default(),
             status: r.status,
             unscheduled_reason: r.unscheduled_reason,

@@ -52,7 +52,7 @@ pub async fn list(
         offset: filter.offset,
     }
     .resolve()?;
-    let mut condition = access::visits(&caller, crate::app::today());
+    let mut condition = access::visits(&caller, state.clock.today());
     if let Some(from) = filter.from {
         condition = condition.add(joint_visit::Column::VisitDate.gte(from));
     }
@@ -99,7 +99,7 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> Result<Json<VisitView>, ApiError> {
     let condition =
-        access::visits(&caller, crate::app::today()).add(joint_visit::Column::Id.eq(id));
+        access::visits(&caller, state.clock.today()).add(joint_visit::Column::Id.eq(id));
     let (mut found, _) = views::visit_page(&state.db, condition, 1, 0).await?;
     found.pop().map(Json).ok_or(ApiError::NotFound)
 }

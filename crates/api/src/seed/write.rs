@@ -211,6 +211,7 @@ pub async fn apply(db: &DatabaseConnection, seed: &ValidSeed) -> Result<SeedRepo
             visit_id: Set(None),
             idempotency_key: Set(Some(key.clone())),
             body_hash: Set(None),
+            announced: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
         });

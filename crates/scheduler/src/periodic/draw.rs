@@ -305,14 +305,34 @@ pub fn draw_inspectors(
     roster: &[Inspector],
     last: &LastVisits,
 ) -> Result<InspectorDraw, RosterTooSmall> {
-    let eligible = sorted_unique(
+    draw_from_eligible(
+        seed,
+        enterprise,
+        agency,
+        team_size,
+        date,
         roster
             .iter()
             .filter(|i| &i.agency == agency)
             .filter(|i| i.is_eligible(enterprise, date))
             .filter(|i| !last.visited_last(enterprise, agency, &i.code))
             .map(|i| i.code.clone()),
-    );
+    )
+}
+
+/// Draws `team_size` of `eligible` (sorted and deduplicated first) for `enterprise` and
+/// `agency` on `date`, as [`draw_inspectors`] does once it has the eligible roster: for
+/// a caller that knows who is eligible better than a roster does (a service that also
+/// knows who is already busy that day).
+pub fn draw_from_eligible(
+    seed: &DrawSeed,
+    enterprise: &CreditCode,
+    agency: &AgencyCode,
+    team_size: TeamSize,
+    date: NaiveDate,
+    eligible: impl IntoIterator<Item = InspectorCode>,
+) -> Result<InspectorDraw, RosterTooSmall> {
+    let eligible = sorted_unique(eligible);
     let needed = usize::try_from(team_size.get()).unwrap_or(usize::MAX);
     if eligible.len() < needed {
         return Err(RosterTooSmall {

@@ -116,8 +116,10 @@
 //! The [`InspectorDraw`] publishes the eligible roster, so [`verify_inspectors`] can
 //! recompute it. If the eligible roster is smaller than the team, nobody is drawn and
 //! the outcome is [`RosterTooSmall`], naming the agency, the enterprise, the day, the
-//! number needed and who was eligible. The draw does not look at an inspector's other
-//! assignments that day: daily capacity is the planner's business.
+//! number needed and who was eligible. [`draw_inspectors`] does not look at an
+//! inspector's other assignments that day; the service, which knows them, leaves the
+//! busy ones out of the eligible roster and draws with [`draw_from_eligible`], the same
+//! steps on a roster it made.
 //!
 //! Who makes the seed matters as much as the algorithm: the service should take it from
 //! the operating system's random source after the pool is fixed, and publish record and
@@ -132,8 +134,8 @@ mod select;
 
 pub use cron::{CronError, CronSchedule};
 pub use draw::{
-    DrawRecord, DrawSeed, InspectorDraw, LastVisits, RosterTooSmall, SeedError, draw_inspectors,
-    draw_targets, draw_teams, verify, verify_inspectors,
+    DrawRecord, DrawSeed, InspectorDraw, LastVisits, RosterTooSmall, SeedError, draw_from_eligible,
+    draw_inspectors, draw_targets, draw_teams, verify, verify_inspectors,
 };
 pub use plan::{
     DrawSize, InspectionPlan, ParkFilter, Participation, PlanError, PlanInput, PlanKind, PoolError,
