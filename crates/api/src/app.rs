@@ -30,6 +30,8 @@ pub struct AppState {
     pub tipoff_limit: crate::http::tipoffs::TipoffLimit,
     pub clock: Clock,
     pub hazards: Arc<HazardConfig>,
+    /// Enterprises' schedule pages, under their schedule versions.
+    pub schedules: Arc<crate::schedule_pages::SchedulePages<crate::http::visits::VisitFilter>>,
 }
 
 /// How to run the server.
@@ -172,6 +174,7 @@ impl Application {
                 tipoff_limit: crate::http::tipoffs::TipoffLimit::default(),
                 clock: config.clock.clone(),
                 hazards: Arc::new(config.hazards.clone()),
+                schedules: Arc::default(),
             },
         })
     }

@@ -16,6 +16,7 @@ pub mod periodic;
 pub mod planning;
 pub mod replan;
 pub mod review;
+pub mod schedule_pages;
 pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

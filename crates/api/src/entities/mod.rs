@@ -24,6 +24,7 @@ pub mod login_throttle;
 pub mod outbox;
 pub mod plan_request;
 pub mod quiet_period;
+pub mod schedule_version;
 pub mod tipoff;
 pub mod tipoff_request;
 pub mod user;

@@ -2,14 +2,19 @@
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::Role;
 use crate::entities::{joint_visit, visit_team};
 use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidQuery;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::views::{self, VisitView};
+use crate::schedule_pages::{self, PageKey};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::Query;
@@ -18,7 +23,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// Filters of the visit list.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VisitFilter {
@@ -35,7 +40,9 @@ pub struct VisitFilter {
 }
 
 /// The visits the caller may see: the office all, an agency those it takes part in, an
-/// enterprise its own announced ones (and unannounced ones from their day on).
+/// enterprise its own announced ones (and unannounced ones from their day on). An
+/// enterprise's pages are answered from a cache while its schedule version stands
+/// (`schedule_pages`).
 #[utoipa::path(get, path = "/visits", operation_id = "list_visits", tag = "visits", security(("bearer" = [])),
     params(VisitFilter),
     responses(
@@ -46,13 +53,45 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ValidQuery(filter): ValidQuery<VisitFilter>,
-) -> Result<Json<Page<VisitView>>, ApiError> {
+) -> Result<Response, ApiError> {
+    let Some(enterprise) = caller
+        .enterprise_id
+        .filter(|_| caller.role == Role::Enterprise)
+    else {
+        return Ok(Json(page(&state, &caller, &filter).await?).into_response());
+    };
+    let version = schedule_pages::version(&state.db, enterprise).await?;
+    let key = PageKey {
+        enterprise,
+        today: state.clock.today(),
+        filter,
+    };
+    let body = match state.schedules.get(&key, version) {
+        Some(body) => body,
+        None => {
+            let page = page(&state, &caller, &key.filter).await?;
+            let body = Bytes::from(
+                serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+            state.schedules.put(key, version, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// One page of the visits `caller` may see, as `filter` asks.
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    filter: &VisitFilter,
+) -> Result<Page<VisitView>, ApiError> {
     let (limit, offset) = PageQuery {
         limit: filter.limit,
         offset: filter.offset,
     }
     .resolve()?;
-    let mut condition = access::visits(&caller, state.clock.today());
+    let mut condition = access::visits(caller, state.clock.today());
     if let Some(from) = filter.from {
         condition = condition.add(joint_visit::Column::VisitDate.gte(from));
     }
@@ -78,12 +117,12 @@ pub async fn list(
         );
     }
     let (items, total) = views::visit_page(&state.db, condition, limit, offset).await?;
-    Ok(Json(Page {
+    Ok(Page {
         items,
         total,
         limit,
         offset,
-    }))
+    })
 }
 
 /// One visit.

@@ -1,0 +1,17 @@
+//! The `schedule_versions` table: moved on by triggers whenever an enterprise's
+//! schedule changes (migration 000015).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "schedule_versions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub enterprise_id: Uuid,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
