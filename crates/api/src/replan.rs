@@ -277,9 +277,47 @@ async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
 /// Requests per CASE statement: its cost grows with the square of its length.
 const CASE_CHUNK: usize = 200;
 
-/// Writes the plan in a few statements per kind of row, not a few per visit: the old
-/// proposal is removed whole, the new visits, teams and assignments are inserted in
-/// chunks, and the requests are pointed at their visits in chunks.
+/// The proposed visits the plan keeps exactly as they are (same enterprise and day, same
+/// requests, same inspectors for each agency), by the plan's visit id.
+async fn unchanged(
+    txn: &DatabaseTransaction,
+    plan: &onevisit_scheduler::Plan,
+    proposed: &[joint_visit::Model],
+    requests: &[inspection_request::Model],
+) -> Result<BTreeMap<String, Uuid>, DbErr> {
+    type Shape = (Vec<String>, BTreeMap<String, BTreeSet<String>>);
+    fn shape(v: &onevisit_scheduler::Visit) -> Shape {
+        let mut requests = v.requests.clone();
+        requests.sort();
+        let teams = v
+            .inspectors
+            .iter()
+            .map(|t| (t.agency.clone(), t.inspectors.iter().cloned().collect()))
+            .collect();
+        (requests, teams)
+    }
+    let mut now: BTreeMap<(String, NaiveDate), (Uuid, Shape)> = BTreeMap::new();
+    for chunk in proposed.chunks(CHUNK) {
+        for v in planning::visit_specs(txn, chunk, requests).await? {
+            if let Ok(id) = v.id.parse() {
+                now.insert((v.enterprise.clone(), v.date), (id, shape(&v)));
+            }
+        }
+    }
+    Ok(plan
+        .visits
+        .iter()
+        .filter_map(|v| {
+            let (id, was) = now.get(&(v.enterprise.clone(), v.date))?;
+            (*was == shape(v)).then(|| (v.id.clone(), *id))
+        })
+        .collect())
+}
+
+/// Writes the plan in a few statements per kind of row, not a few per visit: the
+/// proposed visits the plan keeps as they are stay untouched; the rest of the old
+/// proposal is removed, the new visits, teams and assignments are inserted in chunks,
+/// and the requests are pointed at their visits in chunks.
 async fn write(
     txn: &DatabaseTransaction,
     plan: &onevisit_scheduler::Plan,
@@ -289,8 +327,15 @@ async fn write(
     reasons: &BTreeMap<Uuid, String>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    for ids in proposed.chunks(CHUNK) {
-        let ids: Vec<Uuid> = ids.iter().map(|v| v.id).collect();
+    let kept = unchanged(txn, plan, proposed, requests).await?;
+    let kept_ids: BTreeSet<Uuid> = kept.values().copied().collect();
+    let replaced: Vec<Uuid> = proposed
+        .iter()
+        .map(|v| v.id)
+        .filter(|id| !kept_ids.contains(id))
+        .collect();
+    for ids in replaced.chunks(CHUNK) {
+        let ids = ids.to_vec();
         visit_inspector::Entity::delete_many()
             .filter(visit_inspector::Column::VisitId.is_in(ids.clone()))
             .exec(txn)
@@ -344,6 +389,9 @@ async fn write(
     let mut members = Vec::new();
     let mut placed: Vec<(Uuid, Uuid)> = Vec::new();
     for v in &plan.visits {
+        if kept.contains_key(&v.id) {
+            continue;
+        }
         let existing = v.id.parse::<Uuid>().ok().filter(|id| locked.contains(id));
         let visit_id = match existing {
             Some(id) => id,
