@@ -8,6 +8,7 @@ mod chart;
 mod office;
 mod portal;
 pub mod session;
+mod words;
 
 use crate::app::AppState;
 use crate::auth::Role;

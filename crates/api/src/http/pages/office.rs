@@ -4,7 +4,7 @@
 
 use super::chart::{self, Bar};
 use super::session::Session;
-use super::{Lang, failed, layout, refused};
+use super::{Lang, failed, layout, refused, words};
 use crate::app::AppState;
 use crate::entities::{agency, enterprise};
 use crate::http::error::ApiError;
@@ -57,6 +57,25 @@ struct Choices {
     agencies: Vec<(String, String)>,
 }
 
+/// Every agency's code and name, by code.
+async fn agency_names(state: &AppState) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(agency::Entity::find()
+        .order_by_asc(agency::Column::Code)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect())
+}
+
+/// The name of the agency of `code` among `agencies`, else the code.
+fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
+    agencies
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or(code, |(_, name)| name.as_str())
+}
+
 async fn choices(state: &AppState) -> Result<Choices, ApiError> {
     let distinct = |column: enterprise::Column| {
         enterprise::Entity::find()
@@ -70,13 +89,7 @@ async fn choices(state: &AppState) -> Result<Choices, ApiError> {
     Ok(Choices {
         districts: distinct(enterprise::Column::District).await?,
         sectors: distinct(enterprise::Column::Sector).await?,
-        agencies: agency::Entity::find()
-            .order_by_asc(agency::Column::Code)
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.code, a.name))
-            .collect(),
+        agencies: agency_names(state).await?,
     })
 }
 
@@ -100,7 +113,16 @@ fn select(
 }
 
 fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices) -> Markup {
-    let same = |v: &[String]| v.iter().map(|d| (d.clone(), d.clone())).collect::<Vec<_>>();
+    let districts: Vec<(String, String)> = choices
+        .districts
+        .iter()
+        .map(|d| (d.clone(), d.clone()))
+        .collect();
+    let sectors: Vec<(String, String)> = choices
+        .sectors
+        .iter()
+        .map(|s| (s.clone(), words::sector(lang, s).to_owned()))
+        .collect();
     let any = lang.t("全部", "All");
     html! {
         form class="filters" method="get" action="/ui/office" aria-label=(lang.t("筛选", "Filters")) {
@@ -111,8 +133,8 @@ fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices
             label for="to" { (lang.t("结束日期", "To"))
                 input id="to" name="to" type="date" value=(scope.range.end());
             }
-            (select("district", lang.t("县区", "District"), any, &same(&choices.districts), query.district.as_deref()))
-            (select("sector", lang.t("行业", "Sector"), any, &same(&choices.sectors), query.sector.as_deref()))
+            (select("district", lang.t("县区", "District"), any, &districts, query.district.as_deref()))
+            (select("sector", lang.t("行业", "Sector"), any, &sectors, query.sector.as_deref()))
             (select("agency", lang.t("部门", "Agency"), any, &choices.agencies, query.agency.as_deref()))
             button type="submit" id="apply-filters" { (lang.t("筛选", "Apply")) }
         }
@@ -160,7 +182,12 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
 }
 
 /// Hazards of the period: figures, overdue ones per district, and each district's list.
-fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) -> Markup {
+fn hazard_section(
+    lang: Lang,
+    review: &HazardReview,
+    overdue: &[OverdueHazard],
+    agencies: &[(String, String)],
+) -> Markup {
     let t = &review.totals;
     let bars: Vec<Bar> = review
         .districts
@@ -209,7 +236,8 @@ fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) 
                     @for h in overdue.iter().filter(|h| h.district == d.key) {
                         li {
                             a href={ "/ui/office/enterprises/" (h.enterprise_id) "?lang=" (lang.code()) } { (h.enterprise) }
-                            " · " (h.title) " · " (h.agency) " · " (h.deadline)
+                            " · " (h.title) " · " (words::severity(lang, &h.severity))
+                            " · " (agency_name(agencies, &h.agency)) " · " (h.deadline)
                             " (" (h.days_overdue) (lang.t(" 天", " days")) ")"
                         }
                     }
@@ -294,7 +322,7 @@ fn dashboard_body(
         (chart::bars("district-bars", lang.t("各县区检查量", "Visits per district"), &district_bars))
         h2 { (lang.t("最接近检查上限的企业", "Enterprises nearest their cap")) }
         (burden_table(lang, &overview.nearest_cap, &lang_suffix))
-        (hazard_section(lang, &overview.hazards, overdue))
+        (hazard_section(lang, &overview.hazards, overdue, &choices.agencies))
         h2 { (lang.t("导出 CSV", "Export as CSV")) }
         ul class="exports" {
             @for (figure, zh, en) in EXPORTS {
@@ -403,8 +431,15 @@ pub async fn timeline(
     Path(id): Path<Uuid>,
 ) -> Response {
     let lang = session.lang;
-    let timeline = match api::timeline_of(&state, id).await {
-        Ok(timeline) => timeline,
+    let found = async {
+        Ok::<_, ApiError>((
+            api::timeline_of(&state, id).await?,
+            agency_names(&state).await?,
+        ))
+    }
+    .await;
+    let (timeline, agencies) = match found {
+        Ok(found) => found,
         Err(err) => return failed(lang, Some(&session), err),
     };
     let e = &timeline.enterprise;
@@ -414,8 +449,9 @@ pub async fn timeline(
         events.push((
             r.created_at.date_naive(),
             html! {
-                (lang.t("请求", "Request")) " · " strong { (r.agency) } " · " (r.kind)
-                " · " (r.earliest) "–" (r.latest) " · " (r.status)
+                (lang.t("请求", "Request")) " · " strong { (agency_name(&agencies, &r.agency)) }
+                " · " (words::request_kind(lang, &r.kind)) " · " (r.earliest) "–" (r.latest)
+                " · " span data-status=(r.status) { (words::request_status(lang, &r.status)) }
             },
         ));
     }
@@ -425,11 +461,12 @@ pub async fn timeline(
             .iter()
             .filter(|r| r.visit_id == Some(v.id))
             .count();
-        let agencies: Vec<&str> = v.teams.iter().map(|t| t.agency.as_str()).collect();
+        let teams: Vec<&str> = v.teams.iter().map(|t| t.agency_name.as_str()).collect();
         events.push((
             v.date,
             html! {
-                (lang.t("检查", "Visit")) " · " strong { (v.status) } " · " (agencies.join(", "))
+                (lang.t("检查", "Visit")) " · " strong data-status=(v.status) { (words::visit_status(lang, &v.status)) }
+                " · " (teams.join(lang.t("、", ", ")))
                 " · " (merged) (lang.t(" 个请求合并", " requests merged"))
             },
         ));
@@ -437,7 +474,7 @@ pub async fn timeline(
     for h in &timeline.hazards {
         events.push((
             h.found_on,
-            html! { (lang.t("发现隐患", "Hazard found")) " · " strong { (h.title) } " · " (h.severity)
+            html! { (lang.t("发现隐患", "Hazard found")) " · " strong { (h.title) } " · " (words::severity(lang, &h.severity))
                     " · " (lang.t("期限 ", "deadline ")) (h.deadline) },
         ));
         if let Some(closed) = h.closed_on {
@@ -454,7 +491,7 @@ pub async fn timeline(
         dl class="figures" {
             (figure("ent-code", lang.t("统一社会信用代码", "Credit code"), &e.credit_code))
             (figure("ent-district", lang.t("县区", "District"), &e.district))
-            (figure("ent-sector", lang.t("行业", "Sector"), &e.sector))
+            (figure("ent-sector", lang.t("行业", "Sector"), words::sector(lang, &e.sector)))
             (figure("ent-cap", lang.t("季度检查上限", "Visits a quarter at most"),
                 e.burden_cap.map(|c| c.to_string()).unwrap_or_else(|| lang.t("无", "none").to_owned())))
             (figure("ent-visits", lang.t("检查", "Visits"), timeline.visits.len()))
