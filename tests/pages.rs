@@ -76,6 +76,22 @@ async fn signing_in_sets_an_http_only_same_site_strict_session() {
         .await
         .expect("dashboard");
     assert_eq!(dashboard.status(), 200);
+    let filtered = client
+        .get(app.url("/ui/office?agency=fire&lang=zh"))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        filtered.contains("href=\"?agency=fire&amp;lang=en\""),
+        "English keeps the filters"
+    );
+    assert!(
+        filtered.contains("?agency=fire&amp;lang=zh\">"),
+        "so does the drill-down to an enterprise"
+    );
     let csv = client
         .get(app.url("/ui/office/export/agencies"))
         .send()

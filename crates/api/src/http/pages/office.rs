@@ -4,7 +4,7 @@
 
 use super::chart::{self, Bar};
 use super::session::Session;
-use super::{Lang, failed, layout, refused, words};
+use super::{Lang, failed, layout, refused, with_lang, without_lang, words};
 use crate::app::AppState;
 use crate::entities::{agency, enterprise};
 use crate::http::error::ApiError;
@@ -39,11 +39,7 @@ impl FromRequestParts<AppState> for Office {
 
 /// The review filters of a page's query string (its `lang` is the page's own).
 fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
-    let pairs =
-        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).filter(|(k, _)| k != "lang");
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
+    let query = without_lang(raw);
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer)
@@ -181,12 +177,38 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
     }
 }
 
+/// A table of named rows of figures: the head's first column names the rows, the
+/// others are numbers.
+fn figures_table<'a>(
+    id: &str,
+    head: &[&str],
+    rows: impl Iterator<Item = (&'a str, Vec<String>)>,
+) -> Markup {
+    html! {
+        div class="scroll" {
+            table id=(id) {
+                thead { tr {
+                    @for (i, title) in head.iter().enumerate() {
+                        th scope="col" class=[(i > 0).then_some("n")] { (title) }
+                    }
+                } }
+                tbody {
+                    @for (name, cells) in rows {
+                        tr { td { (name) } @for cell in cells { td class="n" { (cell) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Hazards of the period: figures, overdue ones per district, and each district's list.
 fn hazard_section(
     lang: Lang,
     review: &HazardReview,
     overdue: &[OverdueHazard],
     agencies: &[(String, String)],
+    link_suffix: &str,
 ) -> Markup {
     let t = &review.totals;
     let bars: Vec<Bar> = review
@@ -209,24 +231,21 @@ fn hazard_section(
             (figure("hz-median", lang.t("销号天数中位数", "Median days to close"),
                 t.median_days_to_close.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())))
         }
-        div class="scroll" {
-            table id="hazard-agencies" {
-                thead { tr {
-                    th scope="col" { (lang.t("牵头部门", "Responsible agency")) }
-                    th scope="col" class="n" { (lang.t("发现", "Found")) }
-                    th scope="col" class="n" { (lang.t("未销号", "Open")) }
-                    th scope="col" class="n" { (lang.t("逾期", "Overdue")) }
-                    th scope="col" class="n" { (lang.t("已销号", "Closed")) }
-                    th scope="col" class="n" { (lang.t("销号率 %", "Closure rate %")) }
-                } }
-                tbody {
-                    @for a in &review.agencies {
-                        tr { td { (a.name) } td class="n" { (a.found) } td class="n" { (a.open) }
-                             td class="n" { (a.overdue) } td class="n" { (a.closed) } td class="n" { (a.closure_rate) } }
-                    }
-                }
-            }
-        }
+        (figures_table(
+            "hazard-agencies",
+            &[
+                lang.t("牵头部门", "Responsible agency"),
+                lang.t("发现", "Found"),
+                lang.t("未销号", "Open"),
+                lang.t("逾期", "Overdue"),
+                lang.t("已销号", "Closed"),
+                lang.t("销号率 %", "Closure rate %"),
+            ],
+            review.agencies.iter().map(|a| {
+                (a.name.as_str(), vec![a.found.to_string(), a.open.to_string(), a.overdue.to_string(),
+                    a.closed.to_string(), a.closure_rate.to_string()])
+            }),
+        ))
         h3 { (lang.t("各县区逾期隐患", "Overdue hazards per district")) }
         (chart::bars("overdue-bars", lang.t("各县区逾期隐患", "Overdue hazards per district"), &bars))
         @for d in review.districts.iter().filter(|d| d.overdue > 0) {
@@ -235,7 +254,7 @@ fn hazard_section(
                 ul {
                     @for h in overdue.iter().filter(|h| h.district == d.key) {
                         li {
-                            a href={ "/ui/office/enterprises/" (h.enterprise_id) "?lang=" (lang.code()) } { (h.enterprise) }
+                            a href={ "/ui/office/enterprises/" (h.enterprise_id) "?" (link_suffix) } { (h.enterprise) }
                             " · " (h.title) " · " (words::severity(lang, &h.severity))
                             " · " (agency_name(agencies, &h.agency)) " · " (h.deadline)
                             " (" (h.days_overdue) (lang.t(" 天", " days")) ")"
@@ -257,7 +276,8 @@ fn dashboard_body(
 ) -> Markup {
     let totals = &overview.totals;
     let filters = query.filters();
-    let lang_suffix = format!("lang={}", lang.code());
+    // A drill-down keeps the filters, for its way back.
+    let link_suffix = with_lang(&filters, lang.code());
     let agency_bars: Vec<Bar> = overview
         .agencies
         .iter()
@@ -320,9 +340,21 @@ fn dashboard_body(
         }
         h2 { (lang.t("各县区检查量", "Visits per district")) }
         (chart::bars("district-bars", lang.t("各县区检查量", "Visits per district"), &district_bars))
+        (figures_table(
+            "districts",
+            &[
+                lang.t("县区", "District"),
+                lang.t("联合检查", "Joint visits"),
+                lang.t("部门检查组", "Agency teams"),
+                lang.t("受检企业", "Enterprises visited"),
+            ],
+            overview.districts.iter().map(|d| {
+                (d.district.as_str(), vec![d.visits.to_string(), d.teams.to_string(), d.enterprises.to_string()])
+            }),
+        ))
         h2 { (lang.t("最接近检查上限的企业", "Enterprises nearest their cap")) }
-        (burden_table(lang, &overview.nearest_cap, &lang_suffix))
-        (hazard_section(lang, &overview.hazards, overdue, &choices.agencies))
+        (burden_table(lang, &overview.nearest_cap, &link_suffix))
+        (hazard_section(lang, &overview.hazards, overdue, &choices.agencies, &link_suffix))
         h2 { (lang.t("导出 CSV", "Export as CSV")) }
         ul class="exports" {
             @for (figure, zh, en) in EXPORTS {
@@ -486,7 +518,7 @@ pub async fn timeline(
     }
     events.sort_by_key(|(date, _)| *date);
     let body = html! {
-        p { a href={ "/ui/office?lang=" (lang.code()) } { (lang.t("← 返回总览", "← Back to the overview")) } }
+        p { a href={ "/ui/office?" (with_lang(&session.query, lang.code())) } { (lang.t("← 返回总览", "← Back to the overview")) } }
         h2 id="enterprise-name" { (e.name) }
         dl class="figures" {
             (figure("ent-code", lang.t("统一社会信用代码", "Credit code"), &e.credit_code))
