@@ -107,6 +107,24 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
 }
 
+/// The page fits a phone's width without scrolling sideways; kept as a screenshot too.
+async fn fits_a_phone(client: &Client, name: &str) {
+    client.set_window_size(390, 844).await.expect("phone width");
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            Vec::new(),
+        )
+        .await
+        .expect("measure the page");
+    screenshot(client, &format!("{name}-phone")).await;
+    client
+        .set_window_size(1280, 2000)
+        .await
+        .expect("desktop width");
+    assert_eq!(overflow, json!(0), "{name}: nothing wider than a phone");
+}
+
 async fn sign_in(app: &TestApp, client: &Client, username: &str) {
     client
         .goto(&app.url("/ui/login?lang=zh"))
@@ -216,6 +234,7 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         "the office lands on its dashboard"
     );
     screenshot(&client, "office-dashboard").await;
+    fits_a_phone(&client, "office-dashboard").await;
 
     let office = app.token("office").await;
     let overview: Value = app
@@ -312,6 +331,7 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         "every request, visit, hazard and close of the enterprise"
     );
     screenshot(&client, "office-enterprise-timeline").await;
+    fits_a_phone(&client, "office-enterprise-timeline").await;
     client.close().await.expect("close the browser");
 }
 
@@ -358,6 +378,7 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
     let url = client.current_url().await.expect("url");
     assert_eq!(url.path(), "/ui/enterprise");
     screenshot(&client, "enterprise-portal").await;
+    fits_a_phone(&client, "enterprise-portal").await;
 
     // The same visits the API shows the enterprise: its own, announced, from today.
     let token = app.token(&credit_code).await;

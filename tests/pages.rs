@@ -76,6 +76,22 @@ async fn signing_in_sets_an_http_only_same_site_strict_session() {
         .await
         .expect("dashboard");
     assert_eq!(dashboard.status(), 200);
+    let filtered = client
+        .get(app.url("/ui/office?agency=fire&lang=zh"))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        filtered.contains("href=\"?agency=fire&amp;lang=en\""),
+        "English keeps the filters"
+    );
+    assert!(
+        filtered.contains("?agency=fire&amp;lang=zh\">"),
+        "so does the drill-down to an enterprise"
+    );
     let csv = client
         .get(app.url("/ui/office/export/agencies"))
         .send()
@@ -231,4 +247,69 @@ async fn each_role_opens_only_its_own_pages() {
         .await
         .expect("portal");
     assert_eq!(refused.status(), 403);
+}
+
+/// The page's text without its tags (and so without their attributes).
+fn text_of(html: &str) -> String {
+    html.split('<')
+        .map(|part| part.split_once('>').map_or(part, |(_, text)| text))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_timeline_shows_statuses_kinds_and_sectors_in_the_user_s_words() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let overview: serde_json::Value = app
+        .get_as(&office, "/review/overview")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = overview["nearest_cap"][0]["enterprise_id"]
+        .as_str()
+        .expect("a demo enterprise near its cap")
+        .to_owned();
+    let client = browser_like();
+    assert_eq!(sign_in(&app, &client, "office").await.status(), 303);
+    let html = client
+        .get(app.url(&format!("/ui/office/enterprises/{id}")))
+        .send()
+        .await
+        .expect("timeline")
+        .text()
+        .await
+        .expect("html");
+    // Each status keeps its stored word for scripts, and shows it in Chinese.
+    let statuses: Vec<(&str, &str)> = html
+        .split("data-status=\"")
+        .skip(1)
+        .map(|rest| {
+            let (word, rest) = rest.split_once('"').expect("a closing quote");
+            let text = rest.split_once('>').expect("the tag's end").1;
+            (word, text.split('<').next().expect("the text"))
+        })
+        .collect();
+    assert!(statuses.len() > 1, "requests and visits have statuses");
+    for (word, text) in statuses {
+        assert!(
+            !text.is_empty() && !text.chars().any(|c| c.is_ascii_alphabetic()),
+            "{word} is shown as {text:?}"
+        );
+    }
+    let text = text_of(&html);
+    for stored in [
+        "routine",
+        "follow_up",
+        "urgent",
+        "scheduled",
+        "completed",
+        "confirmed",
+        "proposed",
+        "chemical",
+        "civil_explosives",
+        "ship_repair",
+    ] {
+        assert!(!text.contains(stored), "{stored} is shown as stored");
+    }
 }

@@ -696,3 +696,104 @@ async fn hazards_per_district_and_agency_with_closure_rate_and_median_days_to_cl
         "the overview holds the same figures"
     );
 }
+
+/// The overview takes its nearest-the-cap list and its warnings from the database without
+/// building the whole burden list: they must be the list's head and count for the same
+/// filters. Two quarters of enterprises, more of them capped than the overview lists, with
+/// ties on what is left and counted, urgent visits, caps of 0 and no caps.
+#[tokio::test]
+async fn the_overview_s_nearest_cap_and_warnings_are_those_of_the_full_list() {
+    let r = review().await;
+    let f = Fixture {
+        db: r.app.db().await,
+    };
+    let agencies = [
+        f.agency("housing", "住房和城乡建设局", 5).await,
+        f.agency("industry", "工业和信息化局", 5).await,
+    ];
+    let caps = [None, Some(0), Some(1), Some(2), Some(3)];
+    for i in 0..24_usize {
+        let e = f
+            .enterprise(
+                &format!("9132080{i:010}X"),
+                &format!("负荷企业{i:02}"),
+                ["清江浦区", "淮阴区"][i % 2],
+                ["chemical", "other", "chemical"][i % 3],
+                caps[i % caps.len()],
+            )
+            .await;
+        let agency = agencies[(i / 2) % 2];
+        let inspector = f.inspector(&format!("load-{i:02}"), agency, true).await;
+        let mut days = Vec::new();
+        days.extend((0..i % 3).map(|j| format!("2026-07-{:02}", 6 + j)));
+        days.extend((0..(i / 2) % 4).map(|j| format!("2026-10-{:02}", 12 + j)));
+        if i % 5 == 2 {
+            days.push("2026-12-21".to_owned());
+        }
+        for (j, date) in days.iter().enumerate() {
+            let kind = if i % 7 == 3 && j == 0 {
+                "urgent"
+            } else {
+                "routine"
+            };
+            let status = if date.as_str() < "2026-11-01" {
+                "completed"
+            } else {
+                "proposed"
+            };
+            f.visit(e, date, status, &[(agency, inspector, kind)]).await;
+        }
+    }
+    let huaiyin = "district=%E6%B7%AE%E9%98%B4%E5%8C%BA";
+    let half = "from=2026-07-01&to=2026-12-31";
+    for filters in [
+        half.to_owned(),
+        Q4.to_owned(),
+        "from=2026-08-15&to=2026-11-15".to_owned(),
+        format!("{Q4}&{huaiyin}"),
+        format!("{half}&sector=chemical"),
+        format!("{half}&agency=housing"),
+    ] {
+        let overview = r.json(&format!("/review/overview?{filters}")).await;
+        let list = r
+            .json(&format!("/review/enterprises?{filters}&limit=500"))
+            .await;
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(
+            list["total"].as_u64(),
+            Some(items.len() as u64),
+            "{filters}"
+        );
+        let capped: Vec<&Value> = items
+            .iter()
+            .filter(|row| !row["burden_cap"].is_null())
+            .collect();
+        let nearest: Vec<&Value> = capped
+            .iter()
+            .copied()
+            .take(onevisit_api::review::NEAREST_CAP)
+            .collect();
+        assert_eq!(
+            overview["nearest_cap"]
+                .as_array()
+                .expect("nearest")
+                .iter()
+                .collect::<Vec<_>>(),
+            nearest,
+            "{filters}"
+        );
+        let warnings = items.iter().filter(|row| row["warning"] == true).count();
+        assert_eq!(
+            overview["totals"]["cap_warnings"].as_u64(),
+            Some(warnings as u64),
+            "{filters}"
+        );
+        if filters == half {
+            assert!(
+                capped.len() > onevisit_api::review::NEAREST_CAP && warnings > 0,
+                "the list is longer than the overview's and has warnings: {}",
+                capped.len()
+            );
+        }
+    }
+}

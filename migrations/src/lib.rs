@@ -13,6 +13,7 @@ mod m20261128_000007_inspection_plans;
 mod m20261128_000008_tipoffs;
 mod m20261128_000009_outbox;
 mod m20261128_000012_indexes;
+mod m20261128_000013_review_indexes;
 mod m20261128_000014_surprise_visits;
 mod m20261128_000015_schedule_versions;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_hazards::Migration),
             Box::new(m20261128_000006_audit_trail::Migration),
             Box::new(m20261128_000012_indexes::Migration),
+            Box::new(m20261128_000013_review_indexes::Migration),
             Box::new(m20261128_000014_surprise_visits::Migration),
             Box::new(m20261128_000015_schedule_versions::Migration),
         ]

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use onevisit_domain::{DateRange, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
+    WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
@@ -56,19 +57,23 @@ fn col<C: ColumnTrait>(entity: impl EntityTrait, column: C) -> Expr {
     Expr::col((entity, column))
 }
 
-/// `FROM joint_visits JOIN enterprises WHERE <scope>`: the visits a figure counts.
-fn visits_in(scope: &Scope) -> SelectStatement {
+/// `FROM joint_visits WHERE <scope>`: the visits a figure counts. Their enterprises are
+/// joined only when a filter or the figure needs them (`enterprises`): on a
+/// province-sized database that join is a good part of a figure's time.
+fn visits_in(scope: &Scope, enterprises: bool) -> SelectStatement {
     let mut select = Query::select();
     select
         .from(joint_visit::Entity)
-        .join(
+        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
+    if enterprises || scope.district.is_some() || scope.sector.is_some() {
+        select.join(
             JoinType::InnerJoin,
             enterprise::Entity,
             col(enterprise::Entity, enterprise::Column::Id)
                 .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
-        )
-        .and_where(joint_visit::Column::Status.is_in(HOLDING))
-        .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
+        );
+    }
     if let Some(district) = &scope.district {
         select.and_where(enterprise::Column::District.eq(district.as_str()));
     }
@@ -102,25 +107,34 @@ fn join_teams(select: &mut SelectStatement, scope: &Scope) {
     }
 }
 
-/// Visits in scope joined to their teams, counting both: `visits` (distinct) and
-/// `teams` (a joint visit of three agencies counts three). The caller adds its grouping.
-fn visits_and_teams(scope: &Scope) -> SelectStatement {
-    let mut select = visits_in(scope);
-    join_teams(&mut select, scope);
-    select
-        .expr_as(
-            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
-            Alias::new("visits"),
-        )
-        .expr_as(
-            Func::count(col(visit_team::Entity, visit_team::Column::AgencyId)),
-            Alias::new("teams"),
-        );
-    select
-}
-
 fn count_all() -> SimpleExpr {
     Func::count(Expr::col((joint_visit::Entity, joint_visit::Column::Id))).into()
+}
+
+/// The position (0, 1, …) among `quarters` of the quarter that holds a visit's day: one
+/// query groups a period of several quarters. Grouped by its output name, as PostgreSQL
+/// takes the same expression with other parameters for another one.
+fn quarter_of(quarters: &[(Quarter, Scope)]) -> Expr {
+    let day = || col(joint_visit::Entity, joint_visit::Column::VisitDate);
+    let last = quarters.len().saturating_sub(1);
+    let mut case = Expr::case(
+        day().lte(quarters.first().map_or(NaiveDate::MAX, |q| q.1.range.end())),
+        Expr::cust("0"),
+    );
+    for (i, (_, part)) in quarters.iter().enumerate().take(last).skip(1) {
+        case = case.case(day().lte(part.range.end()), Expr::cust(i.to_string()));
+    }
+    case.finally(Expr::cust(last.to_string())).into()
+}
+
+/// The quarter at the position `quarter_of` gave a row.
+fn quarter_at(quarters: &[(Quarter, Scope)], row: &QueryResult) -> Result<Quarter, DbErr> {
+    let at: i32 = get(row, "quarter")?;
+    usize::try_from(at)
+        .ok()
+        .and_then(|at| quarters.get(at))
+        .map(|q| q.0)
+        .ok_or_else(|| DbErr::Custom(format!("no quarter at {at}")))
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, name: &str) -> Result<T, DbErr> {
@@ -141,55 +155,111 @@ pub struct DayLoad {
     pub capacity: i64,
 }
 
+/// Live visits in scope per day. A live visit has at least one team (cancelling its last
+/// request cancels it), so these are also the visits the teams below are on.
+async fn visits_per_day<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<BTreeMap<NaiveDate, i64>, DbErr> {
+    let mut select = visits_in(scope, false);
+    select
+        .expr_as(
+            col(joint_visit::Entity, joint_visit::Column::VisitDate),
+            Alias::new("day"),
+        )
+        .expr_as(count_all(), Alias::new("visits"))
+        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok((get(row, "day")?, get(row, "visits")?)))
+        .collect()
+}
+
+/// Agency teams on the scope's visits per agency and day: the visits each agency takes
+/// part in (of the scope's agency only, when it names one).
+async fn teams_per_agency_day<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<BTreeMap<(Uuid, NaiveDate), i64>, DbErr> {
+    let mut select = visits_in(scope, false);
+    join_teams(&mut select, scope);
+    select
+        .expr_as(
+            col(visit_team::Entity, visit_team::Column::AgencyId),
+            Alias::new("agency_id"),
+        )
+        .expr_as(
+            col(joint_visit::Entity, joint_visit::Column::VisitDate),
+            Alias::new("day"),
+        )
+        .expr_as(count_all(), Alias::new("teams"))
+        .group_by_col((visit_team::Entity, visit_team::Column::AgencyId))
+        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                (get(row, "agency_id")?, get(row, "day")?),
+                get(row, "teams")?,
+            ))
+        })
+        .collect()
+}
+
 /// Every day of the period, with its visits and teams against the total capacity.
 pub async fn days<C: ConnectionTrait>(
     db: &C,
     calendar: &WorkCalendar,
     scope: &Scope,
 ) -> Result<Vec<DayLoad>, DbErr> {
-    let mut select = visits_and_teams(scope);
-    select
-        .expr_as(
-            col(joint_visit::Entity, joint_visit::Column::VisitDate),
-            Alias::new("day"),
-        )
-        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
-    let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
-    for row in db.query_all(&select).await? {
-        per_day.insert(
-            get(&row, "day")?,
-            (get(&row, "visits")?, get(&row, "teams")?),
-        );
+    let (visits, teams, agencies) = tokio::try_join!(
+        visits_per_day(db, scope),
+        teams_per_agency_day(db, scope),
+        agencies_in(db, scope),
+    )?;
+    Ok(day_loads(calendar, scope, &visits, &teams, &agencies))
+}
+
+fn day_loads(
+    calendar: &WorkCalendar,
+    scope: &Scope,
+    visits: &BTreeMap<NaiveDate, i64>,
+    teams: &BTreeMap<(Uuid, NaiveDate), i64>,
+    agencies: &[agency::Model],
+) -> Vec<DayLoad> {
+    let capacity: i64 = agencies.iter().map(|a| i64::from(a.daily_capacity)).sum();
+    let mut teams_on: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for ((_, day), n) in teams {
+        *teams_on.entry(*day).or_default() += n;
     }
-    let capacity = total_capacity(db, scope.agency).await?;
-    Ok(scope
+    scope
         .range
         .days()
         .map(|date| {
-            let (visits, teams) = per_day.get(&date).copied().unwrap_or_default();
             let working_day = calendar.is_working_day(date);
             DayLoad {
                 date,
                 working_day,
-                visits,
-                teams,
+                visits: visits.get(&date).copied().unwrap_or_default(),
+                teams: teams_on.get(&date).copied().unwrap_or_default(),
                 capacity: if working_day { capacity } else { 0 },
             }
         })
-        .collect())
+        .collect()
 }
 
-async fn total_capacity<C: ConnectionTrait>(db: &C, agency: Option<Uuid>) -> Result<i64, DbErr> {
+/// Every agency, or the scope's one.
+async fn agencies_in<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Vec<agency::Model>, DbErr> {
     let mut query = agency::Entity::find();
-    if let Some(agency) = agency {
+    if let Some(agency) = scope.agency {
         query = query.filter(agency::Column::Id.eq(agency));
     }
-    Ok(query
-        .all(db)
-        .await?
-        .iter()
-        .map(|a| i64::from(a.daily_capacity))
-        .sum())
+    query.all(db).await
 }
 
 /// One agency's visits in the period against its daily capacity.
@@ -218,35 +288,23 @@ pub async fn agencies<C: ConnectionTrait>(
     calendar: &WorkCalendar,
     scope: &Scope,
 ) -> Result<Vec<AgencyLoad>, DbErr> {
-    let mut select = visits_in(scope);
-    join_teams(&mut select, scope);
-    select
-        .expr_as(
-            col(visit_team::Entity, visit_team::Column::AgencyId),
-            Alias::new("agency_id"),
-        )
-        .expr_as(
-            col(joint_visit::Entity, joint_visit::Column::VisitDate),
-            Alias::new("day"),
-        )
-        .expr_as(count_all(), Alias::new("visits"))
-        .group_by_col((visit_team::Entity, visit_team::Column::AgencyId))
-        .group_by_col((joint_visit::Entity, joint_visit::Column::VisitDate));
+    let (teams, agencies) =
+        tokio::try_join!(teams_per_agency_day(db, scope), agencies_in(db, scope))?;
+    Ok(agency_loads(calendar, scope, &teams, agencies))
+}
+
+fn agency_loads(
+    calendar: &WorkCalendar,
+    scope: &Scope,
+    teams: &BTreeMap<(Uuid, NaiveDate), i64>,
+    agencies: Vec<agency::Model>,
+) -> Vec<AgencyLoad> {
     let mut per_agency: BTreeMap<Uuid, Vec<i64>> = BTreeMap::new();
-    for row in db.query_all(&select).await? {
-        per_agency
-            .entry(get(&row, "agency_id")?)
-            .or_default()
-            .push(get(&row, "visits")?);
+    for ((agency, _), n) in teams {
+        per_agency.entry(*agency).or_default().push(*n);
     }
     let working_days = i64::try_from(calendar.working_days(scope.range).count()).unwrap_or(0);
-    let mut query = agency::Entity::find();
-    if let Some(agency) = scope.agency {
-        query = query.filter(agency::Column::Id.eq(agency));
-    }
-    let mut out: Vec<AgencyLoad> = query
-        .all(db)
-        .await?
+    let mut out: Vec<AgencyLoad> = agencies
         .into_iter()
         .map(|a| {
             let days = per_agency.remove(&a.id).unwrap_or_default();
@@ -266,7 +324,7 @@ pub async fn agencies<C: ConnectionTrait>(
         })
         .collect();
     out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.agency.cmp(&b.agency)));
-    Ok(out)
+    out
 }
 
 /// `part / whole` rounded to two places, 0 when there is no whole.
@@ -290,32 +348,42 @@ pub struct DistrictLoad {
     pub enterprises: i64,
 }
 
-/// Every district with visits, busiest first.
+/// Every district with visits, busiest first. Visits and teams are counted apart: one
+/// count over visits joined to their teams would have to count the visits distinct.
 pub async fn districts<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<DistrictLoad>, DbErr> {
-    let mut select = visits_and_teams(scope);
-    select
+    let district = (enterprise::Entity, enterprise::Column::District);
+    let mut visits = visits_in(scope, true);
+    visits
+        .expr_as(Expr::col(district), Alias::new("district"))
+        .expr_as(count_all(), Alias::new("visits"))
         .expr_as(
-            col(enterprise::Entity, enterprise::Column::District),
-            Alias::new("district"),
-        )
-        .expr_as(
-            Func::count_distinct(col(enterprise::Entity, enterprise::Column::Id)),
+            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::EnterpriseId)),
             Alias::new("enterprises"),
         )
-        .group_by_col((enterprise::Entity, enterprise::Column::District));
-    let mut out = db
-        .query_all(&select)
-        .await?
+        .group_by_col(district);
+    let mut teams = visits_in(scope, true);
+    join_teams(&mut teams, scope);
+    teams
+        .expr_as(Expr::col(district), Alias::new("district"))
+        .expr_as(count_all(), Alias::new("teams"))
+        .group_by_col(district);
+    let (visits, teams) = tokio::try_join!(db.query_all(&visits), db.query_all(&teams))?;
+    let teams: BTreeMap<String, i64> = teams
+        .iter()
+        .map(|row| Ok((get(row, "district")?, get(row, "teams")?)))
+        .collect::<Result<_, DbErr>>()?;
+    let mut out = visits
         .iter()
         .map(|row| {
+            let district: String = get(row, "district")?;
             Ok(DistrictLoad {
-                district: get(row, "district")?,
                 visits: get(row, "visits")?,
-                teams: get(row, "teams")?,
+                teams: teams.get(&district).copied().unwrap_or_default(),
                 enterprises: get(row, "enterprises")?,
+                district,
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
@@ -338,7 +406,7 @@ pub async fn inspectors<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<InspectorLoad>, DbErr> {
-    let mut select = visits_in(scope);
+    let mut select = visits_in(scope, false);
     select
         .join(
             JoinType::InnerJoin,
@@ -407,25 +475,17 @@ pub struct DuplicatesAvoided {
     pub avoided: i64,
 }
 
-/// Per quarter of the period, district and sector.
+/// Per quarter of the period, district and sector. Visits and requests are counted
+/// apart: one count over visits joined to their requests would have to count the visits
+/// distinct, which PostgreSQL does by sorting every request.
 pub async fn duplicates<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<DuplicatesAvoided>, DbErr> {
-    let mut out = Vec::new();
-    for (quarter, part) in scope.quarters() {
-        let mut select = visits_in(&part);
+    let quarters = scope.quarters();
+    let group = |select: &mut SelectStatement| {
         select
-            .join(
-                JoinType::LeftJoin,
-                inspection_request::Entity,
-                col(
-                    inspection_request::Entity,
-                    inspection_request::Column::VisitId,
-                )
-                .equals((joint_visit::Entity, joint_visit::Column::Id))
-                .and(inspection_request::Column::Status.ne("cancelled")),
-            )
+            .expr_as(quarter_of(&quarters), Alias::new("quarter"))
             .expr_as(
                 col(enterprise::Entity, enterprise::Column::District),
                 Alias::new("district"),
@@ -434,38 +494,72 @@ pub async fn duplicates<C: ConnectionTrait>(
                 col(enterprise::Entity, enterprise::Column::Sector),
                 Alias::new("sector"),
             )
-            .expr_as(
-                Func::count(col(
-                    inspection_request::Entity,
-                    inspection_request::Column::Id,
-                )),
-                Alias::new("requests"),
-            )
-            .expr_as(
-                Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
-                Alias::new("visits"),
-            )
+            .add_group_by([Expr::col(Alias::new("quarter"))])
             .group_by_col((enterprise::Entity, enterprise::Column::District))
-            .group_by_col((enterprise::Entity, enterprise::Column::Sector))
-            .order_by(
-                (enterprise::Entity, enterprise::Column::District),
-                Order::Asc,
-            )
-            .order_by((enterprise::Entity, enterprise::Column::Sector), Order::Asc);
-        for row in db.query_all(&select).await? {
-            let requests: i64 = get(&row, "requests")?;
-            let visits: i64 = get(&row, "visits")?;
-            out.push(DuplicatesAvoided {
-                period: quarter.to_string(),
-                district: get(&row, "district")?,
-                sector: get(&row, "sector")?,
+            .group_by_col((enterprise::Entity, enterprise::Column::Sector));
+    };
+    let mut visits = visits_in(scope, true);
+    group(&mut visits);
+    visits
+        .expr_as(count_all(), Alias::new("visits"))
+        .order_by(Alias::new("quarter"), Order::Asc)
+        .order_by(
+            (enterprise::Entity, enterprise::Column::District),
+            Order::Asc,
+        )
+        .order_by((enterprise::Entity, enterprise::Column::Sector), Order::Asc);
+    let mut requests = visits_in(scope, true);
+    join_live_requests(&mut requests);
+    group(&mut requests);
+    requests.expr_as(
+        Func::count(col(
+            inspection_request::Entity,
+            inspection_request::Column::Id,
+        )),
+        Alias::new("requests"),
+    );
+    let (visits, requests) = tokio::try_join!(db.query_all(&visits), db.query_all(&requests))?;
+    let key = |row: &QueryResult| -> Result<(i32, String, String), DbErr> {
+        Ok((
+            get(row, "quarter")?,
+            get(row, "district")?,
+            get(row, "sector")?,
+        ))
+    };
+    let requests: BTreeMap<(i32, String, String), i64> = requests
+        .iter()
+        .map(|row| Ok((key(row)?, get(row, "requests")?)))
+        .collect::<Result<_, DbErr>>()?;
+    visits
+        .iter()
+        .map(|row| {
+            let (_, district, sector) = key(row)?;
+            let requests = requests.get(&key(row)?).copied().unwrap_or_default();
+            let visits: i64 = get(row, "visits")?;
+            Ok(DuplicatesAvoided {
+                period: quarter_at(&quarters, row)?.to_string(),
+                district,
+                sector,
                 requests,
                 visits,
                 avoided: std::cmp::max(requests - visits, 0),
-            });
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect()
+}
+
+/// Adds the live (not cancelled) requests merged into the scoped visits.
+fn join_live_requests(select: &mut SelectStatement) {
+    select.join(
+        JoinType::InnerJoin,
+        inspection_request::Entity,
+        col(
+            inspection_request::Entity,
+            inspection_request::Column::VisitId,
+        )
+        .equals((joint_visit::Entity, joint_visit::Column::Id))
+        .and(inspection_request::Column::Status.ne("cancelled")),
+    );
 }
 
 /// One enterprise's visits in one quarter against its burden cap.
@@ -494,34 +588,110 @@ pub struct EnterpriseBurden {
     pub warning: bool,
 }
 
-/// Every enterprise with visits in the period, per quarter, the nearest to its cap first.
-pub async fn burden<C: ConnectionTrait>(
+/// Whether an enterprise quarter's counted visits (`b.counted`) reach its cap.
+fn cap_reached() -> Expr {
+    Expr::col((Alias::new("b"), Alias::new("counted")))
+        .gte(col(enterprise::Entity, enterprise::Column::BurdenCap))
+}
+
+/// One row an enterprise and quarter of the scope with live visits: the visits, the
+/// counted ones, those still ahead, and what the cap leaves (`left`, none without a cap).
+/// The cap spares a visit that holds an urgent request, cancelled or not, as the planner
+/// counts (`planning::counted_in_quarter`); the few urgent requests are found apart
+/// rather than by joining every request.
+fn enterprise_quarters(
+    scope: &Scope,
+    quarters: &[(Quarter, Scope)],
+    today: NaiveDate,
+) -> SelectStatement {
+    let u = Alias::new("u");
+    let b = Alias::new("b");
+    let urgent = Query::select()
+        .distinct()
+        .column(inspection_request::Column::VisitId)
+        .from(inspection_request::Entity)
+        // A literal, so that PostgreSQL matches the partial index on urgent requests
+        // also in a prepared statement's generic plan.
+        .and_where(
+            col(inspection_request::Entity, inspection_request::Column::Kind)
+                .eq(Expr::cust("'urgent'")),
+        )
+        .to_owned();
+    let not_urgent = Expr::col((u.clone(), inspection_request::Column::VisitId)).is_null();
+    let mut per = visits_in(scope, false);
+    per.join_subquery(
+        JoinType::LeftJoin,
+        urgent,
+        u.clone(),
+        Expr::col((u, inspection_request::Column::VisitId))
+            .equals((joint_visit::Entity, joint_visit::Column::Id)),
+    )
+    .expr_as(
+        col(joint_visit::Entity, joint_visit::Column::EnterpriseId),
+        Alias::new("enterprise_id"),
+    )
+    .expr_as(quarter_of(quarters), Alias::new("quarter"))
+    .expr_as(count_all(), Alias::new("visits"))
+    .expr_as(
+        Func::count(Expr::case(not_urgent.clone(), Expr::cust("1"))),
+        Alias::new("counted"),
+    )
+    .expr_as(
+        Func::count(Expr::case(
+            not_urgent.and(joint_visit::Column::VisitDate.gt(today)),
+            Expr::cust("1"),
+        )),
+        Alias::new("planned"),
+    )
+    .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId))
+    .add_group_by([Expr::col(Alias::new("quarter"))]);
+    let cap = col(enterprise::Entity, enterprise::Column::BurdenCap);
+    let mut select = Query::select();
+    select
+        .from_subquery(per, b.clone())
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((b.clone(), Alias::new("enterprise_id"))),
+        )
+        .columns(
+            [
+                enterprise::Column::Id,
+                enterprise::Column::CreditCode,
+                enterprise::Column::Name,
+                enterprise::Column::District,
+                enterprise::Column::Sector,
+                enterprise::Column::BurdenCap,
+            ]
+            .map(|c| (enterprise::Entity, c)),
+        )
+        .columns(["quarter", "visits", "counted", "planned"].map(|c| (b.clone(), Alias::new(c))))
+        // No cap: NULL, as NULL reaches nothing.
+        .expr_as(
+            Expr::case(cap_reached(), Expr::cust("0"))
+                .finally(cap.sub(Expr::col((b, Alias::new("counted"))))),
+            Alias::new("left"),
+        );
+    select
+}
+
+/// Live requests merged into the scope's visits per enterprise and quarter, of
+/// `enterprises` only when given.
+async fn requests_per_enterprise_quarter<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
-    today: NaiveDate,
-) -> Result<Vec<EnterpriseBurden>, DbErr> {
-    let mut out = Vec::new();
-    for (quarter, part) in scope.quarters() {
-        // Visits and merged requests of the quarter, urgent ones included.
-        let mut all = visits_in(&part);
-        all.join(
-            JoinType::LeftJoin,
-            inspection_request::Entity,
-            col(
-                inspection_request::Entity,
-                inspection_request::Column::VisitId,
-            )
-            .equals((joint_visit::Entity, joint_visit::Column::Id))
-            .and(inspection_request::Column::Status.ne("cancelled")),
-        )
+    quarters: &[(Quarter, Scope)],
+    enterprises: Option<Vec<Uuid>>,
+) -> Result<BTreeMap<(Uuid, Quarter), i64>, DbErr> {
+    let mut select = visits_in(scope, false);
+    join_live_requests(&mut select);
+    select
         .expr_as(
             col(joint_visit::Entity, joint_visit::Column::EnterpriseId),
             Alias::new("enterprise_id"),
         )
-        .expr_as(
-            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::Id)),
-            Alias::new("visits"),
-        )
+        .expr_as(quarter_of(quarters), Alias::new("quarter"))
         .expr_as(
             Func::count(col(
                 inspection_request::Entity,
@@ -529,130 +699,121 @@ pub async fn burden<C: ConnectionTrait>(
             )),
             Alias::new("requests"),
         )
-        .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId));
-        let mut totals: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
-        for row in db.query_all(&all).await? {
-            totals.insert(
-                get(&row, "enterprise_id")?,
-                (get(&row, "visits")?, get(&row, "requests")?),
-            );
-        }
-        // The counted ones: the cap spares visits that hold an urgent request, as the
-        // planner does (`planning::counted_in_quarter`).
-        let mut counted = visits_in(&part);
-        counted
-            .and_where(Expr::not_exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(inspection_request::Entity)
-                    .and_where(
-                        col(
-                            inspection_request::Entity,
-                            inspection_request::Column::VisitId,
-                        )
-                        .equals((joint_visit::Entity, joint_visit::Column::Id)),
-                    )
-                    .and_where(inspection_request::Column::Kind.eq("urgent"))
-                    .to_owned(),
-            ))
-            .column((enterprise::Entity, enterprise::Column::Id))
-            .columns([
-                (enterprise::Entity, enterprise::Column::CreditCode),
-                (enterprise::Entity, enterprise::Column::Name),
-                (enterprise::Entity, enterprise::Column::District),
-                (enterprise::Entity, enterprise::Column::Sector),
-                (enterprise::Entity, enterprise::Column::BurdenCap),
-            ])
-            .expr_as(count_all(), Alias::new("counted"))
-            .expr_as(
-                Func::count(Expr::case(
-                    joint_visit::Column::VisitDate.gt(today),
-                    Expr::val(1),
-                )),
-                Alias::new("planned"),
-            )
-            .group_by_columns([
-                (enterprise::Entity, enterprise::Column::Id),
-                (enterprise::Entity, enterprise::Column::CreditCode),
-                (enterprise::Entity, enterprise::Column::Name),
-                (enterprise::Entity, enterprise::Column::District),
-                (enterprise::Entity, enterprise::Column::Sector),
-                (enterprise::Entity, enterprise::Column::BurdenCap),
-            ]);
-        let mut counted_of: BTreeMap<Uuid, EnterpriseBurden> = BTreeMap::new();
-        for row in db.query_all(&counted).await? {
-            let id: Uuid = get(&row, "id")?;
-            let cap: Option<i32> = get(&row, "burden_cap")?;
-            let counted: i64 = get(&row, "counted")?;
-            let left = cap.map(|c| std::cmp::max(i64::from(c) - counted, 0));
-            counted_of.insert(
-                id,
-                EnterpriseBurden {
-                    enterprise_id: id,
-                    credit_code: get(&row, "credit_code")?,
-                    name: get(&row, "name")?,
-                    district: get(&row, "district")?,
-                    sector: get(&row, "sector")?,
-                    period: quarter.to_string(),
-                    burden_cap: cap.map(i64::from),
-                    visits: 0,
-                    counted,
-                    planned: get(&row, "planned")?,
-                    requests: 0,
-                    left,
-                    warning: left == Some(0),
-                },
-            );
-        }
-        // An enterprise whose visits are all urgent has nothing counted: its row is
-        // only the totals, and it is far from any cap.
-        let missing: Vec<Uuid> = totals
-            .keys()
-            .filter(|id| !counted_of.contains_key(id))
-            .copied()
-            .collect();
-        if !missing.is_empty() {
-            for e in enterprise::Entity::find()
-                .filter(enterprise::Column::Id.is_in(missing))
-                .all(db)
-                .await?
-            {
-                counted_of.insert(
-                    e.id,
-                    EnterpriseBurden {
-                        enterprise_id: e.id,
-                        credit_code: e.credit_code,
-                        name: e.name,
-                        district: e.district,
-                        sector: e.sector,
-                        period: quarter.to_string(),
-                        burden_cap: e.burden_cap.map(i64::from),
-                        visits: 0,
-                        counted: 0,
-                        planned: 0,
-                        requests: 0,
-                        left: e.burden_cap.map(i64::from),
-                        warning: e.burden_cap == Some(0),
-                    },
-                );
-            }
-        }
-        for (id, mut row) in counted_of {
-            let (visits, requests) = totals.get(&id).copied().unwrap_or_default();
-            row.visits = visits;
-            row.requests = requests;
-            out.push(row);
-        }
+        .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId))
+        .add_group_by([Expr::col(Alias::new("quarter"))]);
+    if let Some(ids) = enterprises {
+        select.and_where(joint_visit::Column::EnterpriseId.is_in(ids));
     }
-    out.sort_by(|a, b| {
-        b.warning
-            .cmp(&a.warning)
-            .then(a.left.unwrap_or(i64::MAX).cmp(&b.left.unwrap_or(i64::MAX)))
-            .then(b.counted.cmp(&a.counted))
-            .then(a.period.cmp(&b.period))
-            .then(a.credit_code.cmp(&b.credit_code))
-    });
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                (get(row, "enterprise_id")?, quarter_at(quarters, row)?),
+                get(row, "requests")?,
+            ))
+        })
+        .collect()
+}
+
+/// An enterprise quarter as `enterprise_quarters` answers it, with its requests.
+fn burden_row(
+    row: &QueryResult,
+    quarters: &[(Quarter, Scope)],
+    requests: &BTreeMap<(Uuid, Quarter), i64>,
+) -> Result<EnterpriseBurden, DbErr> {
+    let id: Uuid = get(row, "id")?;
+    let quarter = quarter_at(quarters, row)?;
+    let cap: Option<i32> = get(row, "burden_cap")?;
+    let left: Option<i64> = get(row, "left")?;
+    Ok(EnterpriseBurden {
+        enterprise_id: id,
+        credit_code: get(row, "credit_code")?,
+        name: get(row, "name")?,
+        district: get(row, "district")?,
+        sector: get(row, "sector")?,
+        period: quarter.to_string(),
+        burden_cap: cap.map(i64::from),
+        visits: get(row, "visits")?,
+        counted: get(row, "counted")?,
+        planned: get(row, "planned")?,
+        requests: requests.get(&(id, quarter)).copied().unwrap_or_default(),
+        left,
+        warning: left == Some(0),
+    })
+}
+
+/// The order of the burden list: warnings first, then the least left of a cap (no cap
+/// last), the most counted, the earlier quarter, the credit code.
+fn nearest_first(a: &EnterpriseBurden, b: &EnterpriseBurden) -> std::cmp::Ordering {
+    b.warning
+        .cmp(&a.warning)
+        .then(a.left.unwrap_or(i64::MAX).cmp(&b.left.unwrap_or(i64::MAX)))
+        .then(b.counted.cmp(&a.counted))
+        .then(a.period.cmp(&b.period))
+        .then(a.credit_code.cmp(&b.credit_code))
+}
+
+/// Every enterprise with visits in the period, per quarter, the nearest to its cap first.
+pub async fn burden<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<EnterpriseBurden>, DbErr> {
+    let quarters = scope.quarters();
+    let rows = enterprise_quarters(scope, &quarters, today);
+    let (rows, requests) = tokio::try_join!(
+        db.query_all(&rows),
+        requests_per_enterprise_quarter(db, scope, &quarters, None),
+    )?;
+    let mut out = rows
+        .iter()
+        .map(|row| burden_row(row, &quarters, &requests))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    out.sort_by(nearest_first);
     Ok(out)
+}
+
+/// The capped enterprise quarters nearest their cap (at most `NEAREST_CAP`, in the order
+/// of `burden`) and how many reach it, without building the whole list: the database
+/// sorts, cuts and counts; the requests are looked up for the few rows kept.
+async fn nearest_cap<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<(Vec<EnterpriseBurden>, i64), DbErr> {
+    let quarters = scope.quarters();
+    let mut top = enterprise_quarters(scope, &quarters, today);
+    // With a cap, `burden`'s warnings first is the least left first.
+    top.and_where(enterprise::Column::BurdenCap.is_not_null())
+        .expr_window_as(
+            Func::count(Expr::case(cap_reached(), Expr::cust("1"))),
+            WindowStatement::new(),
+            Alias::new("warnings"),
+        )
+        .order_by(Alias::new("left"), Order::Asc)
+        .order_by((Alias::new("b"), Alias::new("counted")), Order::Desc)
+        .order_by((Alias::new("b"), Alias::new("quarter")), Order::Asc)
+        .order_by(
+            (enterprise::Entity, enterprise::Column::CreditCode),
+            Order::Asc,
+        )
+        .limit(u64::try_from(NEAREST_CAP).unwrap_or(u64::MAX));
+    let rows = db.query_all(&top).await?;
+    let Some(first) = rows.first() else {
+        return Ok((Vec::new(), 0));
+    };
+    let warnings: i64 = get(first, "warnings")?;
+    let ids = rows
+        .iter()
+        .map(|row| get(row, "id"))
+        .collect::<Result<Vec<Uuid>, DbErr>>()?;
+    let requests = requests_per_enterprise_quarter(db, scope, &quarters, Some(ids)).await?;
+    let nearest = rows
+        .iter()
+        .map(|row| burden_row(row, &quarters, &requests))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok((nearest, warnings))
 }
 
 /// The headline figures of the period.
@@ -703,12 +864,18 @@ pub async fn overview<C: ConnectionTrait>(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<Overview, DbErr> {
-    let days = days(db, calendar, scope).await?;
-    let agencies = agencies(db, calendar, scope).await?;
-    let districts = districts(db, scope).await?;
-    let duplicates = duplicates(db, scope).await?;
-    let mut burden = burden(db, scope, today).await?;
-    let hazards = hazards(db, scope, today).await?;
+    // The parts are independent: on a pool they run side by side.
+    let (visits, teams, agencies, districts, duplicates, (nearest_cap, cap_warnings), hazards) = tokio::try_join!(
+        visits_per_day(db, scope),
+        teams_per_agency_day(db, scope),
+        agencies_in(db, scope),
+        districts(db, scope),
+        duplicates(db, scope),
+        nearest_cap(db, scope, today),
+        hazards(db, scope, today),
+    )?;
+    let days = day_loads(calendar, scope, &visits, &teams, &agencies);
+    let agencies = agency_loads(calendar, scope, &teams, agencies);
     let visits: i64 = days.iter().map(|d| d.visits).sum();
     let teams: i64 = days.iter().map(|d| d.teams).sum();
     let capacity: i64 = days.iter().map(|d| d.capacity).sum();
@@ -724,16 +891,14 @@ pub async fn overview<C: ConnectionTrait>(
         requests,
         duplicates_avoided: duplicates.iter().map(|d| d.avoided).sum(),
         enterprises_visited: districts.iter().map(|d| d.enterprises).sum(),
-        cap_warnings: i64::try_from(burden.iter().filter(|b| b.warning).count()).unwrap_or(0),
+        cap_warnings,
     };
-    burden.retain(|b| b.burden_cap.is_some());
-    burden.truncate(NEAREST_CAP);
     Ok(Overview {
         totals,
         days,
         agencies,
         districts,
-        nearest_cap: burden,
+        nearest_cap,
         hazards,
     })
 }
@@ -890,13 +1055,29 @@ pub async fn hazards<C: ConnectionTrait>(
         .group_by_col(agency_col)
         .group_by_col(status)
         .add_group_by([Expr::col(Alias::new("overdue"))]);
+    // The closed ones' days to close apart: grouped with the counts above, PostgreSQL
+    // expects too many groups to hash them and sorts every hazard instead.
+    let mut closes = hazards_in(scope);
+    closes
+        .and_where(hazard::Column::Status.eq("closed"))
+        .column(district)
+        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
+        .expr_as(days_to_close(db.get_database_backend()), Alias::new("days"))
+        .expr_as(
+            Func::count(col(hazard::Entity, hazard::Column::Id)),
+            Alias::new("n"),
+        )
+        .group_by_col(district)
+        .group_by_col(agency_col)
+        .add_group_by([Expr::col(Alias::new("days"))]);
+    let (counts, closes) = tokio::try_join!(db.query_all(&counts), db.query_all(&closes))?;
     let mut tallies: BTreeMap<(String, Uuid), Tally> = BTreeMap::new();
-    for row in db.query_all(&counts).await? {
-        let n: i64 = get(&row, "n")?;
-        let status: String = get(&row, "status")?;
-        let overdue: i32 = get(&row, "overdue")?;
+    for row in &counts {
+        let n: i64 = get(row, "n")?;
+        let status: String = get(row, "status")?;
+        let overdue: i32 = get(row, "overdue")?;
         let tally = tallies
-            .entry((get(&row, "district")?, get(&row, "agency_id")?))
+            .entry((get(row, "district")?, get(row, "agency_id")?))
             .or_default();
         tally.found += n;
         match status.as_str() {
@@ -908,29 +1089,15 @@ pub async fn hazards<C: ConnectionTrait>(
             tally.overdue += n;
         }
     }
-    let days = days_to_close(db.get_database_backend());
-    let mut closes = hazards_in(scope);
-    closes
-        .and_where(hazard::Column::Status.eq("closed"))
-        .column(district)
-        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
-        .expr_as(days, Alias::new("days"))
-        .expr_as(
-            Func::count(col(hazard::Entity, hazard::Column::Id)),
-            Alias::new("n"),
-        )
-        .group_by_col(district)
-        .group_by_col(agency_col)
-        .add_group_by([Expr::col(Alias::new("days"))]);
-    for row in db.query_all(&closes).await? {
-        let days: Option<i64> = get(&row, "days")?;
+    for row in &closes {
+        let days: Option<i64> = get(row, "days")?;
         if let Some(days) = days {
             *tallies
-                .entry((get(&row, "district")?, get(&row, "agency_id")?))
+                .entry((get(row, "district")?, get(row, "agency_id")?))
                 .or_default()
                 .days
                 .entry(days)
-                .or_default() += get::<i64>(&row, "n")?;
+                .or_default() += get::<i64>(row, "n")?;
         }
     }
     let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()

@@ -66,7 +66,7 @@ pub fn heat_map(lang: Lang, days: &[DayLoad]) -> Markup {
                     text x=(x) y=(top - 4) fill="#1a1a1a" { (day.date.format("%m")) }
                 }
                 rect x=(x) y=(y) width=(CELL) height=(CELL) rx="2" fill=(SHADES[shade(day)].0)
-                    stroke=(if day.working_day { "#555" } else { "#999" })
+                    stroke=(if day.working_day { "#555" } else { "#767676" })
                     stroke-dasharray=(if day.working_day { "none" } else { "2 2" })
                     data-date=(day.date) data-visits=(day.visits) data-teams=(day.teams) data-capacity=(day.capacity) {
                     title { (day.date) ": " (day.visits) (lang.t(" 次检查，", " visits, ")) (day.teams) " / " (day.capacity) (lang.t(" 组", " teams")) }

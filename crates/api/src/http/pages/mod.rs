@@ -8,6 +8,7 @@ mod chart;
 mod office;
 mod portal;
 pub mod session;
+mod words;
 
 use crate::app::AppState;
 use crate::auth::Role;
@@ -121,12 +122,14 @@ header a,header button{color:#fff}
 header h1{font-size:1.15rem;margin:0}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 a{color:#0b4f8a}
-a:focus,button:focus,input:focus,select:focus{outline:3px solid #f0b400;outline-offset:2px}
+a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #f0b400;outline-offset:2px}
+.skip{position:absolute;left:-999rem}
+.skip:focus{position:static;display:inline-block;margin:.4rem;background:#fff;color:#0b4f8a}
 h2{font-size:1.1rem;border-bottom:2px solid #0b3d6e;padding-bottom:.2rem;margin-top:1.6rem}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.6rem;margin:0}
 .figures div{border:1px solid #8a8a8a;border-radius:.3rem;padding:.4rem .6rem}
 .figures dt{font-size:.85rem;color:#333}
-.figures dd{margin:0;font-size:1.5rem;font-weight:600}
+.figures dd{margin:0;font-size:1.5rem;font-weight:600;overflow-wrap:anywhere}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
 form.filters label,form.stack label{display:flex;flex-direction:column;font-size:.9rem}
 form.stack{display:flex;flex-direction:column;gap:.8rem;max-width:22rem}
@@ -150,12 +153,35 @@ textarea{font:inherit;padding:.35rem .5rem;border:1px solid #555;border-radius:.
 @media (max-width:40rem){main{padding:.6rem}.figures dd{font-size:1.2rem}}
 "#;
 
+/// A query string without its `lang`.
+pub fn without_lang(raw: Option<&str>) -> String {
+    let pairs =
+        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).filter(|(k, _)| k != "lang");
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// A query string (without `lang`) with `lang` added.
+pub fn with_lang(query: &str, lang: &str) -> String {
+    if query.is_empty() {
+        format!("lang={lang}")
+    } else {
+        format!("{query}&lang={lang}")
+    }
+}
+
 /// The frame of every page: title, the user and the language switch, sign-out.
 pub fn layout(lang: Lang, title: &str, session: Option<&Session>, body: Markup) -> Markup {
     let other = match lang {
         Lang::Zh => ("en", "English"),
         Lang::En => ("zh", "中文"),
     };
+    // The same page in the other language, with the same filters.
+    let switch = format!(
+        "?{}",
+        with_lang(session.map_or("", |s| s.query.as_str()), other.0)
+    );
     html! {
         (DOCTYPE)
         html lang=(lang.html_code()) {
@@ -166,10 +192,11 @@ pub fn layout(lang: Lang, title: &str, session: Option<&Session>, body: Markup) 
                 style { (PreEscaped(STYLE)) }
             }
             body {
+                a class="skip" href="#main" { (lang.t("跳到正文", "Skip to the content")) }
                 header {
                     h1 { "OneVisit · " (title) }
                     nav aria-label=(lang.t("账户", "Account")) {
-                        a href={ "?lang=" (other.0) } lang=(other.0) { (other.1) }
+                        a href=(switch) lang=(other.0) { (other.1) }
                         @if let Some(session) = session {
                             " · " span { (session.caller.username) } " "
                             form method="post" action="/ui/logout" style="display:inline" {

@@ -4,7 +4,7 @@
 
 use super::chart::{self, Bar};
 use super::session::Session;
-use super::{Lang, failed, layout, refused};
+use super::{Lang, failed, layout, refused, with_lang, without_lang, words};
 use crate::app::AppState;
 use crate::entities::{agency, enterprise};
 use crate::http::error::ApiError;
@@ -39,11 +39,7 @@ impl FromRequestParts<AppState> for Office {
 
 /// The review filters of a page's query string (its `lang` is the page's own).
 fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
-    let pairs =
-        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).filter(|(k, _)| k != "lang");
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
+    let query = without_lang(raw);
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer)
@@ -55,6 +51,25 @@ struct Choices {
     districts: Vec<String>,
     sectors: Vec<String>,
     agencies: Vec<(String, String)>,
+}
+
+/// Every agency's code and name, by code.
+async fn agency_names(state: &AppState) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(agency::Entity::find()
+        .order_by_asc(agency::Column::Code)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect())
+}
+
+/// The name of the agency of `code` among `agencies`, else the code.
+fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
+    agencies
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or(code, |(_, name)| name.as_str())
 }
 
 async fn choices(state: &AppState) -> Result<Choices, ApiError> {
@@ -70,13 +85,7 @@ async fn choices(state: &AppState) -> Result<Choices, ApiError> {
     Ok(Choices {
         districts: distinct(enterprise::Column::District).await?,
         sectors: distinct(enterprise::Column::Sector).await?,
-        agencies: agency::Entity::find()
-            .order_by_asc(agency::Column::Code)
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.code, a.name))
-            .collect(),
+        agencies: agency_names(state).await?,
     })
 }
 
@@ -100,7 +109,16 @@ fn select(
 }
 
 fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices) -> Markup {
-    let same = |v: &[String]| v.iter().map(|d| (d.clone(), d.clone())).collect::<Vec<_>>();
+    let districts: Vec<(String, String)> = choices
+        .districts
+        .iter()
+        .map(|d| (d.clone(), d.clone()))
+        .collect();
+    let sectors: Vec<(String, String)> = choices
+        .sectors
+        .iter()
+        .map(|s| (s.clone(), words::sector(lang, s).to_owned()))
+        .collect();
     let any = lang.t("全部", "All");
     html! {
         form class="filters" method="get" action="/ui/office" aria-label=(lang.t("筛选", "Filters")) {
@@ -111,8 +129,8 @@ fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices
             label for="to" { (lang.t("结束日期", "To"))
                 input id="to" name="to" type="date" value=(scope.range.end());
             }
-            (select("district", lang.t("县区", "District"), any, &same(&choices.districts), query.district.as_deref()))
-            (select("sector", lang.t("行业", "Sector"), any, &same(&choices.sectors), query.sector.as_deref()))
+            (select("district", lang.t("县区", "District"), any, &districts, query.district.as_deref()))
+            (select("sector", lang.t("行业", "Sector"), any, &sectors, query.sector.as_deref()))
             (select("agency", lang.t("部门", "Agency"), any, &choices.agencies, query.agency.as_deref()))
             button type="submit" id="apply-filters" { (lang.t("筛选", "Apply")) }
         }
@@ -159,8 +177,39 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
     }
 }
 
+/// A table of named rows of figures: the head's first column names the rows, the
+/// others are numbers.
+fn figures_table<'a>(
+    id: &str,
+    head: &[&str],
+    rows: impl Iterator<Item = (&'a str, Vec<String>)>,
+) -> Markup {
+    html! {
+        div class="scroll" {
+            table id=(id) {
+                thead { tr {
+                    @for (i, title) in head.iter().enumerate() {
+                        th scope="col" class=[(i > 0).then_some("n")] { (title) }
+                    }
+                } }
+                tbody {
+                    @for (name, cells) in rows {
+                        tr { td { (name) } @for cell in cells { td class="n" { (cell) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Hazards of the period: figures, overdue ones per district, and each district's list.
-fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) -> Markup {
+fn hazard_section(
+    lang: Lang,
+    review: &HazardReview,
+    overdue: &[OverdueHazard],
+    agencies: &[(String, String)],
+    link_suffix: &str,
+) -> Markup {
     let t = &review.totals;
     let bars: Vec<Bar> = review
         .districts
@@ -182,24 +231,21 @@ fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) 
             (figure("hz-median", lang.t("销号天数中位数", "Median days to close"),
                 t.median_days_to_close.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())))
         }
-        div class="scroll" {
-            table id="hazard-agencies" {
-                thead { tr {
-                    th scope="col" { (lang.t("牵头部门", "Responsible agency")) }
-                    th scope="col" class="n" { (lang.t("发现", "Found")) }
-                    th scope="col" class="n" { (lang.t("未销号", "Open")) }
-                    th scope="col" class="n" { (lang.t("逾期", "Overdue")) }
-                    th scope="col" class="n" { (lang.t("已销号", "Closed")) }
-                    th scope="col" class="n" { (lang.t("销号率 %", "Closure rate %")) }
-                } }
-                tbody {
-                    @for a in &review.agencies {
-                        tr { td { (a.name) } td class="n" { (a.found) } td class="n" { (a.open) }
-                             td class="n" { (a.overdue) } td class="n" { (a.closed) } td class="n" { (a.closure_rate) } }
-                    }
-                }
-            }
-        }
+        (figures_table(
+            "hazard-agencies",
+            &[
+                lang.t("牵头部门", "Responsible agency"),
+                lang.t("发现", "Found"),
+                lang.t("未销号", "Open"),
+                lang.t("逾期", "Overdue"),
+                lang.t("已销号", "Closed"),
+                lang.t("销号率 %", "Closure rate %"),
+            ],
+            review.agencies.iter().map(|a| {
+                (a.name.as_str(), vec![a.found.to_string(), a.open.to_string(), a.overdue.to_string(),
+                    a.closed.to_string(), a.closure_rate.to_string()])
+            }),
+        ))
         h3 { (lang.t("各县区逾期隐患", "Overdue hazards per district")) }
         (chart::bars("overdue-bars", lang.t("各县区逾期隐患", "Overdue hazards per district"), &bars))
         @for d in review.districts.iter().filter(|d| d.overdue > 0) {
@@ -208,8 +254,9 @@ fn hazard_section(lang: Lang, review: &HazardReview, overdue: &[OverdueHazard]) 
                 ul {
                     @for h in overdue.iter().filter(|h| h.district == d.key) {
                         li {
-                            a href={ "/ui/office/enterprises/" (h.enterprise_id) "?lang=" (lang.code()) } { (h.enterprise) }
-                            " · " (h.title) " · " (h.agency) " · " (h.deadline)
+                            a href={ "/ui/office/enterprises/" (h.enterprise_id) "?" (link_suffix) } { (h.enterprise) }
+                            " · " (h.title) " · " (words::severity(lang, &h.severity))
+                            " · " (agency_name(agencies, &h.agency)) " · " (h.deadline)
                             " (" (h.days_overdue) (lang.t(" 天", " days")) ")"
                         }
                     }
@@ -229,7 +276,8 @@ fn dashboard_body(
 ) -> Markup {
     let totals = &overview.totals;
     let filters = query.filters();
-    let lang_suffix = format!("lang={}", lang.code());
+    // A drill-down keeps the filters, for its way back.
+    let link_suffix = with_lang(&filters, lang.code());
     let agency_bars: Vec<Bar> = overview
         .agencies
         .iter()
@@ -292,9 +340,21 @@ fn dashboard_body(
         }
         h2 { (lang.t("各县区检查量", "Visits per district")) }
         (chart::bars("district-bars", lang.t("各县区检查量", "Visits per district"), &district_bars))
+        (figures_table(
+            "districts",
+            &[
+                lang.t("县区", "District"),
+                lang.t("联合检查", "Joint visits"),
+                lang.t("部门检查组", "Agency teams"),
+                lang.t("受检企业", "Enterprises visited"),
+            ],
+            overview.districts.iter().map(|d| {
+                (d.district.as_str(), vec![d.visits.to_string(), d.teams.to_string(), d.enterprises.to_string()])
+            }),
+        ))
         h2 { (lang.t("最接近检查上限的企业", "Enterprises nearest their cap")) }
-        (burden_table(lang, &overview.nearest_cap, &lang_suffix))
-        (hazard_section(lang, &overview.hazards, overdue))
+        (burden_table(lang, &overview.nearest_cap, &link_suffix))
+        (hazard_section(lang, &overview.hazards, overdue, &choices.agencies, &link_suffix))
         h2 { (lang.t("导出 CSV", "Export as CSV")) }
         ul class="exports" {
             @for (figure, zh, en) in EXPORTS {
@@ -403,8 +463,15 @@ pub async fn timeline(
     Path(id): Path<Uuid>,
 ) -> Response {
     let lang = session.lang;
-    let timeline = match api::timeline_of(&state, id).await {
-        Ok(timeline) => timeline,
+    let found = async {
+        Ok::<_, ApiError>((
+            api::timeline_of(&state, id).await?,
+            agency_names(&state).await?,
+        ))
+    }
+    .await;
+    let (timeline, agencies) = match found {
+        Ok(found) => found,
         Err(err) => return failed(lang, Some(&session), err),
     };
     let e = &timeline.enterprise;
@@ -414,8 +481,9 @@ pub async fn timeline(
         events.push((
             r.created_at.date_naive(),
             html! {
-                (lang.t("请求", "Request")) " · " strong { (r.agency) } " · " (r.kind)
-                " · " (r.earliest) "–" (r.latest) " · " (r.status)
+                (lang.t("请求", "Request")) " · " strong { (agency_name(&agencies, &r.agency)) }
+                " · " (words::request_kind(lang, &r.kind)) " · " (r.earliest) "–" (r.latest)
+                " · " span data-status=(r.status) { (words::request_status(lang, &r.status)) }
             },
         ));
     }
@@ -425,11 +493,12 @@ pub async fn timeline(
             .iter()
             .filter(|r| r.visit_id == Some(v.id))
             .count();
-        let agencies: Vec<&str> = v.teams.iter().map(|t| t.agency.as_str()).collect();
+        let teams: Vec<&str> = v.teams.iter().map(|t| t.agency_name.as_str()).collect();
         events.push((
             v.date,
             html! {
-                (lang.t("检查", "Visit")) " · " strong { (v.status) } " · " (agencies.join(", "))
+                (lang.t("检查", "Visit")) " · " strong data-status=(v.status) { (words::visit_status(lang, &v.status)) }
+                " · " (teams.join(lang.t("、", ", ")))
                 " · " (merged) (lang.t(" 个请求合并", " requests merged"))
             },
         ));
@@ -437,7 +506,7 @@ pub async fn timeline(
     for h in &timeline.hazards {
         events.push((
             h.found_on,
-            html! { (lang.t("发现隐患", "Hazard found")) " · " strong { (h.title) } " · " (h.severity)
+            html! { (lang.t("发现隐患", "Hazard found")) " · " strong { (h.title) } " · " (words::severity(lang, &h.severity))
                     " · " (lang.t("期限 ", "deadline ")) (h.deadline) },
         ));
         if let Some(closed) = h.closed_on {
@@ -449,12 +518,12 @@ pub async fn timeline(
     }
     events.sort_by_key(|(date, _)| *date);
     let body = html! {
-        p { a href={ "/ui/office?lang=" (lang.code()) } { (lang.t("← 返回总览", "← Back to the overview")) } }
+        p { a href={ "/ui/office?" (with_lang(&session.query, lang.code())) } { (lang.t("← 返回总览", "← Back to the overview")) } }
         h2 id="enterprise-name" { (e.name) }
         dl class="figures" {
             (figure("ent-code", lang.t("统一社会信用代码", "Credit code"), &e.credit_code))
             (figure("ent-district", lang.t("县区", "District"), &e.district))
-            (figure("ent-sector", lang.t("行业", "Sector"), &e.sector))
+            (figure("ent-sector", lang.t("行业", "Sector"), words::sector(lang, &e.sector)))
             (figure("ent-cap", lang.t("季度检查上限", "Visits a quarter at most"),
                 e.burden_cap.map(|c| c.to_string()).unwrap_or_else(|| lang.t("无", "none").to_owned())))
             (figure("ent-visits", lang.t("检查", "Visits"), timeline.visits.len()))

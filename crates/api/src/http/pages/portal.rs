@@ -3,7 +3,7 @@
 //! through `access::visits`, so it shows what `GET /visits` shows the same user.
 
 use super::session::{Session, csrf_holds};
-use super::{CsrfForm, Lang, failed, form_lang, layout, refused};
+use super::{CsrfForm, Lang, failed, form_lang, layout, refused, words};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::entities::{enterprise, hazard, joint_visit};
@@ -94,7 +94,7 @@ async fn portal_body(
                         @for (visit, code) in visits.iter().zip(&codes) {
                             tr data-visit=(visit.id) data-enterprise=(visit.enterprise_id) {
                                 td { time datetime=(visit.date) { (visit.date) } }
-                                td { (status_text(lang, &visit.status)) }
+                                td { (words::visit_status(lang, &visit.status)) }
                                 td { (visit.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join("、")) }
                                 td class="code" {
                                     @match code {
@@ -139,8 +139,8 @@ fn hazard_section(lang: Lang, csrf: &str, hazards: &[hazard::Model], today: Naiv
                 p {
                     (lang.t("整改期限：", "Deadline: ")) time datetime=(h.deadline) { (h.deadline) }
                     @if h.deadline < today { " " span class="warn" { (lang.t("已逾期", "overdue")) } }
-                    " · " (lang.t("等级：", "Severity: ")) (h.severity)
-                    " · " (lang.t("状态：", "Status: ")) span class="hazard-status" data-status=(h.status) { (hazard_status_text(lang, &h.status)) }
+                    " · " (lang.t("等级：", "Severity: ")) (words::severity(lang, &h.severity))
+                    " · " (lang.t("状态：", "Status: ")) span class="hazard-status" data-status=(h.status) { (words::hazard_status(lang, &h.status)) }
                 }
                 @if h.status == "open" {
                     form class="stack" method="post" enctype="multipart/form-data"
@@ -158,16 +158,6 @@ fn hazard_section(lang: Lang, csrf: &str, hazards: &[hazard::Model], today: Naiv
                 }
             }
         }
-    }
-}
-
-fn hazard_status_text(lang: Lang, status: &str) -> &'static str {
-    match status {
-        "open" => lang.t("待整改", "open"),
-        "rectification_submitted" => {
-            lang.t("已提交整改，待核查", "submitted, awaiting verification")
-        }
-        _ => lang.t("已销号", "closed"),
     }
 }
 
@@ -241,16 +231,6 @@ pub async fn rectification(
             session.lang.code()
         )),
         Err(err) => failed(session.lang, Some(&session), err),
-    }
-}
-
-fn status_text(lang: Lang, status: &str) -> &'static str {
-    match status {
-        "proposed" => lang.t("拟定", "proposed"),
-        "confirmed" => lang.t("已确认", "confirmed"),
-        "in_progress" => lang.t("进行中", "in progress"),
-        "completed" => lang.t("已完成", "completed"),
-        _ => lang.t("已取消", "cancelled"),
     }
 }
 

@@ -54,12 +54,14 @@ pub fn csrf_holds(headers: &HeaderMap, form_token: &str) -> bool {
         .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), form_token.as_bytes()))
 }
 
-/// A signed-in user of the pages: who, in which language, and the CSRF token their forms carry.
+/// A signed-in user of the pages: who, in which language, the CSRF token their forms
+/// carry, and the page's query string but its `lang` (the language switch keeps the rest).
 #[derive(Debug, Clone)]
 pub struct Session {
     pub caller: Caller,
     pub lang: Lang,
     pub csrf: String,
+    pub query: String,
 }
 
 /// A 303 to the sign-in page.
@@ -87,6 +89,7 @@ impl FromRequestParts<AppState> for Session {
                 caller: claims.into(),
                 lang,
                 csrf,
+                query: super::without_lang(parts.uri.query()),
             }),
             _ => Err(to_login(lang)),
         }
