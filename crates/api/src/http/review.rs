@@ -102,7 +102,7 @@ impl ReviewQuery {
     pub async fn scope(&self, state: &AppState) -> Result<Scope, ApiError> {
         let from = self
             .from
-            .unwrap_or_else(|| Quarter::containing(crate::app::today()).range().start());
+            .unwrap_or_else(|| Quarter::containing(state.clock.today()).range().start());
         let to = self
             .to
             .unwrap_or_else(|| Quarter::containing(from).range().end());
@@ -438,7 +438,7 @@ pub async fn overview(
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let overview =
-        review::overview(&state.db, &state.calendar, &scope, crate::app::today()).await?;
+        review::overview(&state.db, &state.calendar, &scope, state.clock.today()).await?;
     match query.format.unwrap_or_default() {
         Format::Json => Ok(Json(overview).into_response()),
         Format::Csv => csv("overview", &scope, &[overview.totals]),
@@ -561,7 +561,7 @@ pub async fn enterprises(
         offset: query.offset,
     }
     .resolve()?;
-    let rows = review::burden(&state.db, &scope, crate::app::today()).await?;
+    let rows = review::burden(&state.db, &scope, state.clock.today()).await?;
     if query.format == Some(Format::Csv) {
         return csv("enterprises", &scope, &rows);
     }
@@ -596,7 +596,7 @@ pub async fn hazards(
     ValidQuery(query): ValidQuery<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
-    let figures = review::hazards(&state.db, &scope, crate::app::today()).await?;
+    let figures = review::hazards(&state.db, &scope, state.clock.today()).await?;
     match query.format.unwrap_or_default() {
         Format::Json => Ok(Json(figures).into_response()),
         Format::Csv => csv("hazards", &scope, &hazard_rows(figures)),
@@ -618,7 +618,7 @@ pub async fn overdue_hazards(
     ValidQuery(query): ValidQuery<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
-    let rows = review::overdue_hazards(&state.db, &scope, crate::app::today()).await?;
+    let rows = review::overdue_hazards(&state.db, &scope, state.clock.today()).await?;
     answer(&query, "overdue-hazards", &scope, rows)
 }
 

@@ -388,8 +388,8 @@ pub async fn dashboard(
         let query = filters(raw.as_deref())?;
         let scope = query.scope(&state).await?;
         let overview =
-            review::overview(&state.db, &state.calendar, &scope, crate::app::today()).await?;
-        let overdue = review::overdue_hazards(&state.db, &scope, crate::app::today()).await?;
+            review::overview(&state.db, &state.calendar, &scope, state.clock.today()).await?;
+        let overdue = review::overdue_hazards(&state.db, &scope, state.clock.today()).await?;
         let choices = choices(&state).await?;
         Ok::<_, ApiError>(dashboard_body(
             lang, &query, &scope, &choices, &overview, &overdue,
@@ -422,7 +422,7 @@ pub async fn export(
         let calendar = &state.calendar;
         match figure.as_str() {
             "overview" => {
-                let o = review::overview(db, calendar, &scope, crate::app::today()).await?;
+                let o = review::overview(db, calendar, &scope, state.clock.today()).await?;
                 api::csv("overview", &scope, &[o.totals])
             }
             "days" => api::csv("days", &scope, &review::days(db, calendar, &scope).await?),
@@ -437,17 +437,17 @@ pub async fn export(
             "enterprises" => api::csv(
                 "enterprises",
                 &scope,
-                &review::burden(db, &scope, crate::app::today()).await?,
+                &review::burden(db, &scope, state.clock.today()).await?,
             ),
             "hazards" => api::csv(
                 "hazards",
                 &scope,
-                &api::hazard_rows(review::hazards(db, &scope, crate::app::today()).await?),
+                &api::hazard_rows(review::hazards(db, &scope, state.clock.today()).await?),
             ),
             "overdue-hazards" => api::csv(
                 "overdue-hazards",
                 &scope,
-                &review::overdue_hazards(db, &scope, crate::app::today()).await?,
+                &review::overdue_hazards(db, &scope, state.clock.today()).await?,
             ),
             _ => Err(ApiError::NotFound),
         }

@@ -50,7 +50,7 @@ async fn portal_body(
     feed_url: Option<&str>,
 ) -> Result<(String, Markup), ApiError> {
     let lang = session.lang;
-    let today = crate::app::today();
+    let today = state.clock.today();
     let name = enterprise::Entity::find_by_id(enterprise_id)
         .filter(access::enterprises(&session.caller))
         .one(&state.db)
