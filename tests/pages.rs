@@ -85,7 +85,7 @@ async fn signing_in_sets_an_http_only_same_site_strict_session() {
         .await
         .expect("html");
     assert!(
-        filtered.contains("href=\"?agency=fire&amp;lang=en\""),
+        filtered.contains("href=\"/ui/office?agency=fire&amp;lang=en\""),
         "English keeps the filters"
     );
     assert!(
@@ -312,4 +312,52 @@ async fn the_timeline_shows_statuses_kinds_and_sectors_in_the_user_s_words() {
     ] {
         assert!(!text.contains(stored), "{stored} is shown as stored");
     }
+}
+
+/// The address of the page's language switch.
+fn language_switch(html: &str) -> String {
+    let at = html.find("\" lang=\"").expect("a language switch");
+    let start = html[..at].rfind("href=\"").expect("its address") + "href=\"".len();
+    html[start..at].replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn the_language_switch_of_a_form_s_answer_leads_to_a_page() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let page: serde_json::Value = app
+        .get_as(&office, "/enterprises?limit=1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let code = page["items"][0]["credit_code"]
+        .as_str()
+        .expect("credit code")
+        .to_owned();
+    let client = browser_like();
+    assert_eq!(sign_in(&app, &client, &code).await.status(), 303);
+    let portal = client
+        .get(app.url("/ui/enterprise"))
+        .send()
+        .await
+        .expect("portal")
+        .text()
+        .await
+        .expect("html");
+    // A GET page switches to itself.
+    assert_eq!(language_switch(&portal), "/ui/enterprise?lang=en");
+    let answer = client
+        .post(app.url("/ui/enterprise/calendar-feed"))
+        .form(&[("csrf", csrf_of(&portal).as_str())])
+        .send()
+        .await
+        .expect("a new feed link");
+    assert_eq!(answer.status(), 200);
+    let answer = answer.text().await.expect("html");
+    // The answer's address takes POST only: its switch leads home, which is a page.
+    let switch = language_switch(&answer);
+    assert_eq!(switch, "/ui?lang=en");
+    let home = client.get(app.url(&switch)).send().await.expect("home");
+    assert_eq!(home.status(), 303, "home sends the user to their own pages");
 }

@@ -179,7 +179,8 @@ pub fn layout(lang: Lang, title: &str, session: Option<&Session>, body: Markup) 
     };
     // The same page in the other language, with the same filters.
     let switch = format!(
-        "?{}",
+        "{}?{}",
+        session.map_or("", |s| s.here.as_str()),
         with_lang(session.map_or("", |s| s.query.as_str()), other.0)
     );
     html! {

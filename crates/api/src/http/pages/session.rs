@@ -61,6 +61,10 @@ pub struct Session {
     pub caller: Caller,
     pub lang: Lang,
     pub csrf: String,
+    /// The page's address, for its language switch: where a GET came, or the home page
+    /// for a form's answer (its address takes POST only).
+    pub here: String,
+    /// The page's query (without `lang`), kept by its language switch.
     pub query: String,
 }
 
@@ -89,7 +93,16 @@ impl FromRequestParts<AppState> for Session {
                 caller: claims.into(),
                 lang,
                 csrf,
-                query: super::without_lang(parts.uri.query()),
+                here: if parts.method == axum::http::Method::GET {
+                    parts.uri.path().to_owned()
+                } else {
+                    "/ui".to_owned()
+                },
+                query: if parts.method == axum::http::Method::GET {
+                    super::without_lang(parts.uri.query())
+                } else {
+                    String::new()
+                },
             }),
             _ => Err(to_login(lang)),
         }
