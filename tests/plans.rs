@@ -122,3 +122,64 @@ async fn only_the_office_replans_and_bad_horizons_are_named() {
     let problem: Value = response.json().await.expect("json");
     assert_eq!(problem["errors"][0]["field"], "end");
 }
+
+#[tokio::test]
+async fn a_visit_the_office_rescheduled_is_kept_by_the_next_replan() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let today = onevisit_api::app::today();
+    let page: Value = app
+        .get_as(&office, "/visits?status=proposed&limit=500")
+        .await
+        .json()
+        .await
+        .expect("json");
+    // The first upcoming proposed visit the office can move to another day.
+    let mut moved = None;
+    'visits: for visit in page["items"].as_array().expect("items") {
+        let date: chrono::NaiveDate = visit["date"].as_str().expect("date").parse().expect("date");
+        if date <= today {
+            continue;
+        }
+        let id = visit["id"].as_str().expect("id").to_owned();
+        for ahead in 1..30 {
+            let day = today + chrono::Days::new(ahead);
+            if day == date {
+                continue;
+            }
+            let response = app
+                .post_as(
+                    &office,
+                    &format!("/visits/{id}/reschedule"),
+                    &json!({"date": day, "reason": "the enterprise asked"}),
+                )
+                .await;
+            if response.status() == 200 {
+                moved = Some((id, day));
+                break 'visits;
+            }
+        }
+    }
+    let (id, day) = moved.expect("a proposed visit the office could move");
+    let response = app
+        .post_as(
+            &office,
+            "/plans/replan",
+            &json!({"start": today, "end": today + chrono::Days::new(60), "apply": true}),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let visit: Value = app
+        .get_as(&office, &format!("/visits/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(visit["date"], day.to_string(), "{visit}");
+    assert_eq!(visit["status"], "proposed");
+}

@@ -2,13 +2,18 @@
 //! planner, around the confirmed ones (locked), and the difference is shown and, when
 //! asked, applied in one transaction.
 //!
+//! A proposed visit the office has acted on (rescheduled it to a day of its choosing) is
+//! kept as it is too, like a confirmed one.
+//!
 //! Surprise (unannounced) visits are kept as they are, like confirmed ones, and set
 //! apart: their day was drawn with them, and no announced request may join them (nor
 //! they an announced visit). Surprise requests still without a visit wait for their
 //! own booking path; the re-plan leaves them alone.
 
 use crate::audit::{self, Author, Change, Subject};
-use crate::entities::{enterprise, inspection_request, joint_visit, visit_inspector, visit_team};
+use crate::entities::{
+    enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
+};
 use crate::planning;
 use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
@@ -17,7 +22,7 @@ use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -96,8 +101,12 @@ pub async fn replan(
         .await?
         .into_iter()
         .partition(|v| v.announced);
-    let locked_visits: Vec<joint_visit::Model> =
-        locked_visits.into_iter().chain(surprises).collect();
+    let (acted_on, proposed_visits) = acted_on(&txn, proposed_visits).await?;
+    let locked_visits: Vec<joint_visit::Model> = locked_visits
+        .into_iter()
+        .chain(surprises)
+        .chain(acted_on)
+        .collect();
     let visit_date: BTreeMap<Uuid, NaiveDate> = locked_visits
         .iter()
         .chain(&proposed_visits)
@@ -254,6 +263,27 @@ pub async fn replan(
     store::insert_chunked(&txn, audit_entries).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Splits `proposed` into the visits the office acted on (their log has an entry) and
+/// the others.
+async fn acted_on(
+    txn: &DatabaseTransaction,
+    proposed: Vec<joint_visit::Model>,
+) -> Result<(Vec<joint_visit::Model>, Vec<joint_visit::Model>), DbErr> {
+    let mut logged: BTreeSet<Uuid> = BTreeSet::new();
+    for chunk in proposed.chunks(CHUNK) {
+        let ids: Vec<Uuid> = visit_event::Entity::find()
+            .select_only()
+            .column(visit_event::Column::VisitId)
+            .filter(visit_event::Column::VisitId.is_in(chunk.iter().map(|v| v.id)))
+            .distinct()
+            .into_tuple()
+            .all(txn)
+            .await?;
+        logged.extend(ids);
+    }
+    Ok(proposed.into_iter().partition(|v| logged.contains(&v.id)))
 }
 
 /// One re-plan at a time, and no booking in between.
