@@ -257,6 +257,40 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         overview["days"].as_array().expect("days").len(),
         "one square a day"
     );
+    // Its figures are on the page as text too: a row per working day (or day with
+    // visits), with the API's numbers.
+    let shown: Vec<String> = {
+        let mut rows = Vec::new();
+        for row in client
+            .find_all(Locator::Css("#days tbody tr"))
+            .await
+            .expect("the days table")
+        {
+            rows.push(
+                row.html(true)
+                    .await
+                    .expect("a row")
+                    .replace(['\n', ' '], ""),
+            );
+        }
+        rows
+    };
+    let expected: Vec<String> = overview["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .filter(|d| d["working_day"] == true || d["visits"].as_i64() > Some(0))
+        .map(|d| {
+            format!(
+                "<td>{}</td><tdclass=\"n\">{}</td><tdclass=\"n\">{}</td><tdclass=\"n\">{}</td>",
+                d["date"].as_str().expect("date"),
+                d["visits"],
+                d["teams"],
+                d["capacity"]
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
 
     // Only the fire agency's visits, through the filter form.
     client

@@ -179,10 +179,10 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
 
 /// A table of named rows of figures: the head's first column names the rows, the
 /// others are numbers.
-fn figures_table<'a>(
+fn figures_table<N: maud::Render>(
     id: &str,
     head: &[&str],
-    rows: impl Iterator<Item = (&'a str, Vec<String>)>,
+    rows: impl Iterator<Item = (N, Vec<String>)>,
 ) -> Markup {
     html! {
         div class="scroll" {
@@ -311,6 +311,22 @@ fn dashboard_body(
         }
         h2 { (lang.t("每日负荷", "Load per day")) }
         (chart::heat_map(lang, &overview.days))
+        // The heat map's figures as text, for screen readers and for reading exactly.
+        details {
+            summary { (lang.t("每日数字", "The figures per day")) }
+            (figures_table(
+                "days",
+                &[
+                    lang.t("日期", "Day"),
+                    lang.t("联合检查", "Joint visits"),
+                    lang.t("部门检查组", "Agency teams"),
+                    lang.t("总能力", "Capacity"),
+                ],
+                overview.days.iter().filter(|d| d.working_day || d.visits > 0).map(|d| {
+                    (d.date.to_string(), vec![d.visits.to_string(), d.teams.to_string(), d.capacity.to_string()])
+                }),
+            ))
+        }
         h2 { (lang.t("各部门检查量", "Visits per agency")) }
         p { (lang.t("红线：期间总能力（日能力 × 工作日）。", "Red mark: the capacity of the period (daily capacity × working days).")) }
         (chart::bars("agency-bars", lang.t("各部门检查量", "Visits per agency"), &agency_bars))
