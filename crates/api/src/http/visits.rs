@@ -40,9 +40,8 @@ pub struct VisitFilter {
 }
 
 /// The visits the caller may see: the office all, an agency those it takes part in, an
-/// enterprise its own announced ones (and unannounced ones from their day on). An
-/// enterprise's pages are answered from a cache while its schedule version stands
-/// (`schedule_pages`).
+/// enterprise its own announced ones (and unannounced ones from their day on), never
+/// older than the last change to its schedule.
 #[utoipa::path(get, path = "/visits", operation_id = "list_visits", tag = "visits", security(("bearer" = [])),
     params(VisitFilter),
     responses(
@@ -54,6 +53,8 @@ pub async fn list(
     caller: Caller,
     ValidQuery(filter): ValidQuery<VisitFilter>,
 ) -> Result<Response, ApiError> {
+    // An enterprise's pages come from a cache, under its schedule version
+    // (`schedule_pages`).
     let Some(enterprise) = caller
         .enterprise_id
         .filter(|_| caller.role == Role::Enterprise)
