@@ -18,8 +18,9 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use uuid::Uuid;
 
-/// How many pages are kept; past it, an old one makes room.
-pub const CAPACITY: usize = 10_000;
+/// How many bytes of pages are kept; past it, old ones make room. (Bytes, not pages: an
+/// enterprise could otherwise ask for many large pages under other filters.)
+pub const BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 /// Which page: the enterprise, the day (unannounced visits show from their day on) and
 /// the caller's filters.
@@ -38,25 +39,36 @@ pub async fn version<C: ConnectionTrait>(db: &C, enterprise: Uuid) -> Result<i64
         .map_or(0, |row| row.version))
 }
 
-/// The pages, each with the version it was built at.
+/// Each page with the version it was built at, and their bytes in all.
+type Pages<F> = (HashMap<PageKey<F>, (i64, Bytes)>, usize);
+
+/// The cached pages.
 #[derive(Debug)]
 pub struct SchedulePages<F> {
-    pages: Mutex<HashMap<PageKey<F>, (i64, Bytes)>>,
+    pages: Mutex<Pages<F>>,
+    budget: usize,
 }
 
 impl<F: Eq + Hash + Clone> Default for SchedulePages<F> {
     fn default() -> Self {
-        Self {
-            pages: Mutex::new(HashMap::new()),
-        }
+        Self::with_budget(BUDGET_BYTES)
     }
 }
 
 impl<F: Eq + Hash + Clone> SchedulePages<F> {
+    /// A cache that keeps at most `budget` bytes of pages.
+    pub fn with_budget(budget: usize) -> Self {
+        Self {
+            pages: Mutex::new((HashMap::new(), 0)),
+            budget,
+        }
+    }
+
     /// The page stored for `key` at `version`, if there is one.
     pub fn get(&self, key: &PageKey<F>, version: i64) -> Option<Bytes> {
-        let pages = self.pages.lock().ok()?;
-        pages
+        let guard = self.pages.lock().ok()?;
+        guard
+            .0
             .get(key)
             .filter(|(at, _)| *at == version)
             .map(|(_, body)| body.clone())
@@ -64,18 +76,28 @@ impl<F: Eq + Hash + Clone> SchedulePages<F> {
 
     /// Stores `body` for `key` as built at `version`, unless a newer one is there.
     pub fn put(&self, key: PageKey<F>, version: i64, body: Bytes) {
-        let Ok(mut pages) = self.pages.lock() else {
+        if body.len() > self.budget {
+            return;
+        }
+        let Ok(mut guard) = self.pages.lock() else {
             return;
         };
+        let (pages, bytes) = &mut *guard;
         if pages.get(&key).is_some_and(|(at, _)| *at > version) {
             return;
         }
-        if pages.len() >= CAPACITY
-            && !pages.contains_key(&key)
-            && let Some(old) = pages.keys().next().cloned()
-        {
-            pages.remove(&old);
+        if let Some((_, old)) = pages.remove(&key) {
+            *bytes -= old.len();
         }
+        while *bytes + body.len() > self.budget {
+            let Some(old) = pages.keys().next().cloned() else {
+                break;
+            };
+            if let Some((_, gone)) = pages.remove(&old) {
+                *bytes -= gone.len();
+            }
+        }
+        *bytes += body.len();
         pages.insert(key, (version, body));
     }
 }
@@ -109,11 +131,23 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_stays_within_its_capacity() {
-        let pages = SchedulePages::default();
-        for n in 0..u32::try_from(CAPACITY + 10).expect("fits") {
-            pages.put(key(n), 1, Bytes::new());
+    fn the_cache_stays_within_its_budget() {
+        let pages = SchedulePages::with_budget(1_000);
+        for n in 0..50 {
+            pages.put(key(n), 1, Bytes::from(vec![b'x'; 90]));
         }
-        assert_eq!(pages.pages.lock().expect("lock").len(), CAPACITY);
+        let guard = pages.pages.lock().expect("lock");
+        assert_eq!(guard.1, 990, "eleven pages of 90 bytes fit in 1,000");
+        assert_eq!(
+            guard.0.values().map(|(_, b)| b.len()).sum::<usize>(),
+            guard.1
+        );
+        drop(guard);
+        // A page larger than the whole budget is not kept.
+        pages.put(key(99), 1, Bytes::from(vec![b'x'; 2_000]));
+        assert_eq!(pages.get(&key(99), 1), None);
+        // Replacing a page counts its bytes once.
+        pages.put(key(49), 2, Bytes::from(vec![b'y'; 10]));
+        assert_eq!(pages.pages.lock().expect("lock").1, 910);
     }
 }
