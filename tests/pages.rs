@@ -297,6 +297,28 @@ async fn the_timeline_shows_statuses_kinds_and_sectors_in_the_user_s_words() {
             "{word} is shown as {text:?}"
         );
     }
+    // Its CSV link answers what the API's export does.
+    let link = format!("/ui/office/enterprises/{id}/timeline.csv");
+    assert!(html.contains(&format!("href=\"{link}\"")));
+    let page_csv = client
+        .get(app.url(&link))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    let api_csv = app
+        .get_as(
+            &office,
+            &format!("/review/enterprises/{id}/timeline?format=csv"),
+        )
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(page_csv, api_csv);
+    assert!(page_csv.lines().count() > 1);
     let text = text_of(&html);
     for stored in [
         "routine",

@@ -570,6 +570,42 @@ async fn the_drill_down_shows_an_enterprise_s_requests_and_visits() {
         .map(|v| v["date"].as_str().expect("date"))
         .collect();
     assert_eq!(dates, ["2026-10-12", "2026-12-14"]);
+    // The same as CSV: a line per request, visit and hazard, by date.
+    let csv = r
+        .app
+        .get_as(
+            &r.office,
+            &format!("/review/enterprises/{}/timeline?format=csv", r.a),
+        )
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.contains("onevisit-timeline-"))
+    );
+    let csv = csv.text().await.expect("text");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "date,what,id,status,agencies,detail");
+    let hazards = timeline["hazards"].as_array().expect("hazards").len();
+    assert_eq!(lines.len(), 1 + 3 + 2 + hazards);
+    let visit_lines: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.split(',').nth(1) == Some("visit"))
+        .map(|l| &l[..10])
+        .collect();
+    assert_eq!(visit_lines, ["2026-10-12", "2026-12-14"]);
+    let mut sorted = lines[1..].to_vec();
+    sorted.sort_by_key(|l| &l[..10]);
+    assert_eq!(sorted, lines[1..], "by date");
+    let bad = r
+        .app
+        .get_as(
+            &r.office,
+            &format!("/review/enterprises/{}/timeline?format=xml", r.a),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
     let unknown = r
         .app
         .get_as(

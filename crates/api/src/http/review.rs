@@ -372,6 +372,19 @@ pub fn hazard_rows(review: HazardReview) -> Vec<(&'static str, HazardFigures)> {
 
 /// The rows as a CSV download named after the figure and the period.
 pub fn csv<R: CsvRow>(figure: &str, scope: &Scope, rows: &[R]) -> Result<Response, ApiError> {
+    csv_file(
+        &format!(
+            "onevisit-{figure}-{}-{}.csv",
+            scope.range.start(),
+            scope.range.end()
+        ),
+        rows,
+    )
+}
+
+/// `rows` as a CSV attachment named `name`: a header row, UTF-8 with a byte order mark
+/// (spreadsheet programs then read the Chinese right).
+fn csv_file<R: CsvRow>(name: &str, rows: &[R]) -> Result<Response, ApiError> {
     let internal = |e: csv::Error| ApiError::Internal(e.to_string());
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(R::HEADER).map_err(internal)?;
@@ -383,11 +396,7 @@ pub fn csv<R: CsvRow>(figure: &str, scope: &Scope, rows: &[R]) -> Result<Respons
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     bytes.extend(body);
-    let filename = format!(
-        "attachment; filename=\"onevisit-{figure}-{}-{}.csv\"",
-        scope.range.start(),
-        scope.range.end()
-    );
+    let filename = format!("attachment; filename=\"{name}\"");
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -712,19 +721,127 @@ pub async fn timeline_of(state: &AppState, id: Uuid) -> Result<Timeline, ApiErro
     })
 }
 
-/// The drill-down: one enterprise's requests and visits.
+/// One line of an enterprise's timeline, as exported: a request (on the day it was
+/// booked), a visit (on its day) or a hazard (on the day it was found).
+#[derive(Debug, Clone)]
+pub struct TimelineLine {
+    pub date: NaiveDate,
+    /// request, visit or hazard.
+    pub what: &'static str,
+    pub id: Uuid,
+    pub status: String,
+    /// The agencies (codes) concerned.
+    pub agencies: String,
+    pub detail: String,
+}
+
+impl CsvRow for TimelineLine {
+    const HEADER: &'static [&'static str] = &["date", "what", "id", "status", "agencies", "detail"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.date.to_string(),
+            self.what.to_owned(),
+            self.id.to_string(),
+            self.status.clone(),
+            self.agencies.clone(),
+            self.detail.clone(),
+        ]
+    }
+}
+
+impl Timeline {
+    /// Everything on the timeline, in date order.
+    pub fn lines(&self) -> Vec<TimelineLine> {
+        let requests = self.requests.iter().map(|r| TimelineLine {
+            date: crate::periodic::china_date(r.created_at),
+            what: "request",
+            id: r.id,
+            status: r.status.clone(),
+            agencies: r.agency.clone(),
+            detail: format!(
+                "{} {}–{} {}",
+                r.kind,
+                r.earliest,
+                r.latest,
+                r.topics.join("; ")
+            ),
+        });
+        let visits = self.visits.iter().map(|v| TimelineLine {
+            date: v.date,
+            what: "visit",
+            id: v.id,
+            status: v.status.clone(),
+            agencies: v
+                .teams
+                .iter()
+                .map(|t| t.agency.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            detail: if v.announced {
+                String::new()
+            } else {
+                "unannounced".to_owned()
+            },
+        });
+        let hazards = self.hazards.iter().map(|h| TimelineLine {
+            date: h.found_on,
+            what: "hazard",
+            id: h.id,
+            status: h.status.clone(),
+            agencies: String::new(),
+            detail: format!(
+                "{} ({}), deadline {}{}",
+                h.title,
+                h.severity,
+                h.deadline,
+                opt(h.closed_on.map(|d| format!(", closed {d}")))
+            ),
+        });
+        let mut lines: Vec<TimelineLine> = requests.chain(visits).chain(hazards).collect();
+        lines.sort_by_key(|l| l.date);
+        lines
+    }
+}
+
+/// The drill-down's format.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    /// `json` (default) or `csv` (one line per request, visit and hazard, by date).
+    #[serde(default, deserialize_with = "blank_as_none")]
+    #[param(value_type = Option<Format>)]
+    pub format: Option<Format>,
+}
+
+/// The drill-down: one enterprise's requests, visits and hazards.
 #[utoipa::path(get, path = "/review/enterprises/{id}/timeline", operation_id = "review_enterprise_timeline", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), TimelineQuery),
     responses(
-        (status = 200, description = "The enterprise's timeline", body = Timeline),
+        (status = 200, description = "The enterprise's timeline", content(
+            (Timeline = "application/json"), (String = "text/csv"))),
         (status = 403, description = "Not the office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such enterprise", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown format", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Timeline>, ApiError> {
+    ValidQuery(query): ValidQuery<TimelineQuery>,
+) -> Result<Response, ApiError> {
     caller.require(&[Role::Coordinator, Role::Admin])?;
-    Ok(Json(timeline_of(&state, id).await?))
+    let timeline = timeline_of(&state, id).await?;
+    match query.format.unwrap_or_default() {
+        Format::Json => Ok(Json(timeline).into_response()),
+        Format::Csv => timeline_csv(&timeline),
+    }
+}
+
+/// An enterprise's timeline as a CSV attachment, a line per request, visit and hazard.
+pub fn timeline_csv(timeline: &Timeline) -> Result<Response, ApiError> {
+    csv_file(
+        &format!("onevisit-timeline-{}.csv", timeline.enterprise.credit_code),
+        &timeline.lines(),
+    )
 }

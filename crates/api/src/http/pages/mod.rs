@@ -39,6 +39,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/ui/office", get(office::dashboard))
         .route("/ui/office/export/{figure}", get(office::export))
         .route("/ui/office/enterprises/{id}", get(office::timeline))
+        .route(
+            "/ui/office/enterprises/{id}/timeline.csv",
+            get(office::timeline_export),
+        )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
 }

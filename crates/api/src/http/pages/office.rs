@@ -472,6 +472,17 @@ pub async fn export(
     result.unwrap_or_else(|err| failed(session.lang, Some(&session), err))
 }
 
+/// `/ui/office/enterprises/{id}/timeline.csv`: the timeline as CSV, as
+/// `/review/enterprises/{id}/timeline?format=csv` answers it.
+pub async fn timeline_export(
+    State(state): State<AppState>,
+    Office(session): Office,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let csv = async { api::timeline_csv(&api::timeline_of(&state, id).await?) }.await;
+    csv.unwrap_or_else(|err| failed(session.lang, Some(&session), err))
+}
+
 /// `/ui/office/enterprises/{id}`: one enterprise's requests and visits, in time order.
 pub async fn timeline(
     State(state): State<AppState>,
@@ -495,7 +506,7 @@ pub async fn timeline(
     let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
     for r in &timeline.requests {
         events.push((
-            r.created_at.date_naive(),
+            crate::periodic::china_date(r.created_at),
             html! {
                 (lang.t("请求", "Request")) " · " strong { (agency_name(&agencies, &r.agency)) }
                 " · " (words::request_kind(lang, &r.kind)) " · " (r.earliest) "–" (r.latest)
@@ -546,6 +557,7 @@ pub async fn timeline(
             (figure("ent-requests", lang.t("请求", "Requests"), timeline.requests.len()))
         }
         h2 { (lang.t("时间线", "Timeline")) }
+        p { a id="timeline-csv" href={ "/ui/office/enterprises/" (e.id) "/timeline.csv" } { (lang.t("导出 CSV", "Export as CSV")) } }
         ol id="timeline" {
             @for (date, text) in &events {
                 li { time datetime=(date) { (date) } " — " (text) }
