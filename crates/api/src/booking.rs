@@ -29,6 +29,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// How many times a booking starts over after losing a race.
@@ -70,8 +71,9 @@ pub struct DrawnCrew {
     pub agency: AgencyCode,
     /// The agency's team on its last visit to the enterprise: they sit this one out.
     pub last_team: BTreeSet<Uuid>,
-    /// The codes of the agency's inspectors, which the draw sorts and publishes.
-    pub codes: BTreeMap<Uuid, InspectorCode>,
+    /// Inspectors' codes, which the draw sorts and publishes (shared by a firing's
+    /// bookings).
+    pub codes: Arc<BTreeMap<Uuid, InspectorCode>>,
 }
 
 /// Where a booked request landed.

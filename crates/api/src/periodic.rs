@@ -35,6 +35,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Why a plan could not fire.
@@ -257,7 +258,7 @@ pub async fn fire(
                 enterprise: spec.enterprise.clone(),
                 agency: spec.agency.clone(),
                 last_team: rosters.last_team(enterprise_id, agency_id),
-                codes: rosters.codes.clone(),
+                codes: Arc::clone(&rosters.codes),
             }),
             _ => Crew::Planned,
         };
@@ -305,13 +306,13 @@ pub async fn fire(
 /// What a random plan's team draws need from the database: every inspector's code, and
 /// each agency's team on its last completed visit to each target.
 struct Rosters {
-    codes: BTreeMap<Uuid, InspectorCode>,
+    codes: Arc<BTreeMap<Uuid, InspectorCode>>,
     last: BTreeMap<(Uuid, Uuid), (NaiveDate, BTreeSet<Uuid>)>,
 }
 
 impl Rosters {
     async fn load<C: ConnectionTrait>(db: &C, targets: &[Uuid]) -> Result<Self, DbErr> {
-        let codes = inspector::Entity::find()
+        let codes: BTreeMap<Uuid, InspectorCode> = inspector::Entity::find()
             .all(db)
             .await?
             .into_iter()
@@ -352,7 +353,10 @@ impl Rosters {
                 }
             }
         }
-        Ok(Self { codes, last })
+        Ok(Self {
+            codes: Arc::new(codes),
+            last,
+        })
     }
 
     fn last_team(&self, enterprise: Uuid, agency: Uuid) -> BTreeSet<Uuid> {
