@@ -296,16 +296,7 @@ pub async fn snapshot<C: ConnectionTrait>(
                 && (!joinable(&v.status) || v.announced != focus.announced)
         })
         .collect();
-    let counted_apart: Vec<NaiveDate> = apart
-        .iter()
-        .filter(|v| {
-            !requests
-                .iter()
-                .any(|r| r.visit_id == Some(v.id) && r.kind == "urgent")
-        })
-        .map(|v| v.visit_date)
-        .collect();
-    let cap_left = cap_left(db, focus, &counted_apart).await?;
+    let cap_left = cap_left(db, focus, &counted_days(apart.iter().copied(), &requests)).await?;
     let mut plan_visits = assemble(&visits, &requests, assignments);
     let mut enterprises: Vec<EnterpriseSpec> = enterprise_ids
         .iter()
@@ -377,6 +368,25 @@ pub fn set_apart(visits: &mut [Visit], requests: &mut [Request], visit: Uuid) ->
     }
 }
 
+/// The days of those of `visits` that count towards their enterprise's burden cap, by
+/// enterprise: the ones holding no urgent request among `requests` (the rule
+/// [`counted_visits`] reads from the database).
+pub fn counted_days<'a>(
+    visits: impl IntoIterator<Item = &'a joint_visit::Model>,
+    requests: &[inspection_request::Model],
+) -> BTreeMap<Uuid, Vec<NaiveDate>> {
+    let urgent: BTreeSet<Uuid> = requests
+        .iter()
+        .filter(|r| r.kind == "urgent")
+        .filter_map(|r| r.visit_id)
+        .collect();
+    let mut days: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
+    for v in visits.into_iter().filter(|v| !urgent.contains(&v.id)) {
+        days.entry(v.enterprise_id).or_default().push(v.visit_date);
+    }
+    days
+}
+
 /// The visits (enterprise and day) of `enterprises` in `range` that count towards their
 /// burden caps: those that hold their day and no urgent request.
 async fn counted_visits<C: ConnectionTrait>(
@@ -425,7 +435,7 @@ pub async fn counted_in_quarter<C: ConnectionTrait>(
 async fn cap_left<C: ConnectionTrait>(
     db: &C,
     focus: Focus,
-    apart: &[NaiveDate],
+    apart: &BTreeMap<Uuid, Vec<NaiveDate>>,
 ) -> Result<Option<u32>, DbErr> {
     let Some(row) = enterprise::Entity::find_by_id(focus.enterprise)
         .one(db)
@@ -433,8 +443,7 @@ async fn cap_left<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    let apart = BTreeMap::from([(focus.enterprise, apart.to_vec())]);
-    Ok(caps_left(db, &[row], focus.horizon, &apart)
+    Ok(caps_left(db, &[row], focus.horizon, apart)
         .await?
         .remove(&focus.enterprise))
 }

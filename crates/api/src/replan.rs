@@ -148,8 +148,8 @@ pub async fn replan(
         .collect();
     let mut request_specs: Vec<_> = requests.iter().map(planning::request_spec).collect();
     let mut apart_specs = Vec::new();
-    let mut counted_apart: BTreeMap<Uuid, Vec<NaiveDate>> = BTreeMap::new();
-    for v in locked_visits.iter().filter(|v| !v.announced) {
+    let surprises = || locked_visits.iter().filter(|v| !v.announced);
+    for v in surprises() {
         apart_specs.push(planning::set_apart(
             &mut locked_specs,
             &mut request_specs,
@@ -159,16 +159,8 @@ pub async fn replan(
             .entry(v.enterprise_id)
             .or_default()
             .push(DateRange::day(v.visit_date));
-        if !requests
-            .iter()
-            .any(|r| r.visit_id == Some(v.id) && r.kind == "urgent")
-        {
-            counted_apart
-                .entry(v.enterprise_id)
-                .or_default()
-                .push(v.visit_date);
-        }
     }
+    let counted_apart = planning::counted_days(surprises(), &requests);
     let mut caps = planning::caps_left(&txn, &enterprises, horizon, &counted_apart).await?;
     let enterprise_specs = enterprises
         .iter()
