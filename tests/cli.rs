@@ -1,7 +1,8 @@
 //! The binary as a new user runs it: `serve --demo`, `seed`, and clear refusals of bad input.
 
+mod common;
+
 use onevisit_api::testing::TestDatabase;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,22 +55,7 @@ async fn serve_demo_answers_health_and_ready_then_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                    .collect();
-                tx.send(addr).ok();
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server says where it listens");
+    let addr = common::listening_address(&mut child, Duration::from_secs(60));
 
     let client = reqwest::Client::new();
     for path in ["/health", "/ready"] {

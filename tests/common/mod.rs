@@ -181,3 +181,25 @@ pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {
     db.close().await.expect("close");
     start(database, demo).await
 }
+
+/// The address a started `onevisit serve` says it listens on (`listening on http://…`
+/// on its standard error, which must be piped), waiting at most `timeout`. Its standard
+/// error is read to the end in a thread of its own, so the server never blocks on it.
+pub fn listening_address(child: &mut std::process::Child, timeout: std::time::Duration) -> String {
+    use std::io::{BufRead, BufReader};
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                tx.send(addr).ok();
+            }
+        }
+    });
+    rx.recv_timeout(timeout)
+        .expect("the server says where it listens")
+}
