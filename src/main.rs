@@ -12,6 +12,11 @@ use onevisit_domain::CalendarYear;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// A booking allocates a little for every row it reads; glibc's allocator spent a fifth of
+// the service's time under booking load, mimalloc much less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// OneVisit: merges many agencies' inspection requests into joint visits.
 #[derive(Debug, Parser)]
 #[command(name = "onevisit", version, about, long_about = None)]
