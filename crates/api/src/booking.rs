@@ -24,7 +24,7 @@ use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
 use sea_orm::sea_query::{Expr, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -93,6 +93,8 @@ pub enum BookingError {
     Planner(String),
     #[error("too many concurrent bookings for the same agency day; try again")]
     Contended,
+    #[error("no such enterprise")]
+    UnknownEnterprise,
 }
 
 /// A placement that a concurrent booking made impossible: start over.
@@ -201,7 +203,9 @@ where
                     agency: booking.agency_id,
                     announced: booking.announced,
                 };
-                let mut snapshot = planning::snapshot(db, calendar, focus).await?;
+                let mut snapshot = planning::snapshot(db, calendar, focus)
+                    .await?
+                    .ok_or(BookingError::UnknownEnterprise)?;
                 if let Crew::Drawn(crew) = &booking.crew {
                     // To the planner, the last team has a conflict with the enterprise:
                     // it finds a day with enough other inspectors free.
@@ -237,7 +241,8 @@ where
         } => {
             let visit_id = parse_id(&visit)?;
             let txn = db.begin().await?;
-            lock(&txn, booking, date).await?;
+            // A request that joins its agency's team as it is takes nothing of the day.
+            lock(&txn, booking, date, !inspectors.is_empty()).await?;
             let team = Team {
                 proposed: &inspectors,
                 eligible: &eligible,
@@ -254,7 +259,7 @@ where
         }
         Placement::NewVisit { date, inspectors } => {
             let txn = db.begin().await?;
-            lock(&txn, booking, date).await?;
+            lock(&txn, booking, date, true).await?;
             let team = Team {
                 proposed: &inspectors,
                 eligible: &eligible,
@@ -336,22 +341,37 @@ fn parse_id(raw: &str) -> Result<Uuid, BookingError> {
         .map_err(|_| BookingError::Planner(format!("the planner named an unknown id {raw}")))
 }
 
-/// Serialises bookings of one agency day and of one enterprise.
+/// Serialises bookings of one enterprise and, when `agency_day` (the booking takes some
+/// of the agency's capacity or inspectors that day), of one agency day.
 async fn lock(
     txn: &DatabaseTransaction,
     booking: &NewBooking,
     date: NaiveDate,
+    agency_day: bool,
 ) -> Result<(), DbErr> {
     match txn.get_database_backend() {
         DbBackend::Postgres => {
             // Always the agency day first, then the enterprise (a select list is evaluated
             // in order): no two bookings wait on each other in a circle.
-            txn.execute_unprepared(&format!(
-                "SELECT pg_advisory_xact_lock(hashtext('agency-day:{}:{date}')), \
-                 pg_advisory_xact_lock(hashtext('enterprise:{}'))",
-                booking.agency_id, booking.enterprise_id
-            ))
-            .await?;
+            let enterprise = format!("enterprise:{}", booking.enterprise_id);
+            let statement = if agency_day {
+                Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock(hashtext($1)), \
+                     pg_advisory_xact_lock(hashtext($2))",
+                    [
+                        format!("agency-day:{}:{date}", booking.agency_id).into(),
+                        enterprise.into(),
+                    ],
+                )
+            } else {
+                Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock(hashtext($1))",
+                    [enterprise.into()],
+                )
+            };
+            txn.execute_raw(statement).await?;
         }
         _ => {
             // A write takes SQLite's one writer lock now, before the checks read anything.
@@ -536,36 +556,33 @@ async fn join(
     wanted: &Team<'_>,
 ) -> Result<Assigned, Result<Lost, DbErr>> {
     let inspectors = wanted.proposed;
-    let visit = joint_visit::Entity::find_by_id(visit_id)
-        .one(txn)
+    let Some(visit) = joined_visit(txn, visit_id, booking.agency_id)
         .await
-        .map_err(Err)?;
-    if !visit.is_some_and(|v| {
-        planning::joinable(&v.status) && v.visit_date == date && v.announced == booking.announced
-    }) {
+        .map_err(Err)?
+    else {
+        return Err(Ok(Lost));
+    };
+    if !(planning::joinable(&visit.status)
+        && visit.date == date
+        && visit.announced == booking.announced)
+    {
         return Err(Ok(Lost));
     }
-    let team = visit_team::Entity::find_by_id((visit_id, booking.agency_id))
-        .one(txn)
-        .await
-        .map_err(Err)?;
     let size = i32::try_from(booking.team_size).unwrap_or(i32::MAX);
-    match team {
-        Some(team) => {
-            let current = visit_inspector::Entity::find()
-                .filter(visit_inspector::Column::VisitId.eq(visit_id))
-                .filter(visit_inspector::Column::AgencyId.eq(booking.agency_id))
-                .count(txn)
-                .await
-                .map_err(Err)?;
-            let wanted = usize::try_from(size.max(team.team_size)).unwrap_or(0);
-            if usize::try_from(current).unwrap_or(0) + inspectors.len() != wanted {
+    match visit.team_size {
+        Some(team_size) => {
+            let wanted = usize::try_from(size.max(team_size)).unwrap_or(0);
+            if usize::try_from(visit.members).unwrap_or(0) + inspectors.len() != wanted {
                 return Err(Ok(Lost));
             }
-            if size > team.team_size {
-                let mut active: visit_team::ActiveModel = team.into();
-                active.team_size = Set(size);
-                active.update(txn).await.map_err(Err)?;
+            if size > team_size {
+                visit_team::Entity::update_many()
+                    .col_expr(visit_team::Column::TeamSize, Expr::value(size))
+                    .filter(visit_team::Column::VisitId.eq(visit_id))
+                    .filter(visit_team::Column::AgencyId.eq(booking.agency_id))
+                    .exec(txn)
+                    .await
+                    .map_err(Err)?;
             }
         }
         None => {
@@ -590,6 +607,64 @@ async fn join(
     let drawn = assign(txn, visit_id, booking.agency_id, date, wanted).await?;
     touch(txn, visit_id).await.map_err(Err)?;
     Ok(drawn)
+}
+
+/// A visit as a request joining it finds it: its status, day and kind, and the joining
+/// agency's team in it (its size and how many inspectors it has).
+struct JoinedVisit {
+    status: String,
+    date: NaiveDate,
+    announced: bool,
+    team_size: Option<i32>,
+    members: i64,
+}
+
+/// Reads [`JoinedVisit`] in one round trip.
+async fn joined_visit(
+    txn: &DatabaseTransaction,
+    visit_id: Uuid,
+    agency_id: Uuid,
+) -> Result<Option<JoinedVisit>, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    let (v, t, m) = (
+        joint_visit::Entity,
+        visit_team::Entity,
+        visit_inspector::Entity,
+    );
+    let members = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(m)
+        .and_where(visit_inspector::Column::VisitId.eq(visit_id))
+        .and_where(visit_inspector::Column::AgencyId.eq(agency_id))
+        .to_owned();
+    let query = Query::select()
+        .column((v, joint_visit::Column::Status))
+        .column((v, joint_visit::Column::VisitDate))
+        .column((v, joint_visit::Column::Announced))
+        .column((t, visit_team::Column::TeamSize))
+        .expr_as(
+            Expr::SubQuery(None, Box::new(members.into_sub_query_statement())),
+            "members",
+        )
+        .from(v)
+        .left_join(
+            t,
+            Expr::col((t, visit_team::Column::VisitId))
+                .equals((v, joint_visit::Column::Id))
+                .and(Expr::col((t, visit_team::Column::AgencyId)).eq(agency_id)),
+        )
+        .and_where(joint_visit::Column::Id.eq(visit_id))
+        .to_owned();
+    let Some(row) = txn.query_one(&query).await? else {
+        return Ok(None);
+    };
+    Ok(Some(JoinedVisit {
+        status: row.try_get("", "status")?,
+        date: row.try_get("", "visit_date")?,
+        announced: row.try_get("", "announced")?,
+        team_size: row.try_get("", "team_size")?,
+        members: row.try_get("", "members")?,
+    }))
 }
 
 async fn touch(txn: &DatabaseTransaction, visit_id: Uuid) -> Result<(), DbErr> {

@@ -14,7 +14,7 @@ use crate::audit::{self, Author, Change, Subject};
 use crate::entities::{
     enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
 };
-use crate::planning;
+use crate::planning::{self, HeldRequest, HeldVisit};
 use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, WorkCalendar};
@@ -129,6 +129,7 @@ pub async fn replan(
         })
         .collect();
 
+    let held: Vec<HeldRequest> = requests.iter().map(HeldRequest::from).collect();
     let enterprise_ids: BTreeSet<Uuid> = requests
         .iter()
         .map(|r| r.enterprise_id)
@@ -138,17 +139,18 @@ pub async fn replan(
         .filter(enterprise::Column::Id.is_in(enterprise_ids.iter().copied()))
         .all(&txn)
         .await?;
-    let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids, None).await?;
+    let (agencies, inspectors) = planning::resources(&txn, horizon, &enterprise_ids).await?;
     let mut quiet = planning::quiet_periods(&txn, horizon, &enterprise_ids).await?;
     // A locked visit without requests has nothing to plan around.
-    let mut locked_specs: Vec<_> = planning::visit_specs(&txn, &locked_visits, &requests)
+    let locked_held: Vec<HeldVisit> = locked_visits.iter().map(HeldVisit::from).collect();
+    let mut locked_specs: Vec<_> = planning::visit_specs(&txn, &locked_held, &held)
         .await?
         .into_iter()
         .filter(|v| !v.requests.is_empty())
         .collect();
-    let mut request_specs: Vec<_> = requests.iter().map(planning::request_spec).collect();
+    let mut request_specs: Vec<_> = held.iter().map(planning::request_spec).collect();
     let mut apart_specs = Vec::new();
-    let surprises = || locked_visits.iter().filter(|v| !v.announced);
+    let surprises = || locked_held.iter().filter(|v| !v.announced);
     for v in surprises() {
         apart_specs.push(planning::set_apart(
             &mut locked_specs,
@@ -158,9 +160,9 @@ pub async fn replan(
         quiet
             .entry(v.enterprise_id)
             .or_default()
-            .push(DateRange::day(v.visit_date));
+            .push(DateRange::day(v.date));
     }
-    let counted_apart = planning::counted_days(surprises(), &requests);
+    let counted_apart = planning::counted_days(surprises(), &held);
     let mut caps = planning::caps_left(&txn, &enterprises, horizon, &counted_apart).await?;
     let enterprise_specs = enterprises
         .iter()
@@ -242,15 +244,7 @@ pub async fn replan(
         txn.rollback().await?;
         return Ok(summary);
     }
-    write(
-        &txn,
-        &plan,
-        &proposed_visits,
-        &locked_ids,
-        &requests,
-        &reasons,
-    )
-    .await?;
+    write(&txn, &plan, &proposed_visits, &locked_ids, &held, &reasons).await?;
     // Every request the re-plan moved, placed or left out, in the audit trail.
     store::insert_chunked(&txn, audit_entries).await?;
     txn.commit().await?;
@@ -305,7 +299,7 @@ async fn unchanged(
     txn: &DatabaseTransaction,
     plan: &onevisit_scheduler::Plan,
     proposed: &[joint_visit::Model],
-    requests: &[inspection_request::Model],
+    requests: &[HeldRequest],
 ) -> Result<BTreeMap<String, Uuid>, DbErr> {
     type Shape = (Vec<String>, BTreeMap<String, BTreeSet<String>>);
     fn shape(v: &onevisit_scheduler::Visit) -> Shape {
@@ -320,7 +314,8 @@ async fn unchanged(
     }
     let mut now: BTreeMap<(String, NaiveDate), (Uuid, Shape)> = BTreeMap::new();
     for chunk in proposed.chunks(CHUNK) {
-        for v in planning::visit_specs(txn, chunk, requests).await? {
+        let chunk: Vec<HeldVisit> = chunk.iter().map(HeldVisit::from).collect();
+        for v in planning::visit_specs(txn, &chunk, requests).await? {
             if let Ok(id) = v.id.parse() {
                 now.insert((v.enterprise.clone(), v.date), (id, shape(&v)));
             }
@@ -345,7 +340,7 @@ async fn write(
     plan: &onevisit_scheduler::Plan,
     proposed: &[joint_visit::Model],
     locked: &BTreeSet<Uuid>,
-    requests: &[inspection_request::Model],
+    requests: &[HeldRequest],
     reasons: &BTreeMap<Uuid, String>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();

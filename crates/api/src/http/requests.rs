@@ -3,7 +3,7 @@
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::booking::{self, BookingError, Landing, NewBooking};
-use crate::entities::{booking_response, enterprise, inspection_request, joint_visit};
+use crate::entities::{booking_response, inspection_request};
 use crate::http::access;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
@@ -187,24 +187,14 @@ async fn response(
     request: inspection_request::Model,
     landing: &Landing,
 ) -> Result<BookingResponse, ApiError> {
-    let visit = match request.visit_id {
-        Some(visit_id) => {
-            let only = sea_orm::Condition::all().add(joint_visit::Column::Id.eq(visit_id));
-            views::visit_page(&state.db, only, 1, 0).await?.0.pop()
-        }
-        None => None,
-    };
+    let (agency, visit) = views::booked(&state.db, request.agency_id, request.visit_id).await?;
     let (outcome, reason) = match landing {
         Landing::Joined { .. } => ("joined", None),
         Landing::NewVisit { .. } => ("new_visit", None),
         Landing::Unscheduled { reason } => ("unscheduled", Some(reason.as_str().to_owned())),
     };
-    let request = views::requests(&state.db, vec![request])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("a stored request vanished".to_owned()))?;
     Ok(BookingResponse {
-        request,
+        request: RequestView::of(request, agency),
         placement: PlacementView {
             outcome: outcome.to_owned(),
             visit,
@@ -245,14 +235,9 @@ pub async fn book(
     {
         return Ok((StatusCode::CREATED, Json(first)));
     }
+    // Agency staff may book any enterprise (`access::enterprises`): the booking itself
+    // finds out whether it exists.
     let (window, team_size, kind, topics) = checked(&body, today)?;
-    let visible = enterprise::Entity::find_by_id(body.enterprise_id)
-        .filter(access::enterprises(&caller))
-        .one(&state.db)
-        .await?;
-    if visible.is_none() {
-        return Err(ApiError::field("enterprise_id", "no such enterprise"));
-    }
     let booking = NewBooking {
         agency_id,
         enterprise_id: body.enterprise_id,
@@ -281,6 +266,9 @@ pub async fn book(
                 },
                 None => return Err(ApiError::Unavailable(err.to_string())),
             },
+            Err(BookingError::UnknownEnterprise) => {
+                return Err(ApiError::field("enterprise_id", "no such enterprise"));
+            }
             Err(err) => return Err(ApiError::Internal(err.to_string())),
         };
     let answer = response(&state, request, &landing).await?;

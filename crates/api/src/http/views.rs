@@ -4,10 +4,10 @@ use crate::entities::{
     agency, enterprise, inspection_request, inspector, joint_visit, visit_inspector, visit_team,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    QueryResult, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -83,9 +83,19 @@ pub async fn requests<C: ConnectionTrait>(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|r| RequestView {
+        .map(|r| {
+            let agency = agencies.get(&r.agency_id).cloned().unwrap_or_default();
+            RequestView::of(r, agency)
+        })
+        .collect())
+}
+
+impl RequestView {
+    /// Request `r`, of the agency whose code is `agency`.
+    pub fn of(r: inspection_request::Model, agency: String) -> Self {
+        Self {
             id: r.id,
-            agency: agencies.get(&r.agency_id).cloned().unwrap_or_default(),
+            agency,
             enterprise_id: r.enterprise_id,
             earliest: r.earliest,
             latest: r.latest,
@@ -97,8 +107,74 @@ pub async fn requests<C: ConnectionTrait>(
             unscheduled_reason: r.unscheduled_reason,
             visit_id: r.visit_id,
             created_at: r.created_at,
-        })
-        .collect())
+        }
+    }
+}
+
+/// What a booking answers, in one query: the code of the booking agency `agency` and,
+/// when the request landed in one, visit `visit` with its teams.
+pub async fn booked<C: ConnectionTrait>(
+    db: &C,
+    agency: Uuid,
+    visit: Option<Uuid>,
+) -> Result<(String, Option<VisitView>), DbErr> {
+    let booking_agency = Alias::new("booking_agency");
+    let (v, e) = (joint_visit::Entity, enterprise::Entity);
+    let mut query = Query::select();
+    query
+        .expr_as(
+            Expr::col((booking_agency.clone(), agency::Column::Code)),
+            "booking_agency_code",
+        )
+        .expr_as(Expr::col((v, joint_visit::Column::Id)), "id")
+        .expr_as(
+            Expr::col((v, joint_visit::Column::EnterpriseId)),
+            "enterprise_id",
+        )
+        .expr_as(Expr::col((e, enterprise::Column::Name)), "enterprise_name")
+        .expr_as(Expr::col((v, joint_visit::Column::VisitDate)), "visit_date")
+        .expr_as(Expr::col((v, joint_visit::Column::Status)), "status")
+        .expr_as(Expr::col((v, joint_visit::Column::Announced)), "announced")
+        .from_as(agency::Entity, booking_agency.clone())
+        .left_join(
+            v,
+            match visit {
+                Some(visit) => Expr::col((v, joint_visit::Column::Id)).eq(visit),
+                None => Expr::cust("1 = 0"),
+            },
+        )
+        .left_join(
+            e,
+            Expr::col((e, enterprise::Column::Id)).equals((v, joint_visit::Column::EnterpriseId)),
+        )
+        .and_where(Expr::col((booking_agency, agency::Column::Id)).eq(agency));
+    query.left_join(
+        visit_team::Entity,
+        Expr::col((visit_team::Entity, visit_team::Column::VisitId))
+            .equals((v, joint_visit::Column::Id)),
+    );
+    with_teams(&mut query, JoinType::LeftJoin);
+    let rows = db.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Err(DbErr::RecordNotFound(format!("agency {agency}")));
+    };
+    let code: String = first.try_get("", "booking_agency_code")?;
+    let Some(id) = first.try_get::<Option<Uuid>>("", "id")? else {
+        return Ok((code, None));
+    };
+    let mut view = VisitView {
+        id,
+        enterprise_id: first.try_get("", "enterprise_id")?,
+        enterprise_name: first.try_get("", "enterprise_name")?,
+        date: first.try_get("", "visit_date")?,
+        status: first.try_get("", "status")?,
+        announced: first.try_get("", "announced")?,
+        teams: Vec::new(),
+    };
+    for row in &rows {
+        add_team_row(&mut view.teams, row)?;
+    }
+    Ok((code, Some(view)))
 }
 
 /// Visits as the API shows them, with each agency's team, in the order of `rows`.
@@ -206,9 +282,32 @@ async fn teams_of<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(teams_of);
     }
-    let query = Query::select()
+    let mut query = Query::select();
+    query
         .column((visit_team::Entity, visit_team::Column::VisitId))
-        .column((visit_team::Entity, visit_team::Column::TeamSize))
+        .from(visit_team::Entity)
+        .and_where(Expr::col((visit_team::Entity, visit_team::Column::VisitId)).is_in(ids))
+        .order_by(
+            (visit_team::Entity, visit_team::Column::VisitId),
+            Order::Asc,
+        );
+    with_teams(&mut query, JoinType::InnerJoin);
+    for row in db.query_all(&query).await? {
+        let visit: Uuid = row.try_get("", "visit_id")?;
+        add_team_row(teams_of.entry(visit).or_default(), &row)?;
+    }
+    Ok(teams_of)
+}
+
+/// Adds to `select`, which reads `visit_teams`, the teams' agencies (joined with `join`:
+/// inner, or left when a row may have no team) and their inspectors, by agency and
+/// inspector code; rows read by [`add_team_row`].
+fn with_teams(select: &mut SelectStatement, join: JoinType) {
+    select
+        .expr_as(
+            Expr::col((visit_team::Entity, visit_team::Column::TeamSize)),
+            "team_size",
+        )
         .expr_as(
             Expr::col((agency::Entity, agency::Column::Code)),
             "agency_code",
@@ -229,8 +328,8 @@ async fn teams_of<C: ConnectionTrait>(
             Expr::col((inspector::Entity, inspector::Column::Name)),
             "inspector_name",
         )
-        .from(visit_team::Entity)
-        .inner_join(
+        .join(
+            join,
             agency::Entity,
             Expr::col((agency::Entity, agency::Column::Id))
                 .equals((visit_team::Entity, visit_team::Column::AgencyId)),
@@ -251,34 +350,31 @@ async fn teams_of<C: ConnectionTrait>(
                 visit_inspector::Column::InspectorId,
             )),
         )
-        .and_where(Expr::col((visit_team::Entity, visit_team::Column::VisitId)).is_in(ids))
-        .order_by(
-            (visit_team::Entity, visit_team::Column::VisitId),
-            Order::Asc,
-        )
         .order_by((agency::Entity, agency::Column::Code), Order::Asc)
-        .order_by((inspector::Entity, inspector::Column::Code), Order::Asc)
-        .to_owned();
-    for row in db.query_all(&query).await? {
-        let visit: Uuid = row.try_get("", "visit_id")?;
-        let agency: String = row.try_get("", "agency_code")?;
-        let teams = teams_of.entry(visit).or_default();
-        if teams.last().is_none_or(|t| t.agency != agency) {
-            teams.push(TeamView {
-                agency,
-                agency_name: row.try_get("", "agency_name")?,
-                team_size: row.try_get("", "team_size")?,
-                inspectors: Vec::new(),
-            });
-        }
-        let member: Option<Uuid> = row.try_get("", "inspector_id")?;
-        if let (Some(id), Some(team)) = (member, teams.last_mut()) {
-            team.inspectors.push(TeamMember {
-                id,
-                code: row.try_get("", "inspector_code")?,
-                name: row.try_get("", "inspector_name")?,
-            });
-        }
+        .order_by((inspector::Entity, inspector::Column::Code), Order::Asc);
+}
+
+/// Adds a row of [`with_teams`] to a visit's `teams` (rows come by agency): a new team,
+/// or an inspector of the last one. A row without a team adds nothing.
+fn add_team_row(teams: &mut Vec<TeamView>, row: &QueryResult) -> Result<(), DbErr> {
+    let Some(agency) = row.try_get::<Option<String>>("", "agency_code")? else {
+        return Ok(());
+    };
+    if teams.last().is_none_or(|t| t.agency != agency) {
+        teams.push(TeamView {
+            agency,
+            agency_name: row.try_get("", "agency_name")?,
+            team_size: row.try_get("", "team_size")?,
+            inspectors: Vec::new(),
+        });
     }
-    Ok(teams_of)
+    let member: Option<Uuid> = row.try_get("", "inspector_id")?;
+    if let (Some(id), Some(team)) = (member, teams.last_mut()) {
+        team.inspectors.push(TeamMember {
+            id,
+            code: row.try_get("", "inspector_code")?,
+            name: row.try_get("", "inspector_name")?,
+        });
+    }
+    Ok(())
 }
