@@ -9,10 +9,10 @@ use crate::entities::{
 };
 use crate::planning::HOLDING;
 use chrono::NaiveDate;
-use onevisit_domain::{DateRange, Quarter, WorkCalendar};
+use onevisit_domain::{DateRange, HazardStatus, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
-    WindowStatement,
+    Alias, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+    SimpleExpr, WindowStatement, WithClause,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
@@ -1133,49 +1133,56 @@ pub async fn hazards<C: ConnectionTrait>(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<HazardReview, DbErr> {
-    let district = (enterprise::Entity, enterprise::Column::District);
-    let agency_col = (hazard::Entity, hazard::Column::ResponsibleAgencyId);
-    let status = (hazard::Entity, hazard::Column::Status);
-    // Literal 1 and 0 (not parameters), and grouped by the output name: PostgreSQL
-    // takes the same expression with other parameters for another one.
     let overdue_flag: Expr = Expr::case(crate::hazards::ledger::overdue(today), Expr::cust("1"))
         .finally(Expr::cust("0"))
         .into();
-    let mut counts = hazards_in(scope);
-    counts
-        .column(district)
-        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
-        .expr_as(Expr::col(status), Alias::new("status"))
+    let closed_days: Expr = Expr::case(
+        col(hazard::Entity, hazard::Column::Status).eq(HazardStatus::Closed.as_str()),
+        days_to_close(db.get_database_backend()),
+    )
+    .into();
+    let mut found = hazards_in(scope);
+    found
+        .column((enterprise::Entity, enterprise::Column::District))
+        .expr_as(
+            col(hazard::Entity, hazard::Column::ResponsibleAgencyId),
+            Alias::new("agency_id"),
+        )
+        .column((hazard::Entity, hazard::Column::Status))
         .expr_as(overdue_flag, Alias::new("overdue"))
-        .expr_as(
-            Func::count(col(hazard::Entity, hazard::Column::Id)),
-            Alias::new("n"),
-        )
-        .group_by_col(district)
-        .group_by_col(agency_col)
-        .group_by_col(status)
-        .add_group_by([Expr::col(Alias::new("overdue"))]);
-    // The closed ones' days to close apart: grouped with the counts above, PostgreSQL
-    // expects too many groups to hash them and sorts every hazard instead.
-    let mut closes = hazards_in(scope);
-    closes
-        .and_where(hazard::Column::Status.eq("closed"))
-        .column(district)
-        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
-        .expr_as(days_to_close(db.get_database_backend()), Alias::new("days"))
-        .expr_as(
-            Func::count(col(hazard::Entity, hazard::Column::Id)),
-            Alias::new("n"),
-        )
-        .group_by_col(district)
-        .group_by_col(agency_col)
-        .add_group_by([Expr::col(Alias::new("days"))]);
-    let (counts, closes) = tokio::try_join!(db.query_all(&counts), db.query_all(&closes))?;
+        .expr_as(closed_days, Alias::new("days"));
+    // One pass over the hazards joined to their visits and enterprises, grouped from a
+    // materialized table: grouped in the same query, PostgreSQL expects about a group
+    // per hazard, and sorts every hazard instead of hashing the few thousand groups.
+    let found_table = Alias::new("found");
+    let keys = ["district", "agency_id", "status", "overdue", "days"];
+    let mut counts = Query::select();
+    counts
+        .from(found_table.clone())
+        .columns(keys.map(Alias::new))
+        .expr_as(Func::count(Expr::cust("*")), Alias::new("n"));
+    for key in keys {
+        counts.group_by_col(Alias::new(key));
+    }
+    let counts = counts.with(
+        WithClause::new()
+            .cte(
+                CommonTableExpression::new()
+                    .query(found)
+                    .table_name(found_table)
+                    .materialized(true)
+                    .to_owned(),
+            )
+            .to_owned(),
+    );
+    let (counts, agencies) =
+        tokio::try_join!(db.query_all(&counts), agency::Entity::find().all(db))?;
     let mut tallies: BTreeMap<(String, Uuid), Tally> = BTreeMap::new();
     for row in &counts {
         let n: i64 = get(row, "n")?;
         let status: String = get(row, "status")?;
         let overdue: i32 = get(row, "overdue")?;
+        let days: Option<i64> = get(row, "days")?;
         let tally = tallies
             .entry((get(row, "district")?, get(row, "agency_id")?))
             .or_default();
@@ -1188,24 +1195,11 @@ pub async fn hazards<C: ConnectionTrait>(
         if overdue == 1 {
             tally.overdue += n;
         }
-    }
-    for row in &closes {
-        let days: Option<i64> = get(row, "days")?;
         if let Some(days) = days {
-            *tallies
-                .entry((get(row, "district")?, get(row, "agency_id")?))
-                .or_default()
-                .days
-                .entry(days)
-                .or_default() += get::<i64>(row, "n")?;
+            *tally.days.entry(days).or_default() += n;
         }
     }
-    let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let agencies: BTreeMap<Uuid, agency::Model> = agencies.into_iter().map(|a| (a.id, a)).collect();
     let mut total = Tally::default();
     let mut per_district: BTreeMap<String, Tally> = BTreeMap::new();
     let mut per_agency: BTreeMap<Uuid, Tally> = BTreeMap::new();
