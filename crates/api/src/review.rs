@@ -9,10 +9,10 @@ use crate::entities::{
 };
 use crate::planning::HOLDING;
 use chrono::NaiveDate;
-use onevisit_domain::{DateRange, Quarter, WorkCalendar};
+use onevisit_domain::{DateRange, HazardStatus, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
-    WindowStatement,
+    Alias, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+    SimpleExpr, WindowStatement, WithClause,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
@@ -348,47 +348,182 @@ pub struct DistrictLoad {
     pub enterprises: i64,
 }
 
-/// Every district with visits, busiest first. Visits and teams are counted apart: one
-/// count over visits joined to their teams would have to count the visits distinct.
+/// Every district with visits, busiest first.
 pub async fn districts<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<DistrictLoad>, DbErr> {
-    let district = (enterprise::Entity, enterprise::Column::District);
-    let mut visits = visits_in(scope, true);
-    visits
-        .expr_as(Expr::col(district), Alias::new("district"))
-        .expr_as(count_all(), Alias::new("visits"))
-        .expr_as(
-            Func::count_distinct(col(joint_visit::Entity, joint_visit::Column::EnterpriseId)),
-            Alias::new("enterprises"),
-        )
-        .group_by_col(district);
-    let mut teams = visits_in(scope, true);
-    join_teams(&mut teams, scope);
-    teams
-        .expr_as(Expr::col(district), Alias::new("district"))
-        .expr_as(count_all(), Alias::new("teams"))
-        .group_by_col(district);
-    let (visits, teams) = tokio::try_join!(db.query_all(&visits), db.query_all(&teams))?;
-    let teams: BTreeMap<String, i64> = teams
+    let figures = district_sectors(db, scope, &scope.quarters(), Parts::Teams).await?;
+    Ok(district_loads(&figures))
+}
+
+fn district_loads(figures: &BTreeMap<(String, String), DistrictSector>) -> Vec<DistrictLoad> {
+    let mut per_district: BTreeMap<&str, DistrictLoad> = BTreeMap::new();
+    for ((district, _), f) in figures {
+        let load = per_district
+            .entry(district.as_str())
+            .or_insert_with(|| DistrictLoad {
+                district: district.clone(),
+                visits: 0,
+                teams: 0,
+                enterprises: 0,
+            });
+        load.visits += f.visits.iter().sum::<i64>();
+        load.teams += f.teams;
+        load.enterprises += f.enterprises;
+    }
+    let mut out: Vec<DistrictLoad> = per_district.into_values().collect();
+    out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.district.cmp(&b.district)));
+    out
+}
+
+/// The scope's figures of one district and sector, the visits and requests per quarter
+/// of the period (`Scope::quarters`).
+#[derive(Debug, Default)]
+struct DistrictSector {
+    /// Enterprises visited at least once.
+    enterprises: i64,
+    visits: Vec<i64>,
+    /// Agency teams on the visits (when asked for).
+    teams: i64,
+    /// Live requests merged into the visits (when asked for).
+    requests: Vec<i64>,
+}
+
+/// What `district_sectors` counts besides the visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    Teams,
+    Requests,
+    Both,
+}
+
+/// The scope's figures per district and sector with visits. Visits, teams and requests
+/// are counted apart (one count over visits joined to their teams or requests would have
+/// to count the visits distinct), each per enterprise first, so that the enterprises are
+/// joined to a row per enterprise rather than to one per visit, team or request.
+async fn district_sectors<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    quarters: &[(Quarter, Scope)],
+    parts: Parts,
+) -> Result<BTreeMap<(String, String), DistrictSector>, DbErr> {
+    let per_enterprise = |select: &mut SelectStatement| {
+        select
+            .expr_as(
+                col(joint_visit::Entity, joint_visit::Column::EnterpriseId),
+                Alias::new("enterprise_id"),
+            )
+            .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId));
+    };
+    let mut visits = visits_in(scope, false);
+    per_enterprise(&mut visits);
+    visits.expr_as(Expr::cust("1"), Alias::new("enterprises"));
+    let mut sums = vec!["enterprises".to_owned()];
+    sums.extend(count_per_quarter(&mut visits, quarters));
+    let teams = async {
+        if parts == Parts::Requests {
+            return Ok(BTreeMap::new());
+        }
+        let mut teams = visits_in(scope, false);
+        join_teams(&mut teams, scope);
+        per_enterprise(&mut teams);
+        teams.expr_as(count_all(), Alias::new("teams"));
+        per_district_sector(db, teams, &["teams".to_owned()]).await
+    };
+    let requests = async {
+        if parts == Parts::Teams {
+            return Ok(BTreeMap::new());
+        }
+        let mut requests = visits_in(scope, false);
+        join_live_requests(&mut requests);
+        per_enterprise(&mut requests);
+        let sums = count_per_quarter(&mut requests, quarters);
+        per_district_sector(db, requests, &sums).await
+    };
+    let (visits, teams, requests) =
+        tokio::try_join!(per_district_sector(db, visits, &sums), teams, requests)?;
+    Ok(visits
+        .into_iter()
+        .map(|(key, sums)| {
+            let figures = DistrictSector {
+                enterprises: sums.first().copied().unwrap_or_default(),
+                visits: sums.iter().skip(1).copied().collect(),
+                teams: teams
+                    .get(&key)
+                    .and_then(|t| t.first())
+                    .copied()
+                    .unwrap_or_default(),
+                requests: requests.get(&key).cloned().unwrap_or_default(),
+            };
+            (key, figures)
+        })
+        .collect())
+}
+
+/// Adds a count of the rows in each quarter of `quarters` (by their visit's day), named
+/// `q0`, `q1`, …; answers the names.
+fn count_per_quarter(select: &mut SelectStatement, quarters: &[(Quarter, Scope)]) -> Vec<String> {
+    quarters
         .iter()
-        .map(|row| Ok((get(row, "district")?, get(row, "teams")?)))
-        .collect::<Result<_, DbErr>>()?;
-    let mut out = visits
+        .enumerate()
+        .map(|(i, (_, part))| {
+            let name = format!("q{i}");
+            let in_quarter = col(joint_visit::Entity, joint_visit::Column::VisitDate)
+                .between(part.range.start(), part.range.end());
+            select.expr_as(
+                Func::count(Expr::case(in_quarter, Expr::cust("1"))),
+                Alias::new(name.clone()),
+            );
+            name
+        })
+        .collect()
+}
+
+/// Sums the columns `sums` of `per_enterprise` (a row per enterprise, with its
+/// `enterprise_id`) per district and sector.
+async fn per_district_sector<C: ConnectionTrait>(
+    db: &C,
+    per_enterprise: SelectStatement,
+    sums: &[String],
+) -> Result<BTreeMap<(String, String), Vec<i64>>, DbErr> {
+    let e = Alias::new("e");
+    let district = (enterprise::Entity, enterprise::Column::District);
+    let sector = (enterprise::Entity, enterprise::Column::Sector);
+    let mut select = Query::select();
+    select
+        .from_subquery(per_enterprise, e.clone())
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((e.clone(), Alias::new("enterprise_id"))),
+        )
+        .column(district)
+        .column(sector)
+        .group_by_col(district)
+        .group_by_col(sector);
+    for name in sums {
+        // PostgreSQL sums integers as numeric.
+        select.expr_as(
+            Func::cast_as(
+                Func::sum(Expr::col((e.clone(), Alias::new(name.as_str())))),
+                Alias::new("BIGINT"),
+            ),
+            Alias::new(name.as_str()),
+        );
+    }
+    db.query_all(&select)
+        .await?
         .iter()
         .map(|row| {
-            let district: String = get(row, "district")?;
-            Ok(DistrictLoad {
-                visits: get(row, "visits")?,
-                teams: teams.get(&district).copied().unwrap_or_default(),
-                enterprises: get(row, "enterprises")?,
-                district,
-            })
+            let values = sums
+                .iter()
+                .map(|name| get(row, name))
+                .collect::<Result<Vec<i64>, DbErr>>()?;
+            Ok(((get(row, "district")?, get(row, "sector")?), values))
         })
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    out.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.district.cmp(&b.district)));
-    Ok(out)
+        .collect()
 }
 
 /// One inspector's visits in the period: an unfair rotation shows as a spread.
@@ -475,77 +610,40 @@ pub struct DuplicatesAvoided {
     pub avoided: i64,
 }
 
-/// Per quarter of the period, district and sector. Visits and requests are counted
-/// apart: one count over visits joined to their requests would have to count the visits
-/// distinct, which PostgreSQL does by sorting every request.
+/// Per quarter of the period, district and sector with visits.
 pub async fn duplicates<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> Result<Vec<DuplicatesAvoided>, DbErr> {
     let quarters = scope.quarters();
-    let group = |select: &mut SelectStatement| {
-        select
-            .expr_as(quarter_of(&quarters), Alias::new("quarter"))
-            .expr_as(
-                col(enterprise::Entity, enterprise::Column::District),
-                Alias::new("district"),
-            )
-            .expr_as(
-                col(enterprise::Entity, enterprise::Column::Sector),
-                Alias::new("sector"),
-            )
-            .add_group_by([Expr::col(Alias::new("quarter"))])
-            .group_by_col((enterprise::Entity, enterprise::Column::District))
-            .group_by_col((enterprise::Entity, enterprise::Column::Sector));
-    };
-    let mut visits = visits_in(scope, true);
-    group(&mut visits);
-    visits
-        .expr_as(count_all(), Alias::new("visits"))
-        .order_by(Alias::new("quarter"), Order::Asc)
-        .order_by(
-            (enterprise::Entity, enterprise::Column::District),
-            Order::Asc,
-        )
-        .order_by((enterprise::Entity, enterprise::Column::Sector), Order::Asc);
-    let mut requests = visits_in(scope, true);
-    join_live_requests(&mut requests);
-    group(&mut requests);
-    requests.expr_as(
-        Func::count(col(
-            inspection_request::Entity,
-            inspection_request::Column::Id,
-        )),
-        Alias::new("requests"),
-    );
-    let (visits, requests) = tokio::try_join!(db.query_all(&visits), db.query_all(&requests))?;
-    let key = |row: &QueryResult| -> Result<(i32, String, String), DbErr> {
-        Ok((
-            get(row, "quarter")?,
-            get(row, "district")?,
-            get(row, "sector")?,
-        ))
-    };
-    let requests: BTreeMap<(i32, String, String), i64> = requests
-        .iter()
-        .map(|row| Ok((key(row)?, get(row, "requests")?)))
-        .collect::<Result<_, DbErr>>()?;
-    visits
-        .iter()
-        .map(|row| {
-            let (_, district, sector) = key(row)?;
-            let requests = requests.get(&key(row)?).copied().unwrap_or_default();
-            let visits: i64 = get(row, "visits")?;
-            Ok(DuplicatesAvoided {
-                period: quarter_at(&quarters, row)?.to_string(),
-                district,
-                sector,
+    let figures = district_sectors(db, scope, &quarters, Parts::Requests).await?;
+    Ok(duplicates_avoided(&quarters, &figures))
+}
+
+/// In the order of the quarters, districts and sectors.
+fn duplicates_avoided(
+    quarters: &[(Quarter, Scope)],
+    figures: &BTreeMap<(String, String), DistrictSector>,
+) -> Vec<DuplicatesAvoided> {
+    let mut out = Vec::new();
+    for (i, (quarter, _)) in quarters.iter().enumerate() {
+        for ((district, sector), f) in figures {
+            let visits = f.visits.get(i).copied().unwrap_or_default();
+            if visits == 0 {
+                continue;
+            }
+            let requests = f.requests.get(i).copied().unwrap_or_default();
+            out.push(DuplicatesAvoided {
+                period: quarter.to_string(),
+                district: district.clone(),
+                sector: sector.clone(),
                 requests,
                 visits,
                 avoided: std::cmp::max(requests - visits, 0),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    out
 }
 
 /// Adds the live (not cancelled) requests merged into the scoped visits.
@@ -865,15 +963,17 @@ pub async fn overview<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<Overview, DbErr> {
     // The parts are independent: on a pool they run side by side.
-    let (visits, teams, agencies, districts, duplicates, (nearest_cap, cap_warnings), hazards) = tokio::try_join!(
+    let quarters = scope.quarters();
+    let (visits, teams, agencies, figures, (nearest_cap, cap_warnings), hazards) = tokio::try_join!(
         visits_per_day(db, scope),
         teams_per_agency_day(db, scope),
         agencies_in(db, scope),
-        districts(db, scope),
-        duplicates(db, scope),
+        district_sectors(db, scope, &quarters, Parts::Both),
         nearest_cap(db, scope, today),
         hazards(db, scope, today),
     )?;
+    let districts = district_loads(&figures);
+    let duplicates = duplicates_avoided(&quarters, &figures);
     let days = day_loads(calendar, scope, &visits, &teams, &agencies);
     let agencies = agency_loads(calendar, scope, &teams, agencies);
     let visits: i64 = days.iter().map(|d| d.visits).sum();
@@ -1033,49 +1133,56 @@ pub async fn hazards<C: ConnectionTrait>(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<HazardReview, DbErr> {
-    let district = (enterprise::Entity, enterprise::Column::District);
-    let agency_col = (hazard::Entity, hazard::Column::ResponsibleAgencyId);
-    let status = (hazard::Entity, hazard::Column::Status);
-    // Literal 1 and 0 (not parameters), and grouped by the output name: PostgreSQL
-    // takes the same expression with other parameters for another one.
     let overdue_flag: Expr = Expr::case(crate::hazards::ledger::overdue(today), Expr::cust("1"))
         .finally(Expr::cust("0"))
         .into();
-    let mut counts = hazards_in(scope);
-    counts
-        .column(district)
-        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
-        .expr_as(Expr::col(status), Alias::new("status"))
+    let closed_days: Expr = Expr::case(
+        col(hazard::Entity, hazard::Column::Status).eq(HazardStatus::Closed.as_str()),
+        days_to_close(db.get_database_backend()),
+    )
+    .into();
+    let mut found = hazards_in(scope);
+    found
+        .column((enterprise::Entity, enterprise::Column::District))
+        .expr_as(
+            col(hazard::Entity, hazard::Column::ResponsibleAgencyId),
+            Alias::new("agency_id"),
+        )
+        .column((hazard::Entity, hazard::Column::Status))
         .expr_as(overdue_flag, Alias::new("overdue"))
-        .expr_as(
-            Func::count(col(hazard::Entity, hazard::Column::Id)),
-            Alias::new("n"),
-        )
-        .group_by_col(district)
-        .group_by_col(agency_col)
-        .group_by_col(status)
-        .add_group_by([Expr::col(Alias::new("overdue"))]);
-    // The closed ones' days to close apart: grouped with the counts above, PostgreSQL
-    // expects too many groups to hash them and sorts every hazard instead.
-    let mut closes = hazards_in(scope);
-    closes
-        .and_where(hazard::Column::Status.eq("closed"))
-        .column(district)
-        .expr_as(Expr::col(agency_col), Alias::new("agency_id"))
-        .expr_as(days_to_close(db.get_database_backend()), Alias::new("days"))
-        .expr_as(
-            Func::count(col(hazard::Entity, hazard::Column::Id)),
-            Alias::new("n"),
-        )
-        .group_by_col(district)
-        .group_by_col(agency_col)
-        .add_group_by([Expr::col(Alias::new("days"))]);
-    let (counts, closes) = tokio::try_join!(db.query_all(&counts), db.query_all(&closes))?;
+        .expr_as(closed_days, Alias::new("days"));
+    // One pass over the hazards joined to their visits and enterprises, grouped from a
+    // materialized table: grouped in the same query, PostgreSQL expects about a group
+    // per hazard, and sorts every hazard instead of hashing the few thousand groups.
+    let found_table = Alias::new("found");
+    let keys = ["district", "agency_id", "status", "overdue", "days"];
+    let mut counts = Query::select();
+    counts
+        .from(found_table.clone())
+        .columns(keys.map(Alias::new))
+        .expr_as(Func::count(Expr::cust("*")), Alias::new("n"));
+    for key in keys {
+        counts.group_by_col(Alias::new(key));
+    }
+    let counts = counts.with(
+        WithClause::new()
+            .cte(
+                CommonTableExpression::new()
+                    .query(found)
+                    .table_name(found_table)
+                    .materialized(true)
+                    .to_owned(),
+            )
+            .to_owned(),
+    );
+    let (counts, agencies) =
+        tokio::try_join!(db.query_all(&counts), agency::Entity::find().all(db))?;
     let mut tallies: BTreeMap<(String, Uuid), Tally> = BTreeMap::new();
     for row in &counts {
         let n: i64 = get(row, "n")?;
         let status: String = get(row, "status")?;
         let overdue: i32 = get(row, "overdue")?;
+        let days: Option<i64> = get(row, "days")?;
         let tally = tallies
             .entry((get(row, "district")?, get(row, "agency_id")?))
             .or_default();
@@ -1088,24 +1195,11 @@ pub async fn hazards<C: ConnectionTrait>(
         if overdue == 1 {
             tally.overdue += n;
         }
-    }
-    for row in &closes {
-        let days: Option<i64> = get(row, "days")?;
         if let Some(days) = days {
-            *tallies
-                .entry((get(row, "district")?, get(row, "agency_id")?))
-                .or_default()
-                .days
-                .entry(days)
-                .or_default() += get::<i64>(row, "n")?;
+            *tally.days.entry(days).or_default() += n;
         }
     }
-    let agencies: BTreeMap<Uuid, agency::Model> = agency::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let agencies: BTreeMap<Uuid, agency::Model> = agencies.into_iter().map(|a| (a.id, a)).collect();
     let mut total = Tally::default();
     let mut per_district: BTreeMap<String, Tally> = BTreeMap::new();
     let mut per_agency: BTreeMap<Uuid, Tally> = BTreeMap::new();
