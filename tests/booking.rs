@@ -134,6 +134,85 @@ async fn two_agencies_booking_one_enterprise_share_one_visit() {
     assert_eq!(app.get_as(&ecology, &request_path).await.status(), 404);
 }
 
+/// Books fire requests for `day` alone, each for another of `targets`, until fire has
+/// no room left that day.
+async fn fill_fire_day(
+    app: &TestApp,
+    fire: &str,
+    targets: &mut impl Iterator<Item = Value>,
+    day: chrono::NaiveDate,
+) {
+    loop {
+        let target = targets.next().expect("enough enterprises");
+        let answer: Value = book(app, fire, &body(&target, day, day, 1), None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        if answer["placement"]["reason"] == "agency_capacity" {
+            return;
+        }
+    }
+}
+
+/// A booking reads the agency's visits of its window's last two weeks first; when those
+/// weeks and the day before them are full, it must still find the latest day with room,
+/// and say why when there is none.
+#[tokio::test]
+async fn a_long_window_whose_last_weeks_are_full_lands_on_the_latest_day_with_room() {
+    let app = spawn_app(true).await;
+    let calendar = WorkCalendar::shipped();
+    let fire = app.token("fire").await;
+    let working_before = |mut day: chrono::NaiveDate| loop {
+        day = day - chrono::Days::new(1);
+        if calendar.is_working_day(day) {
+            return day;
+        }
+    };
+    // Far past the demo's visits: the window is fire's alone.
+    let today = onevisit_api::app::today();
+    let last = calendar.add_working_days(today + chrono::Days::new(200), 0);
+    let first = last - chrono::Days::new(20);
+    let full_from = working_before(last - chrono::Days::new(13));
+    let mut targets = enterprises(&app, &fire, 200).await.into_iter();
+    let mut day = full_from;
+    while day <= last {
+        if calendar.is_working_day(day) {
+            fill_fire_day(&app, &fire, &mut targets, day).await;
+        }
+        day = day + chrono::Days::new(1);
+    }
+    let target = targets.next().expect("an enterprise");
+    let answer: Value = book(&app, &fire, &body(&target, first, last, 1), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["placement"]["outcome"], "new_visit", "{answer}");
+    let landed = working_before(full_from);
+    assert_eq!(
+        answer["placement"]["visit"]["date"],
+        landed.to_string(),
+        "{answer}"
+    );
+    // With no room anywhere in the window, the reason is the agency's capacity.
+    let mut day = first;
+    while day < full_from {
+        if calendar.is_working_day(day) {
+            fill_fire_day(&app, &fire, &mut targets, day).await;
+        }
+        day = day + chrono::Days::new(1);
+    }
+    let target = targets.next().expect("an enterprise");
+    let answer: Value = book(&app, &fire, &body(&target, first, last, 1), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["placement"]["outcome"], "unscheduled", "{answer}");
+    assert_eq!(answer["placement"]["reason"], "agency_capacity", "{answer}");
+}
+
 #[tokio::test]
 async fn a_retry_with_the_same_key_books_nothing_new() {
     let app = spawn_app(true).await;

@@ -186,8 +186,7 @@ where
         inspectors: booking.team_size,
         urgent: booking.kind.is_urgent(),
     };
-    // Days already gone are not offered. With a day chosen, every inspector who could
-    // go that day, in case the proposed ones are taken by the time the day is locked.
+    // Days already gone are not offered.
     let (placement, eligible) =
         match DateRange::new(booking.window.start().max(today), booking.window.end()) {
             Err(_) => (
@@ -197,39 +196,15 @@ where
                 Vec::new(),
             ),
             Ok(horizon) => {
-                let focus = Focus {
-                    horizon,
-                    enterprise: booking.enterprise_id,
-                    agency: booking.agency_id,
-                    announced: booking.announced,
-                };
-                let mut snapshot = planning::snapshot(db, calendar, focus)
-                    .await?
-                    .ok_or(BookingError::UnknownEnterprise)?;
-                if let Crew::Drawn(crew) = &booking.crew {
-                    // To the planner, the last team has a conflict with the enterprise:
-                    // it finds a day with enough other inspectors free.
-                    let enterprise = booking.enterprise_id.to_string();
-                    for inspector in &mut snapshot.problem.inspectors {
-                        if inspector
-                            .id
-                            .parse()
-                            .is_ok_and(|i: Uuid| crew.last_team.contains(&i))
-                        {
-                            inspector.conflicts.push(enterprise.clone());
-                        }
-                    }
+                // The agency's visits of the window's last two weeks first: a new visit
+                // goes on the latest day with room, and most find one there.
+                let near = (horizon.end() - chrono::Days::new(NEAR_DAYS - 1)).max(horizon.start());
+                let mut found = placed(db, calendar, booking, &request, horizon, near).await?;
+                if !settled(&found.0, near) && near > horizon.start() {
+                    found =
+                        placed(db, calendar, booking, &request, horizon, horizon.start()).await?;
                 }
-                let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
-                    .map_err(|e| BookingError::Planner(e.to_string()))?;
-                let placement = place(&index, &request);
-                let eligible = match &placement {
-                    Placement::Join { date, .. } | Placement::NewVisit { date, .. } => {
-                        index.eligible(&request, *date)
-                    }
-                    Placement::Unplaceable { .. } | Placement::Invalid { .. } => Vec::new(),
-                };
-                (placement, eligible)
+                found
             }
         };
 
@@ -322,6 +297,74 @@ where
     also.write(&txn, &stored, &landing).await?;
     txn.commit().await?;
     Ok(Some((stored, landing)))
+}
+
+/// How many days at the end of a window a booking first reads the agency's visits of.
+const NEAR_DAYS: u64 = 14;
+
+/// Where the planner places `request` in `horizon`, seeing the agency's visits from
+/// `agency_from` on (and on the enterprise's visit days): the placement and, with a day
+/// chosen, every inspector who could go that day (in case the proposed ones are taken by
+/// the time the day is locked).
+async fn placed<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    booking: &NewBooking,
+    request: &onevisit_scheduler::Request,
+    horizon: DateRange,
+    agency_from: NaiveDate,
+) -> Result<(Placement, Vec<String>), BookingError> {
+    let focus = Focus {
+        horizon,
+        enterprise: booking.enterprise_id,
+        agency: booking.agency_id,
+        agency_from,
+        announced: booking.announced,
+    };
+    let mut snapshot = planning::snapshot(db, calendar, focus)
+        .await?
+        .ok_or(BookingError::UnknownEnterprise)?;
+    if let Crew::Drawn(crew) = &booking.crew {
+        // To the planner, the last team has a conflict with the enterprise: it finds a
+        // day with enough other inspectors free.
+        let enterprise = booking.enterprise_id.to_string();
+        for inspector in &mut snapshot.problem.inspectors {
+            if inspector
+                .id
+                .parse()
+                .is_ok_and(|i: Uuid| crew.last_team.contains(&i))
+            {
+                inspector.conflicts.push(enterprise.clone());
+            }
+        }
+    }
+    let index = PlanIndex::new(&snapshot.problem, &snapshot.plan)
+        .map_err(|e| BookingError::Planner(e.to_string()))?;
+    let placement = place(&index, request);
+    let eligible = match &placement {
+        Placement::Join { date, .. } | Placement::NewVisit { date, .. } => {
+            index.eligible(request, *date)
+        }
+        Placement::Unplaceable { .. } | Placement::Invalid { .. } => Vec::new(),
+    };
+    Ok((placement, eligible))
+}
+
+/// Whether a placement made seeing the agency's visits only from `agency_from` on is the
+/// one the whole window gives. A join is: the agency's visits on the enterprise's visit
+/// days are seen. So is a new visit from `agency_from` on, as the planner takes the latest
+/// day with room and every later day was seen. Before it, a day could look free that is
+/// not. Nothing placeable is placeable in the whole window either, as the unseen days
+/// failed on what is seen; but only the enterprise's reasons tell the same story.
+fn settled(placement: &Placement, agency_from: NaiveDate) -> bool {
+    match placement {
+        Placement::Join { .. } | Placement::Invalid { .. } => true,
+        Placement::NewVisit { date, .. } => *date >= agency_from,
+        Placement::Unplaceable { reason } => matches!(
+            reason,
+            Reason::UnknownReference | Reason::NoOpenDay | Reason::EnterpriseCap
+        ),
+    }
 }
 
 /// Ends an attempt whose write failed: a lost race starts over, anything else is an error.

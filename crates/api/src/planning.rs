@@ -29,8 +29,11 @@ pub struct Focus {
     pub horizon: DateRange,
     /// The enterprise whose visits are all taken (for a booking, the booked one).
     pub enterprise: Uuid,
-    /// The agency whose visits are all taken (for capacity and its inspectors).
+    /// The agency whose visits are taken (for capacity and its inspectors).
     pub agency: Uuid,
+    /// The first day the agency's visits are taken from; before it, only those on the
+    /// enterprise's visit days.
+    pub agency_from: NaiveDate,
     /// Whether the booked request is announced: it shares a visit only with requests
     /// that are too.
     pub announced: bool,
@@ -455,19 +458,35 @@ fn snapshot_query(focus: Focus, span: DateRange) -> SelectStatement {
         .and_where(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
         .and_where(joint_visit::Column::VisitDate.between(start, end))
         .to_owned();
-    // From the agency's teams in the horizon (by their index) to their visits (by key):
-    // the days are the teams', so that the plan a prepared statement keeps does not
-    // start from the visits.
-    let t = visit_team::Entity;
-    let agency_visits = visit()
-        .inner_join(
-            t,
-            Expr::col((t, visit_team::Column::VisitId)).equals((v, joint_visit::Column::Id)),
-        )
-        .and_where(Expr::col((t, visit_team::Column::AgencyId)).eq(focus.agency))
-        .and_where(Expr::col((t, visit_team::Column::VisitDate)).between(start, end))
-        .and_where(Expr::col((v, joint_visit::Column::EnterpriseId)).ne(focus.enterprise))
+    // The days before `agency_from` on which the enterprise has a visit: a request may
+    // join it, which the agency's visits that day decide.
+    let own_days_before = Query::select()
+        .column(joint_visit::Column::VisitDate)
+        .from(v)
+        .and_where(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
+        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(joint_visit::Column::VisitDate.gte(start))
+        .and_where(joint_visit::Column::VisitDate.lt(focus.agency_from))
         .to_owned();
+    // From the agency's teams on those days (by their index) to their visits (by key):
+    // the days are the teams', so that the plan a prepared statement keeps does not
+    // start from the visits. One part for the days from `agency_from`, one for the
+    // enterprise's days before (an OR would read every team of the agency).
+    let t = visit_team::Entity;
+    let agency_visits = |days: Expr| {
+        visit()
+            .inner_join(
+                t,
+                Expr::col((t, visit_team::Column::VisitId)).equals((v, joint_visit::Column::Id)),
+            )
+            .and_where(Expr::col((t, visit_team::Column::AgencyId)).eq(focus.agency))
+            .and_where(days)
+            .and_where(Expr::col((v, joint_visit::Column::EnterpriseId)).ne(focus.enterprise))
+            .to_owned()
+    };
+    let team_day = || Expr::col((t, visit_team::Column::VisitDate));
+    let agency_visits_near = agency_visits(team_day().between(focus.agency_from, end));
+    let agency_visits_before = agency_visits(team_day().in_subquery(own_days_before.clone()));
     let m = visit_inspector::Entity;
     let member = || {
         Part {
@@ -484,11 +503,16 @@ fn snapshot_query(focus: Focus, span: DateRange) -> SelectStatement {
     let own_members = member()
         .and_where(visit_inspector::Column::VisitId.in_subquery(own_ids.clone()))
         .to_owned();
-    let agency_members = member()
-        .and_where(visit_inspector::Column::AgencyId.eq(focus.agency))
-        .and_where(visit_inspector::Column::VisitDate.between(start, end))
-        .and_where(visit_inspector::Column::VisitId.not_in_subquery(own_ids.clone()))
-        .to_owned();
+    let agency_members = |days: Expr| {
+        member()
+            .and_where(visit_inspector::Column::AgencyId.eq(focus.agency))
+            .and_where(days)
+            .and_where(visit_inspector::Column::VisitId.not_in_subquery(own_ids.clone()))
+            .to_owned()
+    };
+    let member_day = || Expr::col((m, visit_inspector::Column::VisitDate));
+    let agency_members_near = agency_members(member_day().between(focus.agency_from, end));
+    let agency_members_before = agency_members(member_day().in_subquery(own_days_before));
     let r = inspection_request::Entity;
     let requests = Part {
         id: col(r, inspection_request::Column::Id),
@@ -519,9 +543,11 @@ fn snapshot_query(focus: Focus, span: DateRange) -> SelectStatement {
         conflicts,
         quiet,
         own_visits,
-        agency_visits,
+        agency_visits_near,
+        agency_visits_before,
         own_members,
-        agency_members,
+        agency_members_near,
+        agency_members_before,
         requests,
         counted,
     ] {
@@ -534,8 +560,8 @@ fn snapshot_query(focus: Focus, span: DateRange) -> SelectStatement {
 /// booking needs it: the enterprise with its quiet periods, what is left of its burden
 /// cap (its counted visits outside the horizon in the quarters the horizon touches, the
 /// smallest) and its visits in the horizon with their requests and teams; the agency's
-/// other visits in the horizon with its own team only (they hold its capacity and its
-/// inspectors' days); every agency; the agency's active inspectors with their leave and
+/// other visits from `focus.agency_from` and on the enterprise's visit days, with its own
+/// team only (they hold its capacity and its inspectors' days); every agency; the agency's active inspectors with their leave and
 /// their conflicts with the enterprise. What the booking cannot touch stays out, so the
 /// snapshot stays bounded by the agency's capacity however many requests are booked.
 /// All of it is read in one statement. `None` when the enterprise does not exist.
