@@ -5,6 +5,8 @@
 # Needs wrk (apt-get install wrk) and the PostgreSQL server at 127.0.0.1:5432.
 # Usage: scripts/load/run.sh [seconds per run, default 20]
 #        scripts/load/run.sh replan   (times a full re-plan of 10,000 requests, applied)
+# SSLMODE=disable connects the server to PostgreSQL without TLS (it uses TLS when the
+# server offers it, as Debian's does).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-20}"
@@ -27,7 +29,8 @@ cargo build --release --bin onevisit
 psql_admin -c "CREATE DATABASE \"$db\""
 export ONEVISIT_JWT_SECRET="load-test-secret-of-at-least-32-bytes"
 RUST_LOG=warn ./target/release/onevisit serve --demo --listen "127.0.0.1:$port" \
-    --database-url "postgres://postgres@127.0.0.1:5432/$db" 2>"$work/server.log" &
+    --database-url "postgres://postgres@127.0.0.1:5432/$db${SSLMODE:+?sslmode=$SSLMODE}" \
+    2>"$work/server.log" &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

@@ -1,10 +1,12 @@
 //! Booking one inspection request: where it lands (joins a visit, a new visit, or
 //! why not), decided by the planner's fast path and written under the hard rules.
 //!
-//! The placement is computed on a snapshot without locks, then written in one
-//! transaction that first takes the locks of the agency's day and of the enterprise,
-//! re-checks the rules that a concurrent booking could have broken (the agency's daily
-//! capacity, the enterprise's burden cap, one visit a day), and writes. Unique indexes
+//! The placement is computed on a snapshot without locks (one statement; first of the
+//! window's last two weeks, see `settled`), then written in one transaction that first
+//! takes the locks of the enterprise and, when the booking takes some of it, of the
+//! agency's day, re-checks the rules that a concurrent booking could have broken (the
+//! agency's daily capacity, the enterprise's burden cap, one visit a day), and writes.
+//! Its round trips are most of a booking's cost, so each step is one. Unique indexes
 //! hold the rest (one live visit per enterprise and day, one visit per inspector and
 //! day). Whatever a concurrent booking took first, the booking starts over from a
 //! fresh snapshot, a bounded number of times. On PostgreSQL the locks are

@@ -727,7 +727,7 @@ pub fn set_apart(visits: &mut [Visit], requests: &mut [Request], visit: Uuid) ->
 
 /// The days of those of `visits` that count towards their enterprise's burden cap, by
 /// enterprise: the ones holding no urgent request among `requests` (the rule
-/// [`counted`] reads from the database).
+/// `counted` reads from the database).
 pub fn counted_days<'a>(
     visits: impl IntoIterator<Item = &'a HeldVisit>,
     requests: &[HeldRequest],
