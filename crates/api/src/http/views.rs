@@ -111,6 +111,22 @@ impl RequestView {
     }
 }
 
+impl VisitView {
+    /// Visit `id` from a row with its `enterprise_id`, `enterprise_name`, `visit_date`,
+    /// `status` and `announced`; its teams are added after.
+    fn read(id: Uuid, row: &QueryResult) -> Result<Self, DbErr> {
+        Ok(Self {
+            id,
+            enterprise_id: row.try_get("", "enterprise_id")?,
+            enterprise_name: row.try_get("", "enterprise_name")?,
+            date: row.try_get("", "visit_date")?,
+            status: row.try_get("", "status")?,
+            announced: row.try_get("", "announced")?,
+            teams: Vec::new(),
+        })
+    }
+}
+
 /// What a booking answers, in one query: the code of the booking agency `agency` and,
 /// when the request landed in one, visit `visit` with its teams.
 pub async fn booked<C: ConnectionTrait>(
@@ -162,15 +178,7 @@ pub async fn booked<C: ConnectionTrait>(
     let Some(id) = first.try_get::<Option<Uuid>>("", "id")? else {
         return Ok((code, None));
     };
-    let mut view = VisitView {
-        id,
-        enterprise_id: first.try_get("", "enterprise_id")?,
-        enterprise_name: first.try_get("", "enterprise_name")?,
-        date: first.try_get("", "visit_date")?,
-        status: first.try_get("", "status")?,
-        announced: first.try_get("", "announced")?,
-        teams: Vec::new(),
-    };
+    let mut view = VisitView::read(id, first)?;
     for row in &rows {
         add_team_row(&mut view.teams, row)?;
     }
@@ -255,15 +263,7 @@ pub async fn visit_page<C: ConnectionTrait>(
     };
     let mut views = Vec::with_capacity(rows.len());
     for row in &rows {
-        views.push(VisitView {
-            id: row.try_get("", "id")?,
-            enterprise_id: row.try_get("", "enterprise_id")?,
-            enterprise_name: row.try_get("", "enterprise_name")?,
-            date: row.try_get("", "visit_date")?,
-            status: row.try_get("", "status")?,
-            announced: row.try_get("", "announced")?,
-            teams: Vec::new(),
-        });
+        views.push(VisitView::read(row.try_get("", "id")?, row)?);
     }
     let mut teams = teams_of(db, views.iter().map(|v| v.id)).await?;
     for view in &mut views {
