@@ -134,24 +134,41 @@ async fn two_agencies_booking_one_enterprise_share_one_visit() {
     assert_eq!(app.get_as(&ecology, &request_path).await.status(), 404);
 }
 
-/// Books fire requests for `day` alone, each for another of `targets`, until fire has
-/// no room left that day.
-async fn fill_fire_day(
+/// Books a fire request for another of `targets` in `from..=to`, and answers where it
+/// landed.
+async fn book_fire(
     app: &TestApp,
     fire: &str,
     targets: &mut impl Iterator<Item = Value>,
-    day: chrono::NaiveDate,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Value {
+    let target = targets.next().expect("enough enterprises");
+    book(app, fire, &body(&target, from, to, 1), None)
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Takes fire's whole capacity on every working day of `from..to`: books requests for
+/// one day at a time, each for another of `targets`, until that day has no room.
+async fn fill_fire_days(
+    app: &TestApp,
+    fire: &str,
+    targets: &mut impl Iterator<Item = Value>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
 ) {
-    loop {
-        let target = targets.next().expect("enough enterprises");
-        let answer: Value = book(app, fire, &body(&target, day, day, 1), None)
-            .await
-            .json()
-            .await
-            .expect("json");
-        if answer["placement"]["reason"] == "agency_capacity" {
-            return;
+    let calendar = WorkCalendar::shipped();
+    let mut day = from;
+    while day < to {
+        if calendar.is_working_day(day) {
+            while book_fire(app, fire, targets, day, day).await["placement"]["reason"]
+                != "agency_capacity"
+            {}
         }
+        day = day + chrono::Days::new(1);
     }
 }
 
@@ -175,19 +192,15 @@ async fn a_long_window_whose_last_weeks_are_full_lands_on_the_latest_day_with_ro
     let first = last - chrono::Days::new(20);
     let full_from = working_before(last - chrono::Days::new(13));
     let mut targets = enterprises(&app, &fire, 200).await.into_iter();
-    let mut day = full_from;
-    while day <= last {
-        if calendar.is_working_day(day) {
-            fill_fire_day(&app, &fire, &mut targets, day).await;
-        }
-        day = day + chrono::Days::new(1);
-    }
-    let target = targets.next().expect("an enterprise");
-    let answer: Value = book(&app, &fire, &body(&target, first, last, 1), None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    fill_fire_days(
+        &app,
+        &fire,
+        &mut targets,
+        full_from,
+        last + chrono::Days::new(1),
+    )
+    .await;
+    let answer = book_fire(&app, &fire, &mut targets, first, last).await;
     assert_eq!(answer["placement"]["outcome"], "new_visit", "{answer}");
     let landed = working_before(full_from);
     assert_eq!(
@@ -196,19 +209,8 @@ async fn a_long_window_whose_last_weeks_are_full_lands_on_the_latest_day_with_ro
         "{answer}"
     );
     // With no room anywhere in the window, the reason is the agency's capacity.
-    let mut day = first;
-    while day < full_from {
-        if calendar.is_working_day(day) {
-            fill_fire_day(&app, &fire, &mut targets, day).await;
-        }
-        day = day + chrono::Days::new(1);
-    }
-    let target = targets.next().expect("an enterprise");
-    let answer: Value = book(&app, &fire, &body(&target, first, last, 1), None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    fill_fire_days(&app, &fire, &mut targets, first, full_from).await;
+    let answer = book_fire(&app, &fire, &mut targets, first, last).await;
     assert_eq!(answer["placement"]["outcome"], "unscheduled", "{answer}");
     assert_eq!(answer["placement"]["reason"], "agency_capacity", "{answer}");
 }
