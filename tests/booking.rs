@@ -172,6 +172,64 @@ async fn fill_fire_days(
     }
 }
 
+/// The last working day before `day`.
+fn working_day_before(calendar: &WorkCalendar, mut day: chrono::NaiveDate) -> chrono::NaiveDate {
+    loop {
+        day = day - chrono::Days::new(1);
+        if calendar.is_working_day(day) {
+            return day;
+        }
+    }
+}
+
+/// A booking reads only the enterprise's days of its agency first when the agency has a
+/// team there that the request may join as it is. When that visit cannot be joined
+/// after all (its day turned quiet), the booking must read the agency's other days
+/// before it opens a visit: the window's last day, which looks free, is full.
+#[tokio::test]
+async fn a_team_on_a_day_turned_quiet_is_not_joined_and_the_new_visit_avoids_a_full_day() {
+    use onevisit_api::entities::quiet_period;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = spawn_app(true).await;
+    let calendar = WorkCalendar::shipped();
+    let fire = app.token("fire").await;
+    // Far past the demo's visits: the window is fire's alone.
+    let last = calendar.add_working_days(onevisit_api::app::today() + chrono::Days::new(200), 0);
+    let first = calendar.add_working_days(last - chrono::Days::new(20), 0);
+    let target = enterprise_without_visits(&app, first, last).await;
+    let joined: Value = book(&app, &fire, &body(&target, first, first, 1), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(joined["placement"]["outcome"], "new_visit", "{joined}");
+    quiet_period::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        enterprise_id: Set(target["id"].as_str().expect("id").parse().expect("uuid")),
+        start_date: Set(first),
+        end_date: Set(first),
+        reason: Set(Some("annual turnaround".to_owned())),
+    }
+    .insert(&app.db().await)
+    .await
+    .expect("a quiet period");
+    let mut others = enterprises(&app, &fire, 200)
+        .await
+        .into_iter()
+        .filter(|e| e["id"] != target["id"]);
+    fill_fire_days(&app, &fire, &mut others, last, last + chrono::Days::new(1)).await;
+
+    let answer = book(&app, &fire, &body(&target, first, last, 1), None).await;
+    assert_eq!(answer.status(), 201);
+    let answer: Value = answer.json().await.expect("json");
+    assert_eq!(answer["placement"]["outcome"], "new_visit", "{answer}");
+    assert_eq!(
+        answer["placement"]["visit"]["date"],
+        working_day_before(&calendar, last).to_string(),
+        "{answer}"
+    );
+}
+
 /// A booking reads the agency's visits of its window's last two weeks first; when those
 /// weeks and the day before them are full, it must still find the latest day with room,
 /// and say why when there is none.
@@ -180,12 +238,7 @@ async fn a_long_window_whose_last_weeks_are_full_lands_on_the_latest_day_with_ro
     let app = spawn_app(true).await;
     let calendar = WorkCalendar::shipped();
     let fire = app.token("fire").await;
-    let working_before = |mut day: chrono::NaiveDate| loop {
-        day = day - chrono::Days::new(1);
-        if calendar.is_working_day(day) {
-            return day;
-        }
-    };
+    let working_before = |day| working_day_before(&calendar, day);
     // Far past the demo's visits: the window is fire's alone.
     let today = onevisit_api::app::today();
     let last = calendar.add_working_days(today + chrono::Days::new(200), 0);

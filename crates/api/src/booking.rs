@@ -2,13 +2,15 @@
 //! why not), decided by the planner's fast path and written under the hard rules.
 //!
 //! The placement is computed on a snapshot without locks (one statement; first of the
-//! window's last two weeks, see `settled`), then written in one transaction that first
+//! window's last two weeks, or only the enterprise's days when the agency has a team
+//! there to join, see `Found::settled`), then written in one transaction that first
 //! takes the locks of the enterprise and, when the booking takes some of it, of the
 //! agency's day, re-checks the rules that a concurrent booking could have broken (the
 //! agency's daily capacity, the enterprise's burden cap, one visit a day), and writes.
 //! Its round trips are most of a booking's cost, so each step is one. Unique indexes
 //! hold the rest (one live visit per enterprise and day, one visit per inspector and
-//! day). Whatever a concurrent booking took first, the booking starts over from a
+//! day). A request that joins its agency's team as it is leaves the visit's row alone
+//! (nothing the enterprise sees changes). Whatever a concurrent booking took first, the booking starts over from a
 //! fresh snapshot, a bounded number of times. On PostgreSQL the locks are
 //! transaction-scoped advisory locks, so several server processes agree; SQLite has
 //! one writer at a time, taken at the start of the transaction.
@@ -154,11 +156,15 @@ async fn backoff(round: usize) {
 }
 
 fn is_race(err: &DbErr) -> bool {
-    // A unique index (enterprise-day, inspector-day) caught a concurrent booking; any
-    // other constraint is a real error, not worth trying again.
+    // A unique index (enterprise-day, inspector-day) caught a concurrent booking, or a
+    // re-plan removed the joined visit meanwhile (it holds the tables until it commits:
+    // the next attempt sees what it left); any other constraint is a real error.
     if matches!(
         err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        Some(
+            sea_orm::SqlErr::UniqueConstraintViolation(_)
+                | sea_orm::SqlErr::ForeignKeyConstraintViolation(_)
+        )
     ) {
         return true;
     }
@@ -198,15 +204,32 @@ where
                 Vec::new(),
             ),
             Ok(horizon) => {
-                // The agency's visits of the window's last two weeks first: a new visit
-                // goes on the latest day with room, and most find one there.
+                // The agency's visits of the window's last two weeks first, and only its
+                // visits on the enterprise's days when it has a team there to join: a
+                // new visit goes on the latest day with room, and most find one there.
                 let near = (horizon.end() - chrono::Days::new(NEAR_DAYS - 1)).max(horizon.start());
-                let mut found = placed(db, calendar, booking, &request, horizon, near).await?;
-                if !settled(&found.0, near) && near > horizon.start() {
-                    found =
-                        placed(db, calendar, booking, &request, horizon, horizon.start()).await?;
+                let mut read = Focus {
+                    horizon,
+                    enterprise: booking.enterprise_id,
+                    agency: booking.agency_id,
+                    agency_from: near,
+                    announced: booking.announced,
+                    team_size: booking.team_size,
+                    skip_if_joined: true,
+                };
+                loop {
+                    let found = placed(db, calendar, booking, &request, read).await?;
+                    if found.settled(read.agency_from) {
+                        break (found.placement, found.eligible);
+                    }
+                    if found.skipped {
+                        read.skip_if_joined = false;
+                    } else if read.agency_from > horizon.start() {
+                        read.agency_from = horizon.start();
+                    } else {
+                        break (found.placement, found.eligible);
+                    }
                 }
-                found
             }
         };
 
@@ -304,25 +327,51 @@ where
 /// How many days at the end of a window a booking first reads the agency's visits of.
 const NEAR_DAYS: u64 = 14;
 
-/// Where the planner places `request` in `horizon`, seeing the agency's visits from
-/// `agency_from` on (and on the enterprise's visit days): the placement and, with a day
-/// chosen, every inspector who could go that day (in case the proposed ones are taken by
-/// the time the day is locked).
+/// Where the planner places a request, from a snapshot read as `focus` says: the
+/// placement and, with a day chosen, every inspector who could go that day (in case the
+/// proposed ones are taken by the time the day is locked).
+struct Found {
+    placement: Placement,
+    eligible: Vec<String>,
+    /// Whether the agency's days were left out ([`Focus::skip_if_joined`]).
+    skipped: bool,
+}
+
+impl Found {
+    /// Whether the placement is the one a snapshot of the whole window gives.
+    ///
+    /// With the agency's days left out, only a join of its team as it is: the
+    /// enterprise's visits and the agency's visits on their days decide it (nothing can
+    /// need fewer extra inspectors), where any other answer could have taken a day or
+    /// an inspector that the snapshot did not see.
+    ///
+    /// Seeing the agency's visits from `agency_from` on (and on the enterprise's visit
+    /// days), a join is, as are a new visit from `agency_from` on, as the planner takes
+    /// the latest day with room and every later day was seen. Before it, a day could
+    /// look free that is not. Nothing placeable is placeable in the whole window either,
+    /// as the unseen days failed on what is seen; but only the enterprise's reasons tell
+    /// the same story.
+    fn settled(&self, agency_from: NaiveDate) -> bool {
+        match &self.placement {
+            Placement::Join { inspectors, .. } => !self.skipped || inspectors.is_empty(),
+            _ if self.skipped => false,
+            Placement::Invalid { .. } => true,
+            Placement::NewVisit { date, .. } => *date >= agency_from,
+            Placement::Unplaceable { reason } => matches!(
+                reason,
+                Reason::UnknownReference | Reason::NoOpenDay | Reason::EnterpriseCap
+            ),
+        }
+    }
+}
+
 async fn placed<C: ConnectionTrait>(
     db: &C,
     calendar: &WorkCalendar,
     booking: &NewBooking,
     request: &onevisit_scheduler::Request,
-    horizon: DateRange,
-    agency_from: NaiveDate,
-) -> Result<(Placement, Vec<String>), BookingError> {
-    let focus = Focus {
-        horizon,
-        enterprise: booking.enterprise_id,
-        agency: booking.agency_id,
-        agency_from,
-        announced: booking.announced,
-    };
+    focus: Focus,
+) -> Result<Found, BookingError> {
     let mut snapshot = planning::snapshot(db, calendar, focus)
         .await?
         .ok_or(BookingError::UnknownEnterprise)?;
@@ -349,24 +398,11 @@ async fn placed<C: ConnectionTrait>(
         }
         Placement::Unplaceable { .. } | Placement::Invalid { .. } => Vec::new(),
     };
-    Ok((placement, eligible))
-}
-
-/// Whether a placement made seeing the agency's visits only from `agency_from` on is the
-/// one the whole window gives. A join is: the agency's visits on the enterprise's visit
-/// days are seen. So is a new visit from `agency_from` on, as the planner takes the latest
-/// day with room and every later day was seen. Before it, a day could look free that is
-/// not. Nothing placeable is placeable in the whole window either, as the unseen days
-/// failed on what is seen; but only the enterprise's reasons tell the same story.
-fn settled(placement: &Placement, agency_from: NaiveDate) -> bool {
-    match placement {
-        Placement::Join { .. } | Placement::Invalid { .. } => true,
-        Placement::NewVisit { date, .. } => *date >= agency_from,
-        Placement::Unplaceable { reason } => matches!(
-            reason,
-            Reason::UnknownReference | Reason::NoOpenDay | Reason::EnterpriseCap
-        ),
-    }
+    Ok(Found {
+        placement,
+        eligible,
+        skipped: snapshot.skipped,
+    })
 }
 
 /// Ends an attempt whose write failed: a lost race starts over, anything else is an error.
@@ -614,6 +650,8 @@ async fn join(
         return Err(Ok(Lost));
     }
     let size = i32::try_from(booking.team_size).unwrap_or(i32::MAX);
+    // Whether the visit changes for the enterprise: a team joins, grows or gains members.
+    let changed = !inspectors.is_empty() || visit.team_size.is_none_or(|t| size > t);
     match visit.team_size {
         Some(team_size) => {
             let wanted = usize::try_from(size.max(team_size)).unwrap_or(0);
@@ -650,7 +688,9 @@ async fn join(
         }
     }
     let drawn = assign(txn, visit_id, booking.agency_id, date, wanted).await?;
-    touch(txn, visit_id).await.map_err(Err)?;
+    if changed {
+        touch(txn, visit_id).await.map_err(Err)?;
+    }
     Ok(drawn)
 }
 

@@ -4,24 +4,28 @@
 
 use crate::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
-    inspector_unavailable_day, joint_visit, quiet_period, visit_inspector, visit_team,
+    inspector_unavailable_day, joint_visit, quiet_period, visit_inspector,
 };
 use chrono::NaiveDate;
-use onevisit_domain::{DateRange, Quarter, VisitStatus, WorkCalendar};
+use onevisit_domain::{DateRange, Quarter, WorkCalendar};
 use onevisit_scheduler::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Plan, Problem,
     Request, Stats, Visit,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult,
-    QuerySelect,
+    QuerySelect, Statement,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// Statuses of visits that hold their day (everything but cancelled).
 pub const HOLDING: [&str; 4] = ["proposed", "confirmed", "in_progress", "completed"];
+
+/// Statuses of visits that may still take new requests.
+const JOINABLE: [&str; 2] = ["proposed", "confirmed"];
 
 /// Which part of the data a problem covers.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +41,13 @@ pub struct Focus {
     /// Whether the booked request is announced: it shares a visit only with requests
     /// that are too.
     pub announced: bool,
+    /// How many inspectors the booked request asks for.
+    pub team_size: u32,
+    /// Whether the agency's days from `agency_from` are left out when it has a team of
+    /// `team_size` or more in a visit of the enterprise that the request may join: the
+    /// request most likely joins that team as it is, which the enterprise's visit days
+    /// decide alone ([`Snapshot::skipped`] tells).
+    pub skip_if_joined: bool,
 }
 
 /// The problem of a slice, and the visits it already has, as a plan.
@@ -44,6 +55,9 @@ pub struct Focus {
 pub struct Snapshot {
     pub problem: Problem,
     pub plan: Plan,
+    /// Whether the agency's days from `agency_from` were left out
+    /// ([`Focus::skip_if_joined`]).
+    pub skipped: bool,
 }
 
 fn id(uuid: Uuid) -> String {
@@ -130,19 +144,6 @@ fn specs(
         })
         .collect();
     (agencies, inspectors)
-}
-
-/// Rows whose inspector (`column`) belongs to `agency`.
-fn of_agency(agency: Uuid, column: impl ColumnTrait) -> Condition {
-    Condition::all().add(
-        column.in_subquery(
-            Query::select()
-                .column(inspector::Column::Id)
-                .from(inspector::Entity)
-                .and_where(inspector::Column::AgencyId.eq(agency))
-                .to_owned(),
-        ),
-    )
 }
 
 /// The quiet periods of `enterprises` that touch the horizon, by enterprise.
@@ -283,42 +284,58 @@ fn assemble(
         .collect()
 }
 
-/// One part of the booking snapshot's single query: its kind, then its values in the
-/// columns every part shares (see [`SnapshotRow`]); the ones it leaves out are NULL.
-#[derive(Default)]
-struct Part {
-    id: Option<Expr>,
-    other: Option<Expr>,
-    third: Option<Expr>,
-    day: Option<Expr>,
-    until: Option<Expr>,
-    number: Option<Expr>,
-    text: Option<Expr>,
-    flag: Option<Expr>,
+/// The columns every part of the booking snapshot's single query shares, after its
+/// kind (see [`SnapshotRow`]): what a part puts in each, empty for NULL.
+#[derive(Clone, Copy)]
+struct Columns {
+    id: &'static str,
+    other: &'static str,
+    third: &'static str,
+    day: &'static str,
+    until: &'static str,
+    number: &'static str,
+    text: &'static str,
+    flag: &'static str,
 }
 
-impl Part {
-    fn select(self, kind: &'static str) -> SelectStatement {
-        let mut select = Query::select();
-        select.expr_as(Expr::val(kind), "kind");
+const NULLS: Columns = Columns {
+    id: "",
+    other: "",
+    third: "",
+    day: "",
+    until: "",
+    number: "",
+    text: "",
+    flag: "",
+};
+
+impl Columns {
+    /// The part `kind`: these columns, then `rest` (its FROM and WHERE).
+    fn part(self, kind: &str, rest: &str) -> String {
         // PostgreSQL types a union's columns part by part: a NULL is given its type.
-        for (value, name, null) in [
-            (self.id, "id", "CAST(NULL AS uuid)"),
-            (self.other, "other", "CAST(NULL AS uuid)"),
-            (self.third, "third", "CAST(NULL AS uuid)"),
-            (self.day, "day", "CAST(NULL AS date)"),
-            (self.until, "until", "CAST(NULL AS date)"),
-            (self.number, "number", "CAST(NULL AS integer)"),
-            (self.text, "text", "CAST(NULL AS text)"),
-            (self.flag, "flag", "CAST(NULL AS boolean)"),
-        ] {
-            select.expr_as(value.unwrap_or_else(|| Expr::cust(null)), name);
-        }
-        select
+        let typed = |value: &str, null: &str| {
+            if value.is_empty() {
+                format!("CAST(NULL AS {null})")
+            } else {
+                value.to_owned()
+            }
+        };
+        format!(
+            "SELECT '{kind}' AS kind, {} AS id, {} AS other, {} AS third, {} AS day, \
+             {} AS until, {} AS number, {} AS text, {} AS flag {rest}",
+            typed(self.id, "uuid"),
+            typed(self.other, "uuid"),
+            typed(self.third, "uuid"),
+            typed(self.day, "date"),
+            typed(self.until, "date"),
+            typed(self.number, "integer"),
+            typed(self.text, "text"),
+            typed(self.flag, "boolean"),
+        )
     }
 }
 
-/// A row of the booking snapshot's query, read by position in the order of [`Part`].
+/// A row of the booking snapshot's query, read by position in the order of [`Columns`].
 struct SnapshotRow {
     kind: String,
     id: Option<Uuid>,
@@ -352,219 +369,198 @@ fn given<T>(value: Option<T>, kind: &str) -> Result<T, DbErr> {
     value.ok_or_else(|| DbErr::Custom(format!("the snapshot's {kind} row lacks a value")))
 }
 
-fn col(table: impl IntoIden, column: impl IntoIden) -> Option<Expr> {
-    Some(Expr::col((table, column)))
-}
-
 /// The snapshot's query: every part of [`snapshot`] in one statement, as one round trip
-/// is most of a part's cost.
-fn snapshot_query(focus: Focus, span: DateRange) -> SelectStatement {
-    use sea_orm::sea_query::UnionType::All;
-    let (start, end) = (focus.horizon.start(), focus.horizon.end());
-    let own_ids = Query::select()
-        .column(joint_visit::Column::Id)
-        .from(joint_visit::Entity)
-        .and_where(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
-        .and_where(joint_visit::Column::Status.is_in(HOLDING))
-        .and_where(joint_visit::Column::VisitDate.between(start, end))
-        .to_owned();
-    let mut query = Part {
-        id: col(agency::Entity, agency::Column::Id),
-        number: col(agency::Entity, agency::Column::DailyCapacity),
-        ..Part::default()
-    }
-    .select("agency")
-    .from(agency::Entity)
-    .to_owned();
-    let e = enterprise::Entity;
-    let enterprise = Part {
-        id: col(e, enterprise::Column::Id),
-        number: col(e, enterprise::Column::BurdenCap),
-        ..Part::default()
-    }
-    .select("enterprise")
-    .from(e)
-    .and_where(enterprise::Column::Id.eq(focus.enterprise))
-    .to_owned();
-    let i = inspector::Entity;
-    let inspectors = Part {
-        id: col(i, inspector::Column::Id),
-        other: col(i, inspector::Column::AgencyId),
-        ..Part::default()
-    }
-    .select("inspector")
-    .from(i)
-    .and_where(inspector::Column::Active.eq(true))
-    .and_where(inspector::Column::AgencyId.eq(focus.agency))
-    .to_owned();
-    let u = inspector_unavailable_day::Entity;
-    let leave = Part {
-        id: col(u, inspector_unavailable_day::Column::InspectorId),
-        day: col(u, inspector_unavailable_day::Column::Day),
-        ..Part::default()
-    }
-    .select("leave")
-    .from(u)
-    .and_where(inspector_unavailable_day::Column::Day.between(start, end))
-    .cond_where(of_agency(
-        focus.agency,
-        inspector_unavailable_day::Column::InspectorId,
-    ))
-    .to_owned();
-    let c = inspector_conflict::Entity;
-    let conflicts = Part {
-        id: col(c, inspector_conflict::Column::InspectorId),
-        other: col(c, inspector_conflict::Column::EnterpriseId),
-        ..Part::default()
-    }
-    .select("conflict")
-    .from(c)
-    .and_where(inspector_conflict::Column::EnterpriseId.eq(focus.enterprise))
-    .cond_where(of_agency(
-        focus.agency,
-        inspector_conflict::Column::InspectorId,
-    ))
-    .to_owned();
-    let q = quiet_period::Entity;
-    let quiet = Part {
-        day: col(q, quiet_period::Column::StartDate),
-        until: col(q, quiet_period::Column::EndDate),
-        ..Part::default()
-    }
-    .select("quiet")
-    .from(q)
-    .and_where(quiet_period::Column::EnterpriseId.eq(focus.enterprise))
-    .and_where(quiet_period::Column::EndDate.gte(start))
-    .and_where(quiet_period::Column::StartDate.lte(end))
-    .to_owned();
-    // The enterprise's visits and the agency's elsewhere are two parts, each of which
-    // an index finds (one part with an OR would scan the day's visits or every team).
-    let v = joint_visit::Entity;
-    let visit = || {
-        Part {
-            id: col(v, joint_visit::Column::Id),
-            other: col(v, joint_visit::Column::EnterpriseId),
-            day: col(v, joint_visit::Column::VisitDate),
-            text: col(v, joint_visit::Column::Status),
-            flag: col(v, joint_visit::Column::Announced),
-            ..Part::default()
+/// is most of a part's cost. Its text is the same for every booking and both databases
+/// (SQLite reads `$n` as PostgreSQL does), so it is written once and each server
+/// prepares it once per connection. Each part is written so that an index finds it, in
+/// the generic plan PostgreSQL keeps for a prepared statement too: the agency's visits
+/// are read from its teams by day, then the visits by key; the days from `agency_from`
+/// and the enterprise's visit days before it are two parts (an OR would read every
+/// team of the agency). Its parameters are [`snapshot_values`].
+static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let list = |statuses: &[&str]| {
+        statuses
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (holding, joinable) = (list(&HOLDING), list(&JOINABLE));
+    // The enterprise's visits in the horizon; whether the agency has a team in one the
+    // request may join as it is (then only the enterprise's days of the agency are
+    // read, see `Focus::skip_if_joined`); and those days.
+    let with = format!(
+        "WITH own AS (SELECT id, enterprise_id, visit_date, status, announced \
+           FROM joint_visits WHERE enterprise_id = $1 AND status IN ({holding}) \
+           AND visit_date BETWEEN $3 AND $4), \
+         skip AS (SELECT 1 AS yes FROM own JOIN visit_teams t ON t.visit_id = own.id \
+           WHERE $10 AND t.agency_id = $2 AND own.status IN ({joinable}) \
+           AND own.announced = $8 AND t.team_size >= $9 LIMIT 1), \
+         days AS (SELECT visit_date FROM own \
+           WHERE visit_date < $5 OR EXISTS (SELECT 1 FROM skip)) "
+    );
+    let of_agency = "IN (SELECT id FROM inspectors WHERE agency_id = $2)";
+    let visit = Columns {
+        id: "v.id",
+        other: "v.enterprise_id",
+        day: "v.visit_date",
+        text: "v.status",
+        flag: "v.announced",
+        ..NULLS
+    };
+    let agency_visits = |days: &str| {
+        visit.part(
+            "visit",
+            &format!(
+                "FROM visit_teams t JOIN joint_visits v ON v.id = t.visit_id \
+                 WHERE t.agency_id = $2 AND {days} AND v.status IN ({holding}) \
+                 AND v.enterprise_id <> $1"
+            ),
+        )
+    };
+    let member = Columns {
+        id: "visit_id",
+        other: "inspector_id",
+        third: "agency_id",
+        day: "visit_date",
+        ..NULLS
+    };
+    let agency_members = |days: &str| {
+        member.part(
+            "member",
+            &format!(
+                "FROM visit_inspectors WHERE agency_id = $2 AND {days} \
+                 AND visit_id NOT IN (SELECT id FROM own)"
+            ),
+        )
+    };
+    let near = "BETWEEN $5 AND $4 AND NOT EXISTS (SELECT 1 FROM skip)";
+    let on_own_days = "IN (SELECT visit_date FROM days)";
+    let parts = [
+        Columns {
+            id: "id",
+            number: "daily_capacity",
+            ..NULLS
         }
-        .select("visit")
-        .from(v)
-        .and_where(Expr::col((v, joint_visit::Column::Status)).is_in(HOLDING))
-        .to_owned()
-    };
-    let own_visits = visit()
-        .and_where(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
-        .and_where(joint_visit::Column::VisitDate.between(start, end))
-        .to_owned();
-    // The days before `agency_from` on which the enterprise has a visit: a request may
-    // join it, which the agency's visits that day decide.
-    let own_days_before = Query::select()
-        .column(joint_visit::Column::VisitDate)
-        .from(v)
-        .and_where(joint_visit::Column::EnterpriseId.eq(focus.enterprise))
-        .and_where(joint_visit::Column::Status.is_in(HOLDING))
-        .and_where(joint_visit::Column::VisitDate.gte(start))
-        .and_where(joint_visit::Column::VisitDate.lt(focus.agency_from))
-        .to_owned();
-    // From the agency's teams on those days (by their index) to their visits (by key):
-    // the days are the teams', so that the plan a prepared statement keeps does not
-    // start from the visits. One part for the days from `agency_from`, one for the
-    // enterprise's days before (an OR would read every team of the agency).
-    let t = visit_team::Entity;
-    let agency_visits = |days: Expr| {
-        visit()
-            .inner_join(
-                t,
-                Expr::col((t, visit_team::Column::VisitId)).equals((v, joint_visit::Column::Id)),
-            )
-            .and_where(Expr::col((t, visit_team::Column::AgencyId)).eq(focus.agency))
-            .and_where(days)
-            .and_where(Expr::col((v, joint_visit::Column::EnterpriseId)).ne(focus.enterprise))
-            .to_owned()
-    };
-    let team_day = || Expr::col((t, visit_team::Column::VisitDate));
-    let agency_visits_near = agency_visits(team_day().between(focus.agency_from, end));
-    let agency_visits_before = agency_visits(team_day().in_subquery(own_days_before.clone()));
-    let m = visit_inspector::Entity;
-    let member = || {
-        Part {
-            id: col(m, visit_inspector::Column::VisitId),
-            other: col(m, visit_inspector::Column::InspectorId),
-            third: col(m, visit_inspector::Column::AgencyId),
-            day: col(m, visit_inspector::Column::VisitDate),
-            ..Part::default()
+        .part("agency", "FROM agencies"),
+        Columns {
+            id: "id",
+            number: "burden_cap",
+            ..NULLS
         }
-        .select("member")
-        .from(m)
-        .to_owned()
-    };
-    let own_members = member()
-        .and_where(visit_inspector::Column::VisitId.in_subquery(own_ids.clone()))
-        .to_owned();
-    let agency_members = |days: Expr| {
-        member()
-            .and_where(visit_inspector::Column::AgencyId.eq(focus.agency))
-            .and_where(days)
-            .and_where(visit_inspector::Column::VisitId.not_in_subquery(own_ids.clone()))
-            .to_owned()
-    };
-    let member_day = || Expr::col((m, visit_inspector::Column::VisitDate));
-    let agency_members_near = agency_members(member_day().between(focus.agency_from, end));
-    let agency_members_before = agency_members(member_day().in_subquery(own_days_before));
-    let r = inspection_request::Entity;
-    let requests = Part {
-        id: col(r, inspection_request::Column::Id),
-        other: col(r, inspection_request::Column::AgencyId),
-        third: col(r, inspection_request::Column::VisitId),
-        day: col(r, inspection_request::Column::Earliest),
-        until: col(r, inspection_request::Column::Latest),
-        number: col(r, inspection_request::Column::TeamSize),
-        text: col(r, inspection_request::Column::Kind),
-        ..Part::default()
-    }
-    .select("request")
-    .from(r)
-    .and_where(inspection_request::Column::VisitId.in_subquery(own_ids))
-    .to_owned();
-    let counted = Part {
-        day: col(v, joint_visit::Column::VisitDate),
-        ..Part::default()
-    }
-    .select("counted")
-    .from(v)
-    .cond_where(counted(&[focus.enterprise], span))
-    .to_owned();
-    for part in [
-        enterprise,
-        inspectors,
-        leave,
-        conflicts,
-        quiet,
-        own_visits,
-        agency_visits_near,
-        agency_visits_before,
-        own_members,
-        agency_members_near,
-        agency_members_before,
-        requests,
-        counted,
-    ] {
-        query.union(All, part);
-    }
-    query
+        .part("enterprise", "FROM enterprises WHERE id = $1"),
+        Columns {
+            id: "id",
+            other: "agency_id",
+            ..NULLS
+        }
+        .part(
+            "inspector",
+            "FROM inspectors WHERE active AND agency_id = $2",
+        ),
+        Columns {
+            id: "inspector_id",
+            day: "day",
+            ..NULLS
+        }
+        .part(
+            "leave",
+            &format!(
+                "FROM inspector_unavailable_days WHERE day BETWEEN $3 AND $4 \
+                 AND inspector_id {of_agency}"
+            ),
+        ),
+        Columns {
+            id: "inspector_id",
+            other: "enterprise_id",
+            ..NULLS
+        }
+        .part(
+            "conflict",
+            &format!(
+                "FROM inspector_conflicts WHERE enterprise_id = $1 AND inspector_id {of_agency}"
+            ),
+        ),
+        Columns {
+            day: "start_date",
+            until: "end_date",
+            ..NULLS
+        }
+        .part(
+            "quiet",
+            "FROM enterprise_quiet_periods WHERE enterprise_id = $1 \
+             AND end_date >= $3 AND start_date <= $4",
+        ),
+        visit.part("visit", "FROM own v"),
+        agency_visits(&format!("t.visit_date {near}")),
+        agency_visits(&format!("t.visit_date {on_own_days}")),
+        member.part(
+            "member",
+            "FROM visit_inspectors WHERE visit_id IN (SELECT id FROM own)",
+        ),
+        agency_members(&format!("visit_date {near}")),
+        agency_members(&format!("visit_date {on_own_days}")),
+        // A visit's requests, one per agency (and urgent or not): all a placement needs
+        // of them, however many have been booked into the visit.
+        Columns {
+            other: "agency_id",
+            third: "visit_id",
+            day: "MAX(earliest)",
+            until: "MIN(latest)",
+            number: "MAX(team_size)",
+            text: "MIN(kind)",
+            ..NULLS
+        }
+        .part(
+            "request",
+            "FROM inspection_requests WHERE visit_id IN (SELECT id FROM own) \
+             GROUP BY visit_id, agency_id, kind = 'urgent'",
+        ),
+        // The `counted` rule: holding its day and no urgent request.
+        Columns {
+            day: "v.visit_date",
+            ..NULLS
+        }
+        .part(
+            "counted",
+            &format!(
+                "FROM joint_visits v WHERE v.enterprise_id = $1 AND v.status IN ({holding}) \
+                 AND v.visit_date BETWEEN $6 AND $7 AND NOT EXISTS (SELECT 1 \
+                 FROM inspection_requests r WHERE r.visit_id = v.id AND r.kind = 'urgent')"
+            ),
+        ),
+        NULLS.part("skipped", "FROM skip"),
+    ];
+    with + &parts.join(" UNION ALL ")
+});
+
+/// The parameters of [`SNAPSHOT_SQL`], `$1` to `$10`.
+fn snapshot_values(focus: Focus, span: DateRange) -> Vec<sea_orm::Value> {
+    vec![
+        focus.enterprise.into(),
+        focus.agency.into(),
+        focus.horizon.start().into(),
+        focus.horizon.end().into(),
+        focus.agency_from.into(),
+        span.start().into(),
+        span.end().into(),
+        focus.announced.into(),
+        i32::try_from(focus.team_size).unwrap_or(i32::MAX).into(),
+        focus.skip_if_joined.into(),
+    ]
 }
 
 /// The problem around one enterprise and one agency in `focus.horizon`, as small as a
 /// booking needs it: the enterprise with its quiet periods, what is left of its burden
 /// cap (its counted visits outside the horizon in the quarters the horizon touches, the
-/// smallest) and its visits in the horizon with their requests and teams; the agency's
-/// other visits from `focus.agency_from` and on the enterprise's visit days, with its own
-/// team only (they hold its capacity and its inspectors' days); every agency; the agency's active inspectors with their leave and
-/// their conflicts with the enterprise. What the booking cannot touch stays out, so the
-/// snapshot stays bounded by the agency's capacity however many requests are booked.
-/// All of it is read in one statement. `None` when the enterprise does not exist.
+/// smallest) and its visits in the horizon with their teams and their requests (one per
+/// agency, see [`SNAPSHOT_SQL`]); the agency's other visits from `focus.agency_from`
+/// (unless skipped, [`Focus::skip_if_joined`]) and on the enterprise's visit days, with
+/// its own team only (they hold its capacity and its inspectors' days); every agency;
+/// the agency's active inspectors with their leave and their conflicts with the
+/// enterprise. What the booking cannot touch stays out, so the snapshot stays bounded
+/// by the agency's capacity however many requests are booked. All of it is read in one
+/// statement. `None` when the enterprise does not exist.
 pub async fn snapshot<C: ConnectionTrait>(
     db: &C,
     calendar: &WorkCalendar,
@@ -583,7 +579,13 @@ pub async fn snapshot<C: ConnectionTrait>(
     let mut assignments = Vec::new();
     let mut requests = Vec::new();
     let mut counted_days = Vec::new();
-    for row in db.query_all(&snapshot_query(focus, span)).await? {
+    let mut skipped = false;
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        SNAPSHOT_SQL.as_str(),
+        snapshot_values(focus, span),
+    );
+    for row in db.query_all_raw(statement).await? {
         let row = SnapshotRow::read(&row)?;
         let kind = row.kind.as_str();
         match kind {
@@ -616,7 +618,8 @@ pub async fn snapshot<C: ConnectionTrait>(
                 });
             }
             "request" => requests.push(HeldRequest {
-                id: given(row.id, kind)?,
+                // A stand-in, unique in the snapshot (no stored id is this small).
+                id: Uuid::from_u128(requests.len() as u128 + 1),
                 agency_id: given(row.other, kind)?,
                 enterprise_id: focus.enterprise,
                 visit_id: row.third,
@@ -626,6 +629,7 @@ pub async fn snapshot<C: ConnectionTrait>(
                 urgent: given(row.text, kind)? == "urgent",
             }),
             "counted" => counted_days.push((focus.enterprise, given(row.day, kind)?)),
+            "skipped" => skipped = true,
             other => return Err(DbErr::Custom(format!("unknown snapshot row {other}"))),
         }
     }
@@ -702,6 +706,7 @@ pub async fn snapshot<C: ConnectionTrait>(
                 lower_bound: 0,
             },
         },
+        skipped,
     }))
 }
 
@@ -873,7 +878,5 @@ fn caps_left_of(
 
 /// Whether a visit status may still take new requests.
 pub fn joinable(status: &str) -> bool {
-    status
-        .parse::<VisitStatus>()
-        .is_ok_and(|s| matches!(s, VisitStatus::Proposed | VisitStatus::Confirmed))
+    JOINABLE.contains(&status)
 }

@@ -272,12 +272,15 @@ async fn acted_on(
     Ok(proposed.into_iter().partition(|v| logged.contains(&v.id)))
 }
 
-/// One re-plan at a time, and no booking in between.
+/// One re-plan at a time, and no booking in between: every booking writes a request,
+/// even one that joins a team as it is and leaves its visit untouched.
 async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     match txn.get_database_backend() {
         DbBackend::Postgres => {
-            txn.execute_unprepared("LOCK TABLE joint_visits IN SHARE ROW EXCLUSIVE MODE")
-                .await?;
+            txn.execute_unprepared(
+                "LOCK TABLE joint_visits, inspection_requests IN SHARE ROW EXCLUSIVE MODE",
+            )
+            .await?;
         }
         _ => {
             // A write takes SQLite's writer lock at once.
