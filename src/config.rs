@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+    /// Connections each server process keeps to the database.
+    pub database_pool_size: Option<u32>,
     pub log_format: Option<LogFormat>,
     /// The token signing secret (at least 32 bytes). Prefer the environment variable.
     pub jwt_secret: Option<String>,
@@ -65,7 +67,12 @@ pub enum ConfigError {
     WebhookSecret,
     #[error("{0}")]
     Evidence(String),
+    #[error("--database-pool-size / ONEVISIT_DATABASE_POOL_SIZE: must be 1 to {MAX_POOL_SIZE}")]
+    PoolSize,
 }
+
+/// The most connections a process may keep (PostgreSQL's default limit is 100 in all).
+pub const MAX_POOL_SIZE: u32 = 1000;
 
 /// What the command line and the environment say about the periodic jobs.
 #[derive(Debug, Default)]
@@ -96,13 +103,26 @@ impl FileConfig {
         })
     }
 
-    /// The database: the flag or `DATABASE_URL`, else the file, else `onevisit.db` here.
-    pub fn database(&self, given: Option<&str>) -> Result<DatabaseConfig, ConfigError> {
+    /// The database: the flag or `DATABASE_URL`, else the file, else `onevisit.db` here;
+    /// its pool size: the flag or `ONEVISIT_DATABASE_POOL_SIZE`, else the file, else
+    /// [`onevisit_api::db::default_pool_size`].
+    pub fn database(
+        &self,
+        given: Option<&str>,
+        pool_size: Option<u32>,
+    ) -> Result<DatabaseConfig, ConfigError> {
         let url = match given.or(self.database_url.as_deref()) {
             Some(raw) => DatabaseUrl::parse(raw)?,
             None => DatabaseUrl::default_sqlite(),
         };
-        Ok(DatabaseConfig::new(url))
+        let mut config = DatabaseConfig::new(url);
+        if let Some(size) = pool_size.or(self.database_pool_size) {
+            if !(1..=MAX_POOL_SIZE).contains(&size) {
+                return Err(ConfigError::PoolSize);
+            }
+            config.max_connections = size;
+        }
+        Ok(config)
     }
 
     /// The token signing key: the environment's `ONEVISIT_JWT_SECRET`, else the file's.
@@ -198,7 +218,15 @@ mod tests {
             DEFAULT_LISTEN
         );
         assert_eq!(file.log_format, Some(LogFormat::Json));
-        assert!(file.database(None).is_ok());
+        assert!(file.database(None, None).is_ok());
+        let sized: FileConfig = toml::from_str("database_pool_size = 6").expect("toml");
+        assert_eq!(sized.database(None, None).expect("db").max_connections, 6);
+        assert_eq!(
+            sized.database(None, Some(3)).expect("db").max_connections,
+            3
+        );
+        let default = FileConfig::default().database(None, None).expect("db");
+        assert!((4..=32).contains(&default.max_connections));
     }
 
     #[test]
@@ -208,9 +236,13 @@ mod tests {
             .expect_err("bad");
         assert!(err.to_string().starts_with("--listen / ONEVISIT_LISTEN"));
         let err = FileConfig::default()
-            .database(Some("mysql://x"))
+            .database(Some("mysql://x"), None)
             .expect_err("bad");
         assert!(err.to_string().starts_with("DATABASE_URL"));
+        let err = FileConfig::default()
+            .database(None, Some(0))
+            .expect_err("no connections");
+        assert!(err.to_string().starts_with("--database-pool-size"));
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
         let err = FileConfig::default()
             .auth(Some("short"))

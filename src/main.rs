@@ -36,6 +36,9 @@ struct DatabaseArgs {
     /// sqlite://FILE or postgres://USER@HOST:PORT/DB [default: sqlite://onevisit.db]
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Connections each server process keeps to the database [default: 4 per CPU core, 4 to 32]
+    #[arg(long, env = "ONEVISIT_DATABASE_POOL_SIZE", value_name = "N")]
+    database_pool_size: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,7 +245,10 @@ async fn open(
     file: &FileConfig,
     database: &DatabaseArgs,
 ) -> Result<(DatabaseConfig, sea_orm::DatabaseConnection), Failure> {
-    let config = file.database(database.database_url.as_deref())?;
+    let config = file.database(
+        database.database_url.as_deref(),
+        database.database_pool_size,
+    )?;
     let db = app::open_database(&config).await.map_err(runtime)?;
     Ok((config, db))
 }
@@ -267,7 +273,10 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
         } => {
             let config = ServeConfig {
                 listen: file.listen(listen.as_deref())?,
-                database: file.database(database.database_url.as_deref())?,
+                database: file.database(
+                    database.database_url.as_deref(),
+                    database.database_pool_size,
+                )?,
                 demo,
                 today: today(),
                 auth: file
