@@ -434,25 +434,19 @@ async fn lock(
         DbBackend::Postgres => {
             // Always the agency day first, then the enterprise (a select list is evaluated
             // in order): no two bookings wait on each other in a circle.
-            let enterprise = format!("enterprise:{}", booking.enterprise_id);
-            let statement = if agency_day {
-                Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock(hashtext($1)), \
-                     pg_advisory_xact_lock(hashtext($2))",
-                    [
-                        format!("agency-day:{}:{date}", booking.agency_id).into(),
-                        enterprise.into(),
-                    ],
-                )
-            } else {
-                Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock(hashtext($1))",
-                    [enterprise.into()],
-                )
-            };
-            txn.execute_raw(statement).await?;
+            if !agency_day {
+                return lock_enterprise(txn, booking.enterprise_id).await;
+            }
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(hashtext($1)), \
+                 pg_advisory_xact_lock(hashtext($2))",
+                [
+                    format!("agency-day:{}:{date}", booking.agency_id).into(),
+                    enterprise_key(booking.enterprise_id).into(),
+                ],
+            ))
+            .await?;
         }
         _ => {
             // A write takes SQLite's one writer lock now, before the checks read anything.
@@ -467,6 +461,28 @@ async fn lock(
         }
     }
     Ok(())
+}
+
+/// Serialises a change to an enterprise's visits or their requests (a status change, a
+/// cancelled request) with the bookings of that enterprise, which join visits only under
+/// this lock ([`lock`] takes it last, after the agency day, so no two transactions wait
+/// on each other in a circle): a booking cannot join a visit, or a team, that is being
+/// taken away. On SQLite the change's own first write takes the one writer lock.
+pub async fn lock_enterprise(txn: &DatabaseTransaction, enterprise_id: Uuid) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [enterprise_key(enterprise_id).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of an enterprise.
+pub fn enterprise_key(enterprise_id: Uuid) -> String {
+    format!("enterprise:{enterprise_id}")
 }
 
 /// Whether the agency can take one more visit on `date`.

@@ -155,6 +155,9 @@ pub async fn cancel_request(
     }
     let txn = db.begin().await?;
     if let Some(visit_id) = request.visit_id {
+        // Whether its team goes with it depends on the visit's other requests: no booking
+        // may join the team in between.
+        crate::booking::lock_enterprise(&txn, request.enterprise_id).await?;
         let visit = joint_visit::Entity::find_by_id(visit_id).one(&txn).await?;
         if let Some(visit) = visit {
             if !crate::planning::joinable(&visit.status) {

@@ -411,7 +411,7 @@ pub async fn confirm(
         .step(VisitStatus::Confirmed)
         .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let txn = state.db.begin().await?;
-    lock_enterprise(&txn, visit.enterprise_id).await?;
+    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     log_event(
         &txn,
@@ -459,7 +459,7 @@ pub async fn cancel(
         .step(VisitStatus::Cancelled)
         .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let txn = state.db.begin().await?;
-    lock_enterprise(&txn, visit.enterprise_id).await?;
+    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     // The unique (inspector, day) index frees the inspectors with their rows.
     visit_inspector::Entity::delete_many()
@@ -564,7 +564,7 @@ pub async fn complete(
         )));
     }
     let txn = state.db.begin().await?;
-    lock_enterprise(&txn, visit.enterprise_id).await?;
+    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     log_event(
         &txn,
@@ -587,21 +587,6 @@ pub async fn complete(
     }))
 }
 
-/// Serialises a status change with bookings of the same enterprise, which join visits
-/// only under this lock (`booking.rs` takes it last, after its agency day, so no two
-/// transactions wait on each other in a circle): a booking cannot join a visit that is
-/// being cancelled. On SQLite, the status change's own write takes the one writer lock
-/// first, before a booking's.
-async fn lock_enterprise(txn: &DatabaseTransaction, enterprise_id: Uuid) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock(hashtext('enterprise:{enterprise_id}'))"
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 /// Serialises the reschedule with bookings and other reschedules touching the same
 /// agency days and enterprise: PostgreSQL transaction-scoped advisory locks with the
 /// keys and order `booking.rs` uses (agency days first, by agency id, then the
@@ -618,7 +603,7 @@ async fn lock(
                 .iter()
                 .map(|a| format!("agency-day:{a}:{date}"))
                 .collect();
-            keys.push(format!("enterprise:{}", visit.enterprise_id));
+            keys.push(crate::booking::enterprise_key(visit.enterprise_id));
             for key in keys {
                 txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('{key}'))"))
                     .await?;
