@@ -10,10 +10,10 @@
 //! Its round trips are most of a booking's cost, so each step is one. Unique indexes
 //! hold the rest (one live visit per enterprise and day, one visit per inspector and
 //! day). A request that joins its agency's team as it is leaves the visit's row alone
-//! (nothing the enterprise sees changes). Whatever a concurrent booking took first, the booking starts over from a
-//! fresh snapshot, a bounded number of times. On PostgreSQL the locks are
-//! transaction-scoped advisory locks, so several server processes agree; SQLite has
-//! one writer at a time, taken at the start of the transaction.
+//! (nothing the enterprise sees changes). Whatever a concurrent booking took first, the
+//! booking starts over from a fresh snapshot, a bounded number of times. On PostgreSQL
+//! the locks are transaction-scoped advisory locks, so several server processes agree;
+//! SQLite has one writer at a time, taken at the start of the transaction.
 
 use crate::entities::{
     agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
@@ -432,21 +432,14 @@ async fn lock(
 ) -> Result<(), DbErr> {
     match txn.get_database_backend() {
         DbBackend::Postgres => {
-            // Always the agency day first, then the enterprise (a select list is evaluated
-            // in order): no two bookings wait on each other in a circle.
-            if !agency_day {
-                return lock_enterprise(txn, booking.enterprise_id).await;
+            // Always the agency day first, then the enterprise: no two bookings wait on
+            // each other in a circle.
+            let enterprise = enterprise_key(booking.enterprise_id);
+            if agency_day {
+                advisory_locks(txn, &[agency_day_key(booking.agency_id, date), enterprise]).await?;
+            } else {
+                advisory_locks(txn, &[enterprise]).await?;
             }
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock(hashtext($1)), \
-                 pg_advisory_xact_lock(hashtext($2))",
-                [
-                    format!("agency-day:{}:{date}", booking.agency_id).into(),
-                    enterprise_key(booking.enterprise_id).into(),
-                ],
-            ))
-            .await?;
         }
         _ => {
             // A write takes SQLite's one writer lock now, before the checks read anything.
@@ -470,19 +463,34 @@ async fn lock(
 /// taken away. On SQLite the change's own first write takes the one writer lock.
 pub async fn lock_enterprise(txn: &DatabaseTransaction, enterprise_id: Uuid) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtext($1))",
-            [enterprise_key(enterprise_id).into()],
-        ))
-        .await?;
+        advisory_locks(txn, &[enterprise_key(enterprise_id)]).await?;
     }
+    Ok(())
+}
+
+/// Takes PostgreSQL's transaction-scoped advisory locks of `keys`, in their order (a
+/// select list is evaluated in order), in one round trip.
+pub async fn advisory_locks(txn: &DatabaseTransaction, keys: &[String]) -> Result<(), DbErr> {
+    let locks: Vec<String> = (1..=keys.len())
+        .map(|i| format!("pg_advisory_xact_lock(hashtext(${i}))"))
+        .collect();
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT {}", locks.join(", ")),
+        keys.iter().map(|k| sea_orm::Value::from(k.as_str())),
+    ))
+    .await?;
     Ok(())
 }
 
 /// The advisory lock key of an enterprise.
 pub fn enterprise_key(enterprise_id: Uuid) -> String {
     format!("enterprise:{enterprise_id}")
+}
+
+/// The advisory lock key of an agency's day.
+pub fn agency_day_key(agency_id: Uuid, date: NaiveDate) -> String {
+    format!("agency-day:{agency_id}:{date}")
 }
 
 /// Whether the agency can take one more visit on `date`.

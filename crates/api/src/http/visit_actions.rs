@@ -601,13 +601,10 @@ async fn lock(
         DbBackend::Postgres => {
             let mut keys: Vec<String> = agencies
                 .iter()
-                .map(|a| format!("agency-day:{a}:{date}"))
+                .map(|&a| crate::booking::agency_day_key(a, date))
                 .collect();
             keys.push(crate::booking::enterprise_key(visit.enterprise_id));
-            for key in keys {
-                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('{key}'))"))
-                    .await?;
-            }
+            crate::booking::advisory_locks(txn, &keys).await?;
         }
         _ => {
             joint_visit::Entity::update_many()
