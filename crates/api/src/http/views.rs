@@ -112,8 +112,23 @@ impl RequestView {
 }
 
 impl VisitView {
-    /// Visit `id` from a row with its `enterprise_id`, `enterprise_name`, `visit_date`,
-    /// `status` and `announced`; its teams are added after.
+    /// Adds to `select`, which reads `joint_visits` and `enterprises`, the columns
+    /// [`VisitView::read`] reads.
+    fn columns(select: &mut SelectStatement) {
+        let (v, e) = (joint_visit::Entity, enterprise::Entity);
+        select
+            .expr_as(Expr::col((v, joint_visit::Column::Id)), "id")
+            .expr_as(
+                Expr::col((v, joint_visit::Column::EnterpriseId)),
+                "enterprise_id",
+            )
+            .expr_as(Expr::col((e, enterprise::Column::Name)), "enterprise_name")
+            .expr_as(Expr::col((v, joint_visit::Column::VisitDate)), "visit_date")
+            .expr_as(Expr::col((v, joint_visit::Column::Status)), "status")
+            .expr_as(Expr::col((v, joint_visit::Column::Announced)), "announced");
+    }
+
+    /// Visit `id` from a row of [`VisitView::columns`]; its teams are added after.
     fn read(id: Uuid, row: &QueryResult) -> Result<Self, DbErr> {
         Ok(Self {
             id,
@@ -137,20 +152,12 @@ pub async fn booked<C: ConnectionTrait>(
     let booking_agency = Alias::new("booking_agency");
     let (v, e) = (joint_visit::Entity, enterprise::Entity);
     let mut query = Query::select();
+    query.expr_as(
+        Expr::col((booking_agency.clone(), agency::Column::Code)),
+        "booking_agency_code",
+    );
+    VisitView::columns(&mut query);
     query
-        .expr_as(
-            Expr::col((booking_agency.clone(), agency::Column::Code)),
-            "booking_agency_code",
-        )
-        .expr_as(Expr::col((v, joint_visit::Column::Id)), "id")
-        .expr_as(
-            Expr::col((v, joint_visit::Column::EnterpriseId)),
-            "enterprise_id",
-        )
-        .expr_as(Expr::col((e, enterprise::Column::Name)), "enterprise_name")
-        .expr_as(Expr::col((v, joint_visit::Column::VisitDate)), "visit_date")
-        .expr_as(Expr::col((v, joint_visit::Column::Status)), "status")
-        .expr_as(Expr::col((v, joint_visit::Column::Announced)), "announced")
         .from_as(agency::Entity, booking_agency.clone())
         .left_join(
             v,
@@ -227,33 +234,23 @@ pub async fn visit_page<C: ConnectionTrait>(
     offset: u64,
 ) -> Result<(Vec<VisitView>, u64), DbErr> {
     let mut page = Query::select();
-    page.columns([
-        (joint_visit::Entity, joint_visit::Column::Id),
-        (joint_visit::Entity, joint_visit::Column::EnterpriseId),
-        (joint_visit::Entity, joint_visit::Column::VisitDate),
-        (joint_visit::Entity, joint_visit::Column::Status),
-        (joint_visit::Entity, joint_visit::Column::Announced),
-    ])
-    .expr_as(
-        Expr::col((enterprise::Entity, enterprise::Column::Name)),
-        "enterprise_name",
-    )
+    VisitView::columns(&mut page);
     // Counted before the limit applies: the page and the total in one round trip.
-    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
-    .from(joint_visit::Entity)
-    .inner_join(
-        enterprise::Entity,
-        Expr::col((enterprise::Entity, enterprise::Column::Id))
-            .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
-    )
-    .cond_where(filter.clone())
-    .order_by(
-        (joint_visit::Entity, joint_visit::Column::VisitDate),
-        Order::Asc,
-    )
-    .order_by((joint_visit::Entity, joint_visit::Column::Id), Order::Asc)
-    .limit(limit)
-    .offset(offset);
+    page.expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
+        .from(joint_visit::Entity)
+        .inner_join(
+            enterprise::Entity,
+            Expr::col((enterprise::Entity, enterprise::Column::Id))
+                .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
+        )
+        .cond_where(filter.clone())
+        .order_by(
+            (joint_visit::Entity, joint_visit::Column::VisitDate),
+            Order::Asc,
+        )
+        .order_by((joint_visit::Entity, joint_visit::Column::Id), Order::Asc)
+        .limit(limit)
+        .offset(offset);
     let rows = db.query_all(&page).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or(0),
