@@ -480,6 +480,21 @@ fn count_per_quarter(select: &mut SelectStatement, quarters: &[(Quarter, Scope)]
         .collect()
 }
 
+/// A select from `per_enterprise` (rows with an `enterprise_id`), named `alias`, joined
+/// to their enterprises: figures are counted per enterprise first, so that only those
+/// rows meet the enterprises table.
+fn with_enterprise(per_enterprise: SelectStatement, alias: &Alias) -> SelectStatement {
+    Query::select()
+        .from_subquery(per_enterprise, alias.clone())
+        .join(
+            JoinType::InnerJoin,
+            enterprise::Entity,
+            col(enterprise::Entity, enterprise::Column::Id)
+                .equals((alias.clone(), Alias::new("enterprise_id"))),
+        )
+        .to_owned()
+}
+
 /// Sums the columns `sums` of `per_enterprise` (a row per enterprise, with its
 /// `enterprise_id`) per district and sector.
 async fn per_district_sector<C: ConnectionTrait>(
@@ -490,15 +505,8 @@ async fn per_district_sector<C: ConnectionTrait>(
     let e = Alias::new("e");
     let district = (enterprise::Entity, enterprise::Column::District);
     let sector = (enterprise::Entity, enterprise::Column::Sector);
-    let mut select = Query::select();
+    let mut select = with_enterprise(per_enterprise, &e);
     select
-        .from_subquery(per_enterprise, e.clone())
-        .join(
-            JoinType::InnerJoin,
-            enterprise::Entity,
-            col(enterprise::Entity, enterprise::Column::Id)
-                .equals((e.clone(), Alias::new("enterprise_id"))),
-        )
         .column(district)
         .column(sector)
         .group_by_col(district)
@@ -744,15 +752,8 @@ fn enterprise_quarters(
     .group_by_col((joint_visit::Entity, joint_visit::Column::EnterpriseId))
     .add_group_by([Expr::col(Alias::new("quarter"))]);
     let cap = col(enterprise::Entity, enterprise::Column::BurdenCap);
-    let mut select = Query::select();
+    let mut select = with_enterprise(per, &b);
     select
-        .from_subquery(per, b.clone())
-        .join(
-            JoinType::InnerJoin,
-            enterprise::Entity,
-            col(enterprise::Entity, enterprise::Column::Id)
-                .equals((b.clone(), Alias::new("enterprise_id"))),
-        )
         .columns(
             [
                 enterprise::Column::Id,
