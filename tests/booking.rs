@@ -60,6 +60,15 @@ async fn book(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> re
     request.send().await.expect("request")
 }
 
+/// Books `body` without an idempotency key and reads the answer.
+async fn booked(app: &TestApp, token: &str, body: &Value) -> Value {
+    book(app, token, body, None)
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
 fn body(
     enterprise: &Value,
     earliest: chrono::NaiveDate,
@@ -93,11 +102,7 @@ async fn two_agencies_booking_one_enterprise_share_one_visit() {
         2
     );
 
-    let second: Value = book(&app, &ecology, &body(&target, day, window_end, 1), None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let second = booked(&app, &ecology, &body(&target, day, window_end, 1)).await;
     assert_eq!(second["placement"]["outcome"], "joined", "{second}");
     assert_eq!(second["placement"]["visit"]["id"], visit["id"]);
     let agencies: Vec<&str> = second["placement"]["visit"]["teams"]
@@ -144,11 +149,7 @@ async fn book_fire(
     to: chrono::NaiveDate,
 ) -> Value {
     let target = targets.next().expect("enough enterprises");
-    book(app, fire, &body(&target, from, to, 1), None)
-        .await
-        .json()
-        .await
-        .expect("json")
+    booked(app, fire, &body(&target, from, to, 1)).await
 }
 
 /// Takes fire's whole capacity on every working day of `from..to`: books requests for
@@ -197,11 +198,7 @@ async fn a_team_on_a_day_turned_quiet_is_not_joined_and_the_new_visit_avoids_a_f
     let last = calendar.add_working_days(onevisit_api::app::today() + chrono::Days::new(200), 0);
     let first = calendar.add_working_days(last - chrono::Days::new(20), 0);
     let target = enterprise_without_visits(&app, first, last).await;
-    let joined: Value = book(&app, &fire, &body(&target, first, first, 1), None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let joined = booked(&app, &fire, &body(&target, first, first, 1)).await;
     assert_eq!(joined["placement"]["outcome"], "new_visit", "{joined}");
     quiet_period::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
