@@ -12,7 +12,7 @@ use onevisit_scheduler::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Plan, Problem,
     Request, Stats, Visit,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult,
     QuerySelect, Statement,
@@ -378,14 +378,7 @@ fn given<T>(value: Option<T>, kind: &str) -> Result<T, DbErr> {
 /// and the enterprise's visit days before it are two parts (an OR would read every
 /// team of the agency). Its parameters are [`snapshot_values`].
 static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
-    let list = |statuses: &[&str]| {
-        statuses
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (holding, joinable) = (list(&HOLDING), list(&JOINABLE));
+    let (holding, joinable) = (sql_list(&HOLDING), sql_list(&JOINABLE));
     // The enterprise's visits in the horizon; whether the agency has a team in one the
     // request may join as it is (then only the enterprise's days of the agency are
     // read, see `Focus::skip_if_joined`); and those days.
@@ -516,17 +509,16 @@ static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
             "FROM inspection_requests WHERE visit_id IN (SELECT id FROM own) \
              GROUP BY visit_id, agency_id, kind = 'urgent'",
         ),
-        // The `counted` rule: holding its day and no urgent request.
         Columns {
-            day: "v.visit_date",
+            day: "visit_date",
             ..NULLS
         }
         .part(
             "counted",
             &format!(
-                "FROM joint_visits v WHERE v.enterprise_id = $1 AND v.status IN ({holding}) \
-                 AND v.visit_date BETWEEN $6 AND $7 AND NOT EXISTS (SELECT 1 \
-                 FROM inspection_requests r WHERE r.visit_id = v.id AND r.kind = 'urgent')"
+                "FROM joint_visits WHERE enterprise_id = $1 AND visit_date BETWEEN $6 AND $7 \
+                 AND {}",
+                *COUNTED_RULE
             ),
         ),
         NULLS.part("skipped", "FROM skip"),
@@ -749,30 +741,33 @@ pub fn counted_days<'a>(
     days
 }
 
-/// The visits of `enterprises` in `range` that count towards their burden caps: those
-/// that hold their day and no urgent request.
+/// `values` as an SQL list of string literals (they are the code's own constants).
+fn sql_list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which visits count towards their enterprise's burden cap, as a condition on
+/// `joint_visits`: those that hold their day and no urgent request. The booking snapshot
+/// ([`SNAPSHOT_SQL`]) and [`counted`] both read it.
+static COUNTED_RULE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "joint_visits.status IN ({}) AND NOT EXISTS (SELECT 1 FROM inspection_requests r \
+         WHERE r.visit_id = joint_visits.id AND r.kind = 'urgent')",
+        sql_list(&HOLDING)
+    )
+});
+
+/// The visits of `enterprises` in `range` that count towards their burden caps
+/// ([`COUNTED_RULE`]).
 fn counted(enterprises: &[Uuid], range: DateRange) -> Condition {
     Condition::all()
         .add(joint_visit::Column::EnterpriseId.is_in(enterprises.iter().copied()))
-        .add(joint_visit::Column::Status.is_in(HOLDING))
         .add(joint_visit::Column::VisitDate.between(range.start(), range.end()))
-        .add(
-            Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(inspection_request::Entity)
-                    .and_where(
-                        Expr::col((
-                            inspection_request::Entity,
-                            inspection_request::Column::VisitId,
-                        ))
-                        .equals((joint_visit::Entity, joint_visit::Column::Id)),
-                    )
-                    .and_where(inspection_request::Column::Kind.eq("urgent"))
-                    .to_owned(),
-            )
-            .not(),
-        )
+        .add(Expr::cust(COUNTED_RULE.as_str()))
 }
 
 /// The counted visits (enterprise and day) of `enterprises` in `range` ([`counted`]).
