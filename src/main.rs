@@ -326,7 +326,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 Some(valid) => onevisit_api::seed::apply(&db, &valid).await,
                 None => {
                     let quarter = quarter.unwrap_or_else(|| Quarter::containing(today()));
-                    app::seed_demo(&db, quarter, today()).await
+                    app::seed_demo(&db, &[quarter], today()).await
                 }
             }
             .map_err(|e| match e {

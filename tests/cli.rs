@@ -120,6 +120,56 @@ async fn seeding_the_demo_twice_adds_nothing_the_second_time() {
     }
 }
 
+#[tokio::test]
+async fn a_demo_seed_that_fails_half_way_leaves_the_database_as_it_was() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let database = TestDatabase::new().await;
+    let (code, stderr) = run(onevisit().args(["migrate", "--database-url", database.url()]));
+    assert_eq!(code, 0, "{stderr}");
+    // The accounts are written after the data set and its plan: refuse them, as a full
+    // disk or a clash with an existing account would.
+    let db = onevisit_api::db::connect(&database.config)
+        .await
+        .expect("connect");
+    let refuse = match db.get_database_backend() {
+        DbBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_accounts() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'no accounts today'; END $$",
+            "CREATE TRIGGER refuse_accounts BEFORE INSERT ON users \
+             FOR EACH ROW EXECUTE FUNCTION refuse_accounts()",
+        ],
+        _ => vec![
+            "CREATE TRIGGER refuse_accounts BEFORE INSERT ON users \
+             BEGIN SELECT RAISE(ABORT, 'no accounts today'); END",
+        ],
+    };
+    for sql in refuse {
+        db.execute_unprepared(sql)
+            .await
+            .expect("a refusing trigger");
+    }
+    let (code, stderr) = run(onevisit().args([
+        "seed",
+        "--demo",
+        "--quarter",
+        "2026Q4",
+        "--database-url",
+        database.url(),
+    ]));
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("no accounts today"), "{stderr}");
+    for table in [
+        "agencies",
+        "enterprises",
+        "inspectors",
+        "inspection_requests",
+        "joint_visits",
+        "audit_entries",
+    ] {
+        assert_eq!(count(&database, table).await, 0, "{table} was written to");
+    }
+}
+
 #[test]
 fn a_malformed_database_url_is_refused_by_name() {
     let (code, stderr) = run(onevisit().args([

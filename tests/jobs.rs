@@ -1082,7 +1082,7 @@ async fn an_unannounced_plan_keeps_its_visits_apart_sealed_and_in_place() {
         .expect("requests")
         .iter()
         .find(|r| r["status"] == "scheduled")
-        .expect("a placed request")
+        .unwrap_or_else(|| panic!("a placed request: {fired}"))
         .clone();
     assert_eq!(surprise["announced"], false);
     let visit_id: uuid::Uuid = surprise["visit_id"]

@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         > 0;
     if !has_data {
         let start = Instant::now();
-        onevisit_api::app::seed_demo(&db, Quarter::containing(today), today).await?;
+        onevisit_api::app::seed_demo(&db, &[Quarter::containing(today)], today).await?;
         timed("seed the demo data set", start, ());
     }
     // The district with the most visits takes the hazards.

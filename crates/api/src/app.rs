@@ -10,7 +10,7 @@ use crate::seed::{self, Quarter, SeedReport};
 use crate::store::{self, StoreError};
 use chrono::{Datelike, NaiveDate};
 use onevisit_domain::WorkCalendar;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,23 +79,52 @@ pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection
     Ok(db)
 }
 
-/// Seeds the demo data set for `quarter` and the demo accounts. The first time, it also
-/// plans the quarter, marks the visits before `today` completed and confirms those of
-/// the next five working days, so that the demo looks like a quarter under way.
+/// Seeds the demo data set for each of `quarters` and the demo accounts, all or nothing:
+/// one transaction. The first time, it also plans each quarter, marks the visits before
+/// `today` completed and confirms those of the next five working days, so that the demo
+/// looks like a quarter under way.
 pub async fn seed_demo(
     db: &DatabaseConnection,
+    quarters: &[Quarter],
+    today: NaiveDate,
+) -> Result<SeedReport, StoreError> {
+    let txn = db.begin().await?;
+    let calendar = store::load_calendar(&txn).await?;
+    let mut total = SeedReport::default();
+    for &quarter in quarters {
+        let report = seed_demo_quarter(&txn, &calendar, quarter, today).await?;
+        tracing::info!(%quarter, ?report, "seeded the demo data set");
+        total += report;
+    }
+    txn.commit().await?;
+    Ok(total)
+}
+
+/// The quarters the demo holds on `today`: its quarter and, late in it, the next one too,
+/// so that it always has weeks ahead.
+pub fn demo_quarters(today: NaiveDate) -> Vec<Quarter> {
+    let quarter = Quarter::containing(today);
+    if today + chrono::Days::new(30) > quarter.range().end() {
+        vec![quarter, quarter.next()]
+    } else {
+        vec![quarter]
+    }
+}
+
+async fn seed_demo_quarter<C: db::Connection>(
+    db: &C,
+    calendar: &WorkCalendar,
     quarter: Quarter,
     today: NaiveDate,
 ) -> Result<SeedReport, StoreError> {
-    let calendar = store::load_calendar(db).await?;
-    let data = seed::demo(quarter, &calendar);
+    let data = seed::demo(quarter, calendar);
     let valid = data.validate()?;
     let mut report = seed::apply(db, &valid).await?;
     report.users_added = seed::demo_users(db).await?;
     if report.requests_added > 0 {
         crate::replan::replan(
             db,
-            &calendar,
+            calendar,
             quarter.range(),
             true,
             crate::audit::Author::Job("demo seed"),
@@ -125,16 +154,7 @@ impl Application {
                 .map_err(StoreError::from)?
                 == 0;
             if empty {
-                // Late in a quarter the demo holds the next one too, so it always has weeks ahead.
-                let quarter = Quarter::containing(config.today);
-                let mut quarters = vec![quarter];
-                if config.today + chrono::Days::new(30) > quarter.range().end() {
-                    quarters.push(quarter.next());
-                }
-                for quarter in quarters {
-                    let report = seed_demo(&db, quarter, config.today).await?;
-                    tracing::info!(%quarter, ?report, "seeded the demo data set");
-                }
+                seed_demo(&db, &demo_quarters(config.today), config.today).await?;
             } else {
                 tracing::info!(
                     "the database holds data already; the demo data set was not seeded again"

@@ -15,6 +15,7 @@
 //! the locks are transaction-scoped advisory locks, so several server processes agree;
 //! SQLite has one writer at a time, taken at the start of the transaction.
 
+use crate::db::Connection;
 use crate::entities::{
     agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
 };
@@ -28,7 +29,7 @@ use onevisit_scheduler::{Placement, PlanIndex, Reason, place};
 use sea_orm::sea_query::{Expr, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -130,7 +131,7 @@ pub async fn book<C>(
     also: &dyn AlsoWrite,
 ) -> Result<(inspection_request::Model, Landing), BookingError>
 where
-    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    C: Connection,
 {
     let request_id = Uuid::now_v7();
     for round in 0..ATTEMPTS {
@@ -183,7 +184,7 @@ async fn attempt<C>(
     also: &dyn AlsoWrite,
 ) -> Result<Attempt, BookingError>
 where
-    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    C: Connection,
 {
     let request = onevisit_scheduler::Request {
         id: request_id.to_string(),

@@ -1,9 +1,22 @@
 //! Where the data lives: SQLite (the default, one file) or PostgreSQL.
 
 use onevisit_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
 use std::fmt;
 use std::time::Duration;
+
+/// The database or a transaction on it: a write that opens its own transaction runs
+/// alone on the first and as a savepoint of the second, so a caller can make several
+/// such writes one change.
+pub trait Connection:
+    ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>
+{
+}
+
+impl<C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>> Connection for C {}
 
 /// Why a database URL was refused or the database could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@
 //! own booking path; the re-plan leaves them alone.
 
 use crate::audit::{self, Author, Change, Subject};
+use crate::db::Connection;
 use crate::entities::{
     enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
 };
@@ -21,8 +22,8 @@ use onevisit_domain::{DateRange, WorkCalendar};
 use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -78,8 +79,8 @@ pub enum ReplanError {
 }
 
 /// Plans the horizon again and, with `apply`, writes the result.
-pub async fn replan(
-    db: &DatabaseConnection,
+pub async fn replan<C: Connection>(
+    db: &C,
     calendar: &WorkCalendar,
     horizon: DateRange,
     apply: bool,

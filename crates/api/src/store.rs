@@ -1,6 +1,7 @@
 //! Persistence operations that are not a single HTTP handler's: the calendar and
 //! the error type of the storage layer.
 
+use crate::db::Connection;
 use crate::entities::{
     calendar_year, inspection_request, joint_visit, visit_inspector, visit_team,
 };
@@ -88,7 +89,9 @@ pub fn quiet_rows(
 }
 
 /// The working-day calendar: the shipped years, replaced by any year imported into the database.
-pub async fn load_calendar(db: &DatabaseConnection) -> Result<WorkCalendar, StoreError> {
+pub async fn load_calendar<C: sea_orm::ConnectionTrait>(
+    db: &C,
+) -> Result<WorkCalendar, StoreError> {
     let mut calendar = WorkCalendar::shipped();
     for row in calendar_year::Entity::find().all(db).await? {
         let year = CalendarYear::parse_json(&row.document.to_string())?;
@@ -216,8 +219,8 @@ pub async fn cancel_request(
 
 /// Moves the demo's plan along: visits before `today` are completed, those up to
 /// `confirm_until` confirmed.
-pub async fn advance_demo(
-    db: &DatabaseConnection,
+pub async fn advance_demo<C: Connection>(
+    db: &C,
     today: chrono::NaiveDate,
     confirm_until: chrono::NaiveDate,
 ) -> Result<(), DbErr> {

@@ -4,19 +4,18 @@
 //! password [`DEMO_PASSWORD`].
 
 use crate::auth::{Role, hash_password};
+use crate::db::Connection;
 use crate::entities::{agency, enterprise, inspector, user};
 use crate::store::StoreError;
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
 pub const DEMO_PASSWORD: &str = "onevisit-demo";
 
 /// Adds the demo accounts that do not exist yet; returns how many were added.
-pub async fn demo_users(db: &DatabaseConnection) -> Result<usize, StoreError> {
+pub async fn demo_users<C: Connection>(db: &C) -> Result<usize, StoreError> {
     // One hash for all: hashing hundreds of demo accounts one by one would take seconds.
     let hash = hash_password(DEMO_PASSWORD.to_owned())
         .await

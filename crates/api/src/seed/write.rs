@@ -1,6 +1,7 @@
 //! Writing a checked data set in one transaction.
 
 use super::{SeedError, SeedProblem, ValidSeed};
+use crate::db::Connection;
 use crate::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
     inspector_unavailable_day,
@@ -8,8 +9,7 @@ use crate::entities::{
 use crate::store::StoreError;
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -23,6 +23,17 @@ pub struct SeedReport {
     pub requests_added: usize,
     pub users_added: usize,
     pub skipped: usize,
+}
+
+impl std::ops::AddAssign for SeedReport {
+    fn add_assign(&mut self, other: Self) {
+        self.agencies_added += other.agencies_added;
+        self.enterprises_added += other.enterprises_added;
+        self.inspectors_added += other.inspectors_added;
+        self.requests_added += other.requests_added;
+        self.users_added += other.users_added;
+        self.skipped += other.skipped;
+    }
 }
 
 /// Rows are written in chunks so that no statement exceeds a backend's parameter limit.
@@ -67,7 +78,7 @@ where
 }
 
 /// Writes `seed` in one transaction; on any problem nothing is written.
-pub async fn apply(db: &DatabaseConnection, seed: &ValidSeed) -> Result<SeedReport, StoreError> {
+pub async fn apply<C: Connection>(db: &C, seed: &ValidSeed) -> Result<SeedReport, StoreError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let mut report = SeedReport::default();
