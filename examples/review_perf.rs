@@ -7,6 +7,7 @@
 //! ```sh
 //! psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE onevisit_review_perf'
 //! cargo run --release --example review_perf -- postgres://postgres@127.0.0.1:5432/onevisit_review_perf
+//! cargo run --release --example review_perf -- sqlite:///tmp/onevisit_review_perf.db
 //! ```
 
 use chrono::NaiveDate;
@@ -32,6 +33,35 @@ const INSPECTORS_PER_AGENCY: usize = 150;
 const DISTRICTS: usize = 13;
 const SECTORS: [&str; 4] = ["chemical", "civil_explosives", "ship_repair", "other"];
 const BATCH: usize = 2_000;
+
+/// A new id as an SQL literal, stored as sea-orm stores a uuid: PostgreSQL reads its
+/// text, SQLite keeps its 16 bytes.
+#[derive(Clone, Copy)]
+struct Id {
+    id: Uuid,
+    blob: bool,
+}
+
+impl Id {
+    fn new(db: &DatabaseConnection) -> Self {
+        Self::of(Uuid::now_v7(), db)
+    }
+
+    fn of(id: Uuid, db: &DatabaseConnection) -> Self {
+        let blob = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        Self { id, blob }
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.blob {
+            write!(f, "X'{}'", self.id.simple())
+        } else {
+            write!(f, "'{}'", self.id)
+        }
+    }
+}
 
 /// A small deterministic generator: the same database every run.
 struct Lcg(u64);
@@ -62,11 +92,11 @@ async fn insert(
 async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), sea_orm::DbErr> {
     let mut rng = Lcg(7);
     let now = "2026-01-01T00:00:00Z";
-    let agencies: Vec<Uuid> = AGENCIES.iter().map(|_| Uuid::now_v7()).collect();
+    let agencies: Vec<Id> = AGENCIES.iter().map(|_| Id::new(db)).collect();
     let rows: Vec<String> = AGENCIES
         .iter()
         .zip(&agencies)
-        .map(|(code, id)| format!("('{id}','{code}','{code}',80,'{now}')"))
+        .map(|(code, id)| format!("({id},'{code}','{code}',80,'{now}')"))
         .collect();
     insert(
         db,
@@ -74,15 +104,15 @@ async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), se
         &rows,
     )
     .await?;
-    let inspectors: Vec<Vec<Uuid>> = agencies
+    let inspectors: Vec<Vec<Id>> = agencies
         .iter()
-        .map(|_| (0..INSPECTORS_PER_AGENCY).map(|_| Uuid::now_v7()).collect())
+        .map(|_| (0..INSPECTORS_PER_AGENCY).map(|_| Id::new(db)).collect())
         .collect();
     let mut rows = Vec::new();
     for (a, ids) in inspectors.iter().enumerate() {
         for (i, id) in ids.iter().enumerate() {
             rows.push(format!(
-                "('{id}','{}-{i:03}','{}','Inspector {i}','[]',true,'{now}')",
+                "({id},'{}-{i:03}',{},'Inspector {i}','[]',true,'{now}')",
                 AGENCIES[a], agencies[a]
             ));
         }
@@ -93,13 +123,13 @@ async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), se
         &rows,
     )
     .await?;
-    let enterprises: Vec<Uuid> = (0..ENTERPRISES).map(|_| Uuid::now_v7()).collect();
+    let enterprises: Vec<Id> = (0..ENTERPRISES).map(|_| Id::new(db)).collect();
     let rows: Vec<String> = enterprises
         .iter()
         .enumerate()
         .map(|(i, id)| {
             format!(
-                "('{id}','91320000{i:09}X','Enterprise {i}','{}','District {:02}',false,false,false,false,'operating',{},'{now}','{now}')",
+                "({id},'91320000{i:09}X','Enterprise {i}','{}','District {:02}',false,false,false,false,'operating',{},'{now}','{now}')",
                 SECTORS[i % SECTORS.len()],
                 i % DISTRICTS,
                 2 + i % 3
@@ -112,19 +142,19 @@ async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), se
         .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     let (mut visits, mut teams, mut members, mut requests) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut visit_days: Vec<(Uuid, usize, NaiveDate, Vec<usize>)> = Vec::new();
+    let mut visit_days: Vec<(Id, usize, NaiveDate, Vec<usize>)> = Vec::new();
     for (d, date) in calendar.working_days(year).enumerate() {
         let mut used = vec![0usize; AGENCIES.len()];
         for k in 0..VISITS_PER_DAY {
             let e = (d * VISITS_PER_DAY + k * 83) % ENTERPRISES;
-            let id = Uuid::now_v7();
+            let id = Id::new(db);
             let status = if date < day("2026-11-28") {
                 "completed"
             } else {
                 "proposed"
             };
             visits.push(format!(
-                "('{id}','{}','{date}','{status}',true,'{now}','{now}')",
+                "({id},{},'{date}','{status}',true,'{now}','{now}')",
                 enterprises[e]
             ));
             let n = 1 + rng.below(3);
@@ -135,16 +165,18 @@ async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), se
                 let inspector = inspectors[a][used[a] % INSPECTORS_PER_AGENCY];
                 used[a] += 1;
                 on_visit.push(a);
-                teams.push(format!("('{id}','{}','{date}',1)", agencies[a]));
-                members.push(format!("('{id}','{inspector}','{}','{date}')", agencies[a]));
+                teams.push(format!("({id},{},'{date}',1)", agencies[a]));
+                members.push(format!("({id},{inspector},{},'{date}')", agencies[a]));
                 let kind = if rng.below(20) == 0 {
                     "urgent"
                 } else {
                     "routine"
                 };
                 requests.push(format!(
-                    "('{}','{}','{}','{date}','{date}',1,'{kind}','[]','scheduled','{id}','{now}','{now}')",
-                    Uuid::now_v7(), agencies[a], enterprises[e]
+                    "({},{},{},'{date}','{date}',1,'{kind}','[]','scheduled',{id},'{now}','{now}')",
+                    Id::new(db),
+                    agencies[a],
+                    enterprises[e]
                 ));
             }
             visit_days.push((id, e, date, on_visit));
@@ -179,8 +211,8 @@ async fn fill(db: &DatabaseConnection, calendar: &WorkCalendar) -> Result<(), se
             _ => ("open", "NULL".to_owned()),
         };
         hazards.push(format!(
-            "('{}','{visit}','{}','Hazard {h}','found','other','general','a rule','{agency}','{deadline}','{deadline}','{status}',{closed},1,'{}','{now}','{now}')",
-            Uuid::now_v7(), enterprises[*e], Uuid::nil()
+            "({},{visit},{},'Hazard {h}','found','other','general','a rule',{agency},'{deadline}','{deadline}','{status}',{closed},1,{},'{now}','{now}')",
+            Id::new(db), enterprises[*e], Id::of(Uuid::nil(), db)
         ));
     }
     insert(db, "INSERT INTO hazards (id, visit_id, enterprise_id, title, description, category, severity, legal_basis, responsible_agency_id, original_deadline, deadline, status, closed_on, event_count, recorded_by, recorded_at, updated_at)", &hazards).await?;
