@@ -24,6 +24,18 @@ fn run(command: &mut Command) -> (i32, String) {
     )
 }
 
+/// Runs `onevisit seed --demo` for 2026Q4 on `database`.
+fn seed_demo(database: &TestDatabase) -> (i32, String) {
+    run(onevisit().args([
+        "seed",
+        "--demo",
+        "--quarter",
+        "2026Q4",
+        "--database-url",
+        database.url(),
+    ]))
+}
+
 async fn count(database: &TestDatabase, table: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
     let db = onevisit_api::db::connect(&database.config)
@@ -89,16 +101,7 @@ async fn serve_demo_answers_health_and_ready_then_stops_on_sigterm() {
 #[tokio::test]
 async fn seeding_the_demo_twice_adds_nothing_the_second_time() {
     let database = TestDatabase::new().await;
-    let seed = || {
-        run(onevisit().args([
-            "seed",
-            "--demo",
-            "--quarter",
-            "2026Q4",
-            "--database-url",
-            database.url(),
-        ]))
-    };
+    let seed = || seed_demo(&database);
     assert_eq!(seed().0, 0);
     let tables = [
         "agencies",
@@ -148,14 +151,7 @@ async fn a_demo_seed_that_fails_half_way_leaves_the_database_as_it_was() {
             .await
             .expect("a refusing trigger");
     }
-    let (code, stderr) = run(onevisit().args([
-        "seed",
-        "--demo",
-        "--quarter",
-        "2026Q4",
-        "--database-url",
-        database.url(),
-    ]));
+    let (code, stderr) = seed_demo(&database);
     assert_ne!(code, 0, "{stderr}");
     assert!(stderr.contains("no accounts today"), "{stderr}");
     for table in [
