@@ -5,6 +5,8 @@
 # Needs wrk (apt-get install wrk) and the PostgreSQL server at 127.0.0.1:5432.
 # Usage: scripts/load/run.sh [seconds per run, default 20]
 #        scripts/load/run.sh replan   (times a full re-plan of 10,000 requests, applied)
+#        scripts/load/run.sh ceiling  (bookings with no HTTP in front: the most this
+#                                      machine's database allows, see the example)
 # SSLMODE=disable connects the server to PostgreSQL without TLS (it uses TLS when the
 # server offers it, as Debian's does).
 set -euo pipefail
@@ -13,13 +15,21 @@ seconds="${1:-20}"
 db="onevisit_load_$$"
 psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
 
-if [ "$seconds" = replan ]; then
-    cargo build --release -p onevisit-api --example replan_timing
+# Runs a release example of onevisit-api on a fresh database: its name, then what it
+# takes after the database URL.
+run_example() {
+    local name="$1"
+    shift
+    cargo build --release -p onevisit-api --example "$name"
     psql_admin -c "CREATE DATABASE \"$db\""
     trap 'psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"' EXIT
-    ./target/release/examples/replan_timing "postgres://postgres@127.0.0.1:5432/$db"
-    exit
-fi
+    "./target/release/examples/$name" \
+        "postgres://postgres@127.0.0.1:5432/$db${SSLMODE:+?sslmode=$SSLMODE}" "$@"
+}
+case "$seconds" in
+    replan) run_example replan_timing; exit ;;
+    ceiling) run_example booking_ceiling 20 32; exit ;;
+esac
 
 port=18090
 base="http://127.0.0.1:$port"
