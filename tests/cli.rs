@@ -37,19 +37,10 @@ fn seed_demo(database: &TestDatabase) -> (i32, String) {
 }
 
 async fn count(database: &TestDatabase, table: &str) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
     let db = onevisit_api::db::connect(&database.config)
         .await
         .expect("connect");
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count query")
-        .expect("one row");
-    row.try_get::<i64>("", "n").expect("a count")
+    common::count_rows(&db, table).await
 }
 
 #[tokio::test]
@@ -125,7 +116,6 @@ async fn seeding_the_demo_twice_adds_nothing_the_second_time() {
 
 #[tokio::test]
 async fn a_demo_seed_that_fails_half_way_leaves_the_database_as_it_was() {
-    use sea_orm::{ConnectionTrait, DbBackend};
     let database = TestDatabase::new().await;
     let (code, stderr) = run(onevisit().args(["migrate", "--database-url", database.url()]));
     assert_eq!(code, 0, "{stderr}");
@@ -134,23 +124,7 @@ async fn a_demo_seed_that_fails_half_way_leaves_the_database_as_it_was() {
     let db = onevisit_api::db::connect(&database.config)
         .await
         .expect("connect");
-    let refuse = match db.get_database_backend() {
-        DbBackend::Postgres => vec![
-            "CREATE FUNCTION refuse_accounts() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'no accounts today'; END $$",
-            "CREATE TRIGGER refuse_accounts BEFORE INSERT ON users \
-             FOR EACH ROW EXECUTE FUNCTION refuse_accounts()",
-        ],
-        _ => vec![
-            "CREATE TRIGGER refuse_accounts BEFORE INSERT ON users \
-             BEGIN SELECT RAISE(ABORT, 'no accounts today'); END",
-        ],
-    };
-    for sql in refuse {
-        db.execute_unprepared(sql)
-            .await
-            .expect("a refusing trigger");
-    }
+    common::refuse_inserts(&db, "users", "TRUE", "no accounts today").await;
     let (code, stderr) = seed_demo(&database);
     assert_ne!(code, 0, "{stderr}");
     assert!(stderr.contains("no accounts today"), "{stderr}");

@@ -1181,7 +1181,6 @@ async fn an_unannounced_plan_keeps_its_visits_apart_sealed_and_in_place() {
 
 #[tokio::test]
 async fn a_firing_that_fails_half_way_leaves_nothing_behind() {
-    use sea_orm::{ConnectionTrait, DbBackend};
     let app = spawn_app_at(true, monday_morning(), false).await;
     let office = app.token("office").await;
     let body = plan(
@@ -1202,32 +1201,13 @@ async fn a_firing_that_fails_half_way_leaves_nothing_behind() {
         count("outbox").await,
         count("audit_entries").await,
     );
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.execute_unprepared(
-                "CREATE FUNCTION refuse_third() RETURNS trigger AS $$ BEGIN \
-                 IF (SELECT COUNT(*) FROM plan_requests) >= 2 THEN RAISE EXCEPTION 'refused'; \
-                 END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
-            )
-            .await
-            .expect("function");
-            db.execute_unprepared(
-                "CREATE TRIGGER refuse_third BEFORE INSERT ON plan_requests \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_third()",
-            )
-            .await
-            .expect("trigger");
-        }
-        _ => {
-            db.execute_unprepared(
-                "CREATE TRIGGER refuse_third BEFORE INSERT ON plan_requests \
-                 WHEN (SELECT COUNT(*) FROM plan_requests) >= 2 \
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
-            )
-            .await
-            .expect("trigger");
-        }
-    }
+    common::refuse_inserts(
+        &db,
+        "plan_requests",
+        "(SELECT COUNT(*) FROM plan_requests) >= 2",
+        "refused",
+    )
+    .await;
     let response = app
         .post_as(&office, &format!("/inspection-plans/{id}/fire"), &json!({}))
         .await;

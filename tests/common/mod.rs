@@ -167,6 +167,39 @@ pub async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
     .expect("n")
 }
 
+/// Makes the database refuse a row inserted into `table` with `message` when `when` (an
+/// SQL condition) holds, as a full disk or a clash would: a trigger, written for the
+/// database's backend.
+pub async fn refuse_inserts(
+    db: &sea_orm::DatabaseConnection,
+    table: &str,
+    when: &str,
+    message: &str,
+) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements = match db.get_database_backend() {
+        DbBackend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF {when} THEN RAISE EXCEPTION '{message}'; END IF; RETURN NEW; END $$"
+            ),
+            format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+            ),
+        ],
+        _ => vec![format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} WHEN {when} \
+             BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        )],
+    };
+    for sql in statements {
+        db.execute_unprepared(&sql)
+            .await
+            .expect("a refusing trigger");
+    }
+}
+
 /// Like [`spawn_app`], with a year of statutory holidays imported into the database
 /// before the server starts (as `onevisit calendar import FILE` does).
 pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {
