@@ -6,8 +6,11 @@
 //! Delivery is claimed per row with a lease: on PostgreSQL the due rows are picked
 //! with `FOR UPDATE SKIP LOCKED` and leased in the same statement, so two replicas
 //! never post the same row at once; SQLite has one writer and OneVisit one process on
-//! it. A process that dies after posting but before marking the row delivered posts
-//! it again when the lease ends: receivers deduplicate by the `X-OneVisit-Delivery`
+//! it. Each row's lease is renewed just before its post (a post can take up to
+//! [`POST_TIMEOUT_SECONDS`], far less than a lease), and only while the lease is still
+//! this process's: a batch behind a slow receiver never outlasts the lease of the row
+//! being posted, so no other replica posts it meanwhile. A process that dies after
+//! posting but before marking the row delivered posts it again when the lease ends: receivers deduplicate by the `X-OneVisit-Delivery`
 //! header (the row's id).
 
 use crate::entities::{outbox, webhook};
@@ -130,12 +133,13 @@ pub struct DeliveryCounts {
     pub dead: u64,
 }
 
-/// Claims up to `limit` due rows for this process: leases them until `now + lease`.
+/// Claims up to `limit` due rows for this process: leases them until `now + lease`,
+/// which it returns with them.
 async fn claim(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<outbox::Model>, DbErr> {
+) -> Result<(Vec<outbox::Model>, DateTime<Utc>), DbErr> {
     let lease = now + Duration::seconds(LEASE_SECONDS);
     let txn = db.begin().await?;
     let due = outbox::Entity::find()
@@ -167,7 +171,30 @@ async fn claim(
             .await?;
     }
     txn.commit().await?;
-    Ok(rows)
+    Ok((rows, lease))
+}
+
+/// Extends the lease of a row claimed until `claimed` to `at + lease` while it is still
+/// this process's: unexpired at `at`, and not claimed since (another claim would have
+/// leased it past `claimed`, since it could only claim after `claimed`); false when not.
+async fn renew_lease(
+    db: &DatabaseConnection,
+    id: Uuid,
+    claimed: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let renewed = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(at + Duration::seconds(LEASE_SECONDS)),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::LeaseUntil.gt(at))
+        .filter(outbox::Column::LeaseUntil.lte(claimed))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
 }
 
 async fn post(client: &reqwest::Client, secret: &[u8], row: &outbox::Model) -> Result<(), String> {
@@ -206,7 +233,14 @@ pub async fn deliver_due(
     limit: u64,
 ) -> Result<DeliveryCounts, DbErr> {
     let mut counts = DeliveryCounts::default();
-    for row in claim(db, now, limit).await? {
+    let started = std::time::Instant::now();
+    let (rows, lease) = claim(db, now, limit).await?;
+    for row in rows {
+        // The batch's clock moves on with the posts before this one.
+        let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+        if !renew_lease(db, row.id, lease, at).await? {
+            continue;
+        }
         let attempts = row.attempts.saturating_add(1);
         let result = post(client, secret, &row).await;
         let mut active: outbox::ActiveModel = row.into();
@@ -317,6 +351,46 @@ mod tests {
         assert_eq!(
             signature(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lease_is_renewed_only_while_it_is_still_this_process_s() {
+        let database = crate::testing::TestDatabase::new().await;
+        let db = crate::app::open_database(&database.config)
+            .await
+            .expect("database");
+        let start: DateTime<Utc> = "2026-11-09T00:00:00Z".parse().expect("time");
+        let notification = Notification {
+            event: "test.event",
+            payload: serde_json::json!({}),
+            also_to: Some("http://127.0.0.1:1/hook"),
+            dedupe_key: None,
+        };
+        enqueue(&db, notification.clone(), start)
+            .await
+            .expect("enqueue");
+        let (rows, lease) = claim(&db, start, 10).await.expect("claim");
+        let id = rows[0].id;
+        assert!(
+            renew_lease(&db, id, lease, start + Duration::seconds(30))
+                .await
+                .expect("renew"),
+            "half-way through its lease, the row is still ours"
+        );
+
+        // A batch slow enough that the lease ran out, and another replica claimed the row.
+        enqueue(&db, notification, start).await.expect("enqueue");
+        let (rows, lease) = claim(&db, start, 10).await.expect("claim");
+        let slow = rows[0].id;
+        let later = start + Duration::seconds(LEASE_SECONDS + 5);
+        let (taken, _) = claim(&db, later, 10).await.expect("the other replica's claim");
+        assert!(taken.iter().any(|r| r.id == slow));
+        assert!(
+            !renew_lease(&db, slow, lease, later + Duration::seconds(1))
+                .await
+                .expect("renew"),
+            "the row is the other replica's now: not posted again"
         );
     }
 }
