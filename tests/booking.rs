@@ -515,3 +515,56 @@ async fn the_office_filters_requests_and_visits_by_agency() {
         assert_eq!(problem["errors"][0]["field"], "agency");
     }
 }
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_all_get_the_first_answer_byte_for_byte() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let day = booking_day();
+    let window_end = day + chrono::Days::new(14);
+    let target = enterprise_without_visits(&app, day, window_end).await;
+    let request = body(&target, day, window_end, 1);
+    let send = |request: Value| {
+        let (client, url, token) = (app.client.clone(), app.url("/requests"), fire.clone());
+        async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "one-click-many-retries")
+                .json(&request)
+                .send()
+                .await
+                .expect("book");
+            (response.status().as_u16(), response.bytes().await.expect("body"))
+        }
+    };
+    let mut retries = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        retries.spawn(send(request.clone()));
+    }
+    let answers = retries.join_all().await;
+    let (status, first) = &answers[0];
+    assert_eq!(*status, 201);
+    let parsed: Value = serde_json::from_slice(first).expect("json");
+    assert_eq!(parsed["placement"]["outcome"], "new_visit", "{parsed}");
+    for (status, answer) in &answers {
+        assert_eq!(*status, 201);
+        assert_eq!(answer, first, "every retry answers the first answer's bytes");
+    }
+    let (_, later) = send(request).await;
+    assert_eq!(&later, first, "and so does one long after");
+    let office = app.token("office").await;
+    let booked: Value = app
+        .get_as(
+            &office,
+            &format!(
+                "/requests?enterprise_id={}&agency=fire&from={day}&to={window_end}",
+                target["id"].as_str().expect("id")
+            ),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(booked["total"], 1, "one request was booked: {booked}");
+}

@@ -15,9 +15,12 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, Name, RequestKind, TeamSize};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -154,7 +157,8 @@ async fn replay(
     {
         return Ok(Some(response));
     }
-    // The first answer was not stored (the process died in between): tell it as it stands.
+    // A keyed booking stores its answer in its own transaction; one booked before that
+    // was so may have none (the process died in between): tell it as it stands.
     let landing = match (first.visit_id, first.unscheduled_reason.as_deref()) {
         (Some(visit_id), _) => Landing::Joined {
             visit_id,
@@ -166,7 +170,7 @@ async fn replay(
                 .unwrap_or(onevisit_scheduler::Reason::NoOpenDay),
         },
     };
-    Ok(Some(response(state, first, &landing).await?))
+    Ok(Some(response(&state.db, first, &landing).await?))
 }
 
 fn reason_code(raw: &str) -> Option<onevisit_scheduler::Reason> {
@@ -182,12 +186,12 @@ fn reason_code(raw: &str) -> Option<onevisit_scheduler::Reason> {
     .find(|r| r.as_str() == raw)
 }
 
-async fn response(
-    state: &AppState,
+async fn response<C: sea_orm::ConnectionTrait>(
+    db: &C,
     request: inspection_request::Model,
     landing: &Landing,
-) -> Result<BookingResponse, ApiError> {
-    let (agency, visit) = views::booked(&state.db, request.agency_id, request.visit_id).await?;
+) -> Result<BookingResponse, DbErr> {
+    let (agency, visit) = views::booked(db, request.agency_id, request.visit_id).await?;
     let (outcome, reason) = match landing {
         Landing::Joined { .. } => ("joined", None),
         Landing::NewVisit { .. } => ("new_visit", None),
@@ -255,8 +259,13 @@ pub async fn book(
         at: chrono::Utc::now(),
         action: "book",
     };
+    let also = Answered {
+        audit,
+        keep: key.is_some(),
+        answer: Mutex::new(None),
+    };
     let (request, landing) =
-        match booking::book(&state.db, &state.calendar, today, &booking, &audit).await {
+        match booking::book(&state.db, &state.calendar, today, &booking, &also).await {
             Ok(done) => done,
             // A concurrent retry with the same key won the race: answer as it did.
             Err(err @ BookingError::Contended) => match &key {
@@ -271,17 +280,51 @@ pub async fn book(
             }
             Err(err) => return Err(ApiError::Internal(err.to_string())),
         };
-    let answer = response(&state, request, &landing).await?;
-    if key.is_some() {
-        let stored = booking_response::ActiveModel {
-            request_id: Set(answer.request.id),
-            response: Set(
-                serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?
-            ),
-        };
-        stored.insert(&state.db).await?;
-    }
+    // A keyed booking answers what it stored; a retry, however soon, gets the same.
+    let stored = also.answer.lock().ok().and_then(|mut a| a.take());
+    let answer = match stored {
+        Some(answer) => answer,
+        None => response(&state.db, request, &landing).await?,
+    };
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// What a booking through the API writes with the request: the audit entries and, when
+/// it has an `Idempotency-Key`, its answer, in the same transaction: a retry that finds
+/// the request also finds the answer to replay.
+struct Answered<'a> {
+    audit: crate::audit::Booked<'a>,
+    keep: bool,
+    /// The answer stored by the attempt that committed.
+    answer: Mutex<Option<BookingResponse>>,
+}
+
+impl booking::AlsoWrite for Answered<'_> {
+    fn write<'b>(
+        &'b self,
+        txn: &'b sea_orm::DatabaseTransaction,
+        request: &'b inspection_request::Model,
+        landing: &'b Landing,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send + 'b>> {
+        Box::pin(async move {
+            self.audit.write(txn, request, landing).await?;
+            if self.keep {
+                let answer = response(txn, request.clone(), landing).await?;
+                booking_response::ActiveModel {
+                    request_id: Set(request.id),
+                    response: Set(
+                        serde_json::to_value(&answer).map_err(|e| DbErr::Custom(e.to_string()))?
+                    ),
+                }
+                .insert(txn)
+                .await?;
+                if let Ok(mut slot) = self.answer.lock() {
+                    *slot = Some(answer);
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Filters of the request list.
