@@ -1098,3 +1098,50 @@ async fn a_major_rectification_sent_again_after_a_rejection_keeps_its_one_re_ins
     };
     assert_eq!(follow_ups, 1);
 }
+
+#[tokio::test]
+async fn a_finding_a_spreadsheet_would_run_is_exported_as_text() {
+    let app = spawn_app(true).await;
+    let s = scene(&app).await;
+    let visit_id = s.visit["id"].as_str().expect("id").to_owned();
+    move_to(&app, day(&s.visit["date"]).max(app.clock.today()));
+    let lead = app.token(&format!("{}-inspector", s.lead)).await;
+    let formula = "=HYPERLINK(\"http://example.invalid\",\"查看\")";
+    let (status, hazard) = post(
+        &app,
+        &lead,
+        &format!("/visits/{visit_id}/hazards"),
+        finding(formula, "general", &s.lead),
+    )
+    .await;
+    assert_eq!(status, 201, "{hazard}");
+    let bytes = app
+        .get_as(&s.office, "/hazards/export.csv")
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader.headers().expect("a header").clone();
+    let title = header
+        .iter()
+        .position(|h| h.ends_with(" title"))
+        .expect("title");
+    let row = reader
+        .records()
+        .map(|r| r.expect("a row"))
+        .find(|r| r[0] == *hazard["id"].as_str().expect("id"))
+        .expect("the hazard's row");
+    assert_eq!(
+        &row[title],
+        format!("'{formula}"),
+        "shown as text, not run as a formula"
+    );
+    let (_, stored) = get(
+        &app,
+        &s.office,
+        &format!("/hazards/{}", hazard["id"].as_str().expect("id")),
+    )
+    .await;
+    assert_eq!(stored["title"], formula, "the hazard itself keeps its words");
+}

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod clock;
 pub mod db;
 pub mod entities;
+pub mod export;
 pub mod hazards;
 pub mod http;
 pub mod jobs;

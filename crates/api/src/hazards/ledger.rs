@@ -361,42 +361,33 @@ const HEADER: [&str; 18] = [
     "企业编号 enterprise_id",
 ];
 
-/// The ledger as CSV: a UTF-8 byte order mark (spreadsheet programs then read the
-/// Chinese right), a header row, one row a hazard.
+/// The ledger as CSV ([`crate::export::csv`]): a header row, one row a hazard.
 pub fn csv(rows: &[LedgerRow]) -> Result<Vec<u8>, ApiError> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = ::csv::Writer::from_writer(&mut out);
-        let fail = |e: ::csv::Error| ApiError::Internal(e.to_string());
-        writer.write_record(HEADER).map_err(fail)?;
-        for r in rows {
-            let opt = |d: Option<String>| d.unwrap_or_default();
-            writer
-                .write_record([
-                    r.id.to_string(),
-                    r.title.clone(),
-                    r.category.clone(),
-                    r.severity.clone(),
-                    r.status.clone(),
-                    r.enterprise.clone(),
-                    r.credit_code.clone(),
-                    r.district.clone(),
-                    r.visit_date.to_string(),
-                    opt(r.notice.clone()),
-                    r.lead_agency.clone(),
-                    r.cooperating_agencies.join(" "),
-                    r.deadline.to_string(),
-                    r.days_overdue.to_string(),
-                    opt(r.closed_on.map(|d| d.to_string())),
-                    opt(r.reinspection_visit_id.map(|v| v.to_string())),
-                    r.visit_id.to_string(),
-                    r.enterprise_id.to_string(),
-                ])
-                .map_err(fail)?;
-        }
-        writer
-            .flush()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-    }
-    Ok(out)
+    let opt = |d: Option<String>| d.unwrap_or_default();
+    crate::export::csv(
+        &HEADER,
+        rows.iter().map(|r| {
+            [
+                r.id.to_string(),
+                r.title.clone(),
+                r.category.clone(),
+                r.severity.clone(),
+                r.status.clone(),
+                r.enterprise.clone(),
+                r.credit_code.clone(),
+                r.district.clone(),
+                r.visit_date.to_string(),
+                opt(r.notice.clone()),
+                r.lead_agency.clone(),
+                r.cooperating_agencies.join(" "),
+                r.deadline.to_string(),
+                r.days_overdue.to_string(),
+                opt(r.closed_on.map(|d| d.to_string())),
+                opt(r.reinspection_visit_id.map(|v| v.to_string())),
+                r.visit_id.to_string(),
+                r.enterprise_id.to_string(),
+            ]
+        }),
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }

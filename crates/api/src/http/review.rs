@@ -382,20 +382,10 @@ pub fn csv<R: CsvRow>(figure: &str, scope: &Scope, rows: &[R]) -> Result<Respons
     )
 }
 
-/// `rows` as a CSV attachment named `name`: a header row, UTF-8 with a byte order mark
-/// (spreadsheet programs then read the Chinese right).
+/// `rows` as a CSV attachment named `name` ([`crate::export::csv`]).
 fn csv_file<R: CsvRow>(name: &str, rows: &[R]) -> Result<Response, ApiError> {
-    let internal = |e: csv::Error| ApiError::Internal(e.to_string());
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(R::HEADER).map_err(internal)?;
-    for row in rows {
-        writer.write_record(row.cells()).map_err(internal)?;
-    }
-    let body = writer
-        .into_inner()
+    let bytes = crate::export::csv(R::HEADER, rows.iter().map(CsvRow::cells))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
     let filename = format!("attachment; filename=\"{name}\"");
     Ok((
         [
