@@ -535,7 +535,10 @@ async fn concurrent_retries_with_one_key_all_get_the_first_answer_byte_for_byte(
                 .send()
                 .await
                 .expect("book");
-            (response.status().as_u16(), response.bytes().await.expect("body"))
+            (
+                response.status().as_u16(),
+                response.bytes().await.expect("body"),
+            )
         }
     };
     let mut retries = tokio::task::JoinSet::new();
@@ -549,7 +552,10 @@ async fn concurrent_retries_with_one_key_all_get_the_first_answer_byte_for_byte(
     assert_eq!(parsed["placement"]["outcome"], "new_visit", "{parsed}");
     for (status, answer) in &answers {
         assert_eq!(*status, 201);
-        assert_eq!(answer, first, "every retry answers the first answer's bytes");
+        assert_eq!(
+            answer, first,
+            "every retry answers the first answer's bytes"
+        );
     }
     let (_, later) = send(request).await;
     assert_eq!(&later, first, "and so does one long after");

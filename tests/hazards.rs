@@ -145,6 +145,13 @@ impl Scene {
 }
 
 async fn scene(app: &TestApp) -> Scene {
+    // A major hazard's re-inspection may need a visit of its own; late in a quarter the
+    // demo's enterprises can be at their burden cap. The caps are tested elsewhere.
+    app.db()
+        .await
+        .execute_unprepared("UPDATE enterprises SET burden_cap = NULL")
+        .await
+        .expect("caps lifted");
     let office = app.token("office").await;
     let (_, page) = get(app, &office, "/visits?status=confirmed&limit=500").await;
     let visit = page["items"]
@@ -1143,5 +1150,8 @@ async fn a_finding_a_spreadsheet_would_run_is_exported_as_text() {
         &format!("/hazards/{}", hazard["id"].as_str().expect("id")),
     )
     .await;
-    assert_eq!(stored["title"], formula, "the hazard itself keeps its words");
+    assert_eq!(
+        stored["title"], formula,
+        "the hazard itself keeps its words"
+    );
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestApp, spawn_app};
+use common::{TEST_SECRET, TestApp, claims_of, sign, spawn_app};
 use onevisit_api::seed::DEMO_PASSWORD;
 
 /// A client that keeps cookies and does not follow redirects, like a careful browser.
@@ -211,7 +211,11 @@ async fn each_role_opens_only_its_own_pages() {
         .await
         .expect("page");
     assert_eq!(anonymous.status(), 303);
-    assert_eq!(anonymous.headers()["location"], "/ui/login?lang=zh");
+    assert_eq!(
+        anonymous.headers()["location"],
+        "/ui/login?lang=zh&next=%2Fui%2Foffice",
+        "to sign in, then back to the page"
+    );
 
     let office = app.token("office").await;
     let enterprises: serde_json::Value = app
@@ -382,4 +386,148 @@ async fn the_language_switch_of_a_form_s_answer_leads_to_a_page() {
     assert_eq!(switch, "/ui?lang=en");
     let home = client.get(app.url(&switch)).send().await.expect("home");
     assert_eq!(home.status(), 303, "home sends the user to their own pages");
+}
+
+/// The value of the cookie `name` that `response` sets.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_session_in_use_is_renewed_and_an_expired_one_returns_the_user_to_the_page() {
+    let app = spawn_app(true).await;
+    let signed_in = sign_in(&app, &browser_like(), "office").await;
+    let token = set_cookie(&signed_in, "ov_session").expect("a session");
+    let csrf = set_cookie(&signed_in, "ov_csrf").expect("a CSRF token");
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let now = chrono::Utc::now().timestamp();
+    let open = |claims: &serde_json::Value, path: &str| {
+        plain
+            .get(app.url(path))
+            .header(
+                "cookie",
+                format!("ov_session={}; ov_csrf={csrf}", sign(claims, TEST_SECRET)),
+            )
+            .send()
+    };
+
+    // Ten minutes into a fifteen-minute token, the user is still at work.
+    let mut aged = claims_of(&token);
+    aged["iat"] = (now - 600).into();
+    aged["exp"] = (now + 300).into();
+    let page = open(&aged, "/ui/office").await.expect("page");
+    assert_eq!(page.status(), 200);
+    let renewed = claims_of(&set_cookie(&page, "ov_session").expect("a renewed session"));
+    assert!(
+        renewed["exp"].as_i64().expect("exp") >= now + 890,
+        "{renewed}"
+    );
+    assert_eq!(renewed["sid"], aged["sid"], "the same session");
+    assert_eq!(
+        set_cookie(&page, "ov_csrf"),
+        Some(csrf.clone()),
+        "the same CSRF token"
+    );
+    // A fresh token is not renewed on every page.
+    let fresh = open(&claims_of(&token), "/ui/office").await.expect("page");
+    assert_eq!(set_cookie(&fresh, "ov_session"), None);
+
+    // Idle past its token's life: the user is told, and returns to the page they were on.
+    let mut idle = claims_of(&token);
+    idle["exp"] = (now - 60).into();
+    let here = "/ui/office?agency=fire&lang=zh";
+    let expired = open(&idle, here).await.expect("page");
+    assert_eq!(expired.status(), 303);
+    let location = expired.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        location.starts_with("/ui/login?lang=zh&expired=1&next="),
+        "{location}"
+    );
+    let client = browser_like();
+    let login = client
+        .get(app.url(&location))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("html");
+    assert!(login.contains("登录已过期"), "{login}");
+    let back = client
+        .post(app.url("/ui/login"))
+        .form(&[
+            ("username", "office"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &csrf_of(&login)),
+            ("next", here),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(back.status(), 303);
+    assert_eq!(back.headers()["location"], here, "back where they were");
+
+    // Only a page of ours is a place to return to.
+    let other = browser_like();
+    let form = other
+        .get(app.url("/ui/login"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("html");
+    let elsewhere = other
+        .post(app.url("/ui/login"))
+        .form(&[
+            ("username", "office"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &csrf_of(&form)),
+            ("next", "//evil.example/ui"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(elsewhere.headers()["location"], "/ui?lang=zh");
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_told_in_the_page_s_language_with_a_way_back() {
+    let app = spawn_app(true).await;
+    let client = browser_like();
+    sign_in(&app, &client, "office").await;
+    let page = client
+        .get(app.url("/ui/office?from=2026-12-31&to=2026-10-01&lang=zh"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("结束日期早于开始日期"), "{html}");
+    assert!(
+        html.contains("href=\"/ui/office?lang=zh\""),
+        "back to the page without the filters: {html}"
+    );
+    let english = client
+        .get(app.url("/ui/office?from=2026-12-31&to=2026-10-01&lang=en"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(english.contains("Please correct"), "{english}");
+    assert!(english.contains("href=\"/ui/office?lang=en\""), "{english}");
 }

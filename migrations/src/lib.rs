@@ -16,6 +16,7 @@ mod m20261128_000012_indexes;
 mod m20261128_000013_review_indexes;
 mod m20261128_000014_surprise_visits;
 mod m20261128_000015_schedule_versions;
+mod m20261203_000016_sessions;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000013_review_indexes::Migration),
             Box::new(m20261128_000014_surprise_visits::Migration),
             Box::new(m20261128_000015_schedule_versions::Migration),
+            Box::new(m20261203_000016_sessions::Migration),
         ]
     }
 }

@@ -14,6 +14,27 @@ use tokio::sync::oneshot;
 /// The token signing secret of test servers (tests forge tokens with it and with others).
 pub const TEST_SECRET: &[u8] = b"a-test-secret-of-at-least-32-bytes!!";
 
+/// `claims` signed as a token with `secret`: what someone holding that key could forge.
+pub fn sign(claims: &serde_json::Value, secret: &[u8]) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret).expect("key"),
+    )
+    .expect("sign")
+}
+
+/// The claims of a token, read without checking it.
+pub fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
 /// A running server, stopped when dropped.
 pub struct TestApp {
     pub address: SocketAddr,

@@ -105,6 +105,7 @@ JOIN visits v ON v.n = g % v.total
 
     let office = Caller {
         user_id: Uuid::nil(),
+        session_id: Uuid::nil(),
         username: "office".to_owned(),
         role: Role::Coordinator,
         agency_id: None,

@@ -14,7 +14,10 @@ where
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer.write_record(header)?;
     for row in rows {
-        writer.write_record(row.into_iter().map(|cell| inert(cell.as_ref()).into_owned()))?;
+        writer.write_record(
+            row.into_iter()
+                .map(|cell| inert(cell.as_ref()).into_owned()),
+        )?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }
@@ -39,7 +42,10 @@ mod tests {
 
     #[test]
     fn formulas_become_text_and_numbers_stay() {
-        assert_eq!(inert("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(
+            inert("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
         assert_eq!(inert("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
         assert_eq!(inert("-2+3"), "'-2+3");
         assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");

@@ -384,7 +384,9 @@ mod tests {
         let (rows, lease) = claim(&db, start, 10).await.expect("claim");
         let slow = rows[0].id;
         let later = start + Duration::seconds(LEASE_SECONDS + 5);
-        let (taken, _) = claim(&db, later, 10).await.expect("the other replica's claim");
+        let (taken, _) = claim(&db, later, 10)
+            .await
+            .expect("the other replica's claim");
         assert!(taken.iter().any(|r| r.id == slow));
         assert!(
             !renew_lease(&db, slow, lease, later + Duration::seconds(1))

@@ -12,6 +12,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: Uuid,
+    /// The sign-in session the token belongs to.
+    pub session_id: Uuid,
     pub username: String,
     pub role: Role,
     pub agency_id: Option<Uuid>,
@@ -23,6 +25,7 @@ impl From<Claims> for Caller {
     fn from(claims: Claims) -> Self {
         Self {
             user_id: claims.sub,
+            session_id: claims.sid,
             username: claims.username,
             role: claims.role,
             agency_id: claims.agency,
@@ -69,10 +72,19 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized(
                 "the Authorization header must be `Bearer TOKEN`",
             ))?;
-        let claims = state
-            .auth
-            .verify(token.trim())
-            .map_err(|_| ApiError::Unauthorized("the token is invalid or expired"))?;
-        Ok(claims.into())
+        Ok(authenticate(state, token.trim()).await?.into())
+    }
+}
+
+/// The claims of `token` if it is valid and its session and account are live (see
+/// [`super::sessions`]); 401 otherwise. Sessions live in real time, as tokens do, not in
+/// the service's clock (which tests move).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Claims, ApiError> {
+    let refused = || ApiError::Unauthorized("the token is invalid or expired");
+    let claims = state.auth.verify(token).map_err(|_| refused())?;
+    if super::sessions::is_live(&state.db, &claims, chrono::Utc::now()).await? {
+        Ok(claims)
+    } else {
+        Err(refused())
     }
 }

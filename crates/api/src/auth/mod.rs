@@ -3,10 +3,11 @@
 
 mod caller;
 mod password;
+pub mod sessions;
 mod throttle;
 mod token;
 
-pub use caller::Caller;
+pub use caller::{Caller, authenticate};
 pub use password::{PasswordError, hash_password, verify_password};
 pub use throttle::{LoginThrottle, ThrottlePolicy};
 pub use token::{AUDIENCE, AuthConfig, Claims, ISSUER, TokenError};

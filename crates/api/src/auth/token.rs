@@ -1,4 +1,5 @@
-//! Access tokens: HS256 JWTs with issuer, audience, expiry, the user, role and tenant.
+//! Access tokens: HS256 JWTs with issuer, audience, expiry, the user, role and tenant,
+//! and the session they belong to (checked against the database on every request).
 
 use super::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -16,7 +17,12 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    /// Not valid before (refused while in the future).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub exp: i64,
+    /// The sign-in this token belongs to: signing out or deactivating the account ends it.
+    pub sid: Uuid,
     pub role: Role,
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +97,7 @@ impl AuthConfig {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 5;
         let key_error = |e: jsonwebtoken::errors::Error| format!("ONEVISIT_JWT_SECRET: {e}");
         Ok(Self {
@@ -148,7 +155,9 @@ mod tests {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now,
+            nbf: Some(now),
             exp: now + 900,
+            sid: Uuid::nil(),
             role: Role::Agency,
             username: "fire".to_owned(),
             agency: Some(Uuid::nil()),
@@ -174,6 +183,15 @@ mod tests {
                 .verify(&config.issue(&expired).expect("issue"))
                 .is_err(),
             "expired"
+        );
+
+        let mut early = claims(now);
+        early.nbf = Some(now + 600);
+        assert!(
+            config
+                .verify(&config.issue(&early).expect("issue"))
+                .is_err(),
+            "not valid yet"
         );
 
         let mut audience = claims(now);

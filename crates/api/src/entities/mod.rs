@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod plan_request;
 pub mod quiet_period;
 pub mod schedule_version;
+pub mod session;
 pub mod tipoff;
 pub mod tipoff_request;
 pub mod user;

@@ -1,12 +1,13 @@
 //! Signing in: `POST /auth/login` trades a username and password for an access token.
 
 use crate::app::AppState;
-use crate::auth::{AUDIENCE, Caller, Claims, ISSUER, Role, verify_password};
+use crate::auth::{AUDIENCE, Caller, Claims, ISSUER, Role, sessions, verify_password};
 use crate::entities::user;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,11 @@ pub async fn sign_in(
     let now = Utc::now();
     let address = peer.ip().to_string();
     let username = username.trim().to_owned();
+    if username.contains('\0') {
+        // No account has one (PostgreSQL could not even look it up): the page's form
+        // reaches here unchecked.
+        return Err(ApiError::field("username", crate::http::json::NUL_MESSAGE));
+    }
     if let Some(until) = state
         .throttle
         .locked_until(&state.db, &username, &address, now)
@@ -90,12 +96,15 @@ pub async fn sign_in(
     };
     state.throttle.record_success(&state.db, &username).await?;
     let role: Role = account.role.parse().map_err(ApiError::Internal)?;
+    let session = sessions::open(&state.db, account.id, now).await?;
     let claims = Claims {
         sub: account.id,
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
         iat: now.timestamp(),
+        nbf: Some(now.timestamp()),
         exp: now.timestamp() + state.auth.ttl_seconds,
+        sid: session.id,
         role,
         username: account.username,
         agency: account.agency_id,
@@ -134,4 +143,15 @@ pub async fn me(caller: Caller) -> Json<Me> {
         enterprise_id: caller.enterprise_id,
         inspector_id: caller.inspector_id,
     })
+}
+
+/// Signs out: the token's session ends, and every token of it stops working at once.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    sessions::end(&state.db, caller.session_id, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

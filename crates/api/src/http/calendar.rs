@@ -124,6 +124,7 @@ pub async fn feed(
     // Exactly what the enterprise's own users may see.
     let as_enterprise = Caller {
         user_id: Uuid::nil(),
+        session_id: Uuid::nil(),
         username: String::new(),
         role: Role::Enterprise,
         agency_id: None,

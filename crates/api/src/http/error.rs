@@ -59,6 +59,10 @@ pub enum ApiError {
     /// 500: a fault of ours; logged, never shown.
     #[error("{0}")]
     Internal(String),
+    /// 4xx: refused by the framework before a handler ran (a path that does not parse,
+    /// a body over the size limit, a method the route does not take), with its status.
+    #[error("{detail}")]
+    Rejected { status: StatusCode, detail: String },
 }
 
 impl ApiError {
@@ -122,6 +126,21 @@ impl ApiError {
                 "internal",
                 "Internal error",
             ),
+            Self::Rejected { status, .. } => {
+                let slug = match *status {
+                    StatusCode::NOT_FOUND => "not-found",
+                    StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+                    StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+                    StatusCode::REQUEST_TIMEOUT => "request-timeout",
+                    _ => "bad-request",
+                };
+                (
+                    *status,
+                    slug,
+                    status.canonical_reason().unwrap_or("Request refused"),
+                )
+            }
         }
     }
 }
@@ -150,6 +169,7 @@ impl IntoResponse for ApiError {
         let unauthorized = matches!(self, Self::Unauthorized(_));
         let detail = match &self {
             Self::BadRequest(d) | Self::Unavailable(d) | Self::Conflict(d) => Some(d.clone()),
+            Self::Rejected { detail, .. } => Some(detail.clone()),
             Self::Unauthorized(d) => Some((*d).to_owned()),
             Self::TooManyRequests {
                 retry_after_seconds,

@@ -36,25 +36,70 @@ where
     }
 }
 
-/// Parses a JSON body, naming the field that does not fit.
+/// Parses a JSON body, naming the field that does not fit. A body with anything but
+/// white space after its value is refused, and so is a string holding a NUL character
+/// (PostgreSQL cannot store one, and no field of ours means one).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut deserializer) {
-        Ok(value) => Ok(value),
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                Err(ApiError::BadRequest(format!(
-                    "the body is not valid JSON: {inner}"
-                )))
-            } else {
-                Err(ApiError::Validation(vec![FieldError {
-                    field: if path == "." { String::new() } else { path },
-                    message: inner.to_string(),
-                }]))
-            }
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            not_json(&inner)
+        } else {
+            ApiError::Validation(vec![FieldError {
+                field: if path == "." { String::new() } else { path },
+                message: inner.to_string(),
+            }])
         }
+    })?;
+    deserializer.end().map_err(|e| not_json(&e))?;
+    if let Some(field) = nul_in(bytes) {
+        return Err(ApiError::field(field, NUL_MESSAGE));
+    }
+    Ok(value)
+}
+
+fn not_json(err: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!("the body is not valid JSON: {err}"))
+}
+
+/// What a field holding a NUL character is told.
+pub const NUL_MESSAGE: &str = "must not contain a NUL character";
+
+/// The path of the first string (or key) holding a NUL character, if any. Only a body
+/// that spells one (`\u0000`) is read a second time.
+fn nul_in(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    find_nul(&value, String::new())
+}
+
+fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_nul(item, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(at(key))
+            } else {
+                find_nul(item, at(key))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -73,21 +118,29 @@ where
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(deserializer)
-            .map(ValidQuery)
-            .map_err(|err| {
-                let field = err.path().to_string();
-                ApiError::field(
-                    if field == "." {
-                        "query".to_owned()
-                    } else {
-                        field
-                    },
-                    err.into_inner().to_string(),
-                )
-            })
+        parse_query(parts.uri.query().unwrap_or_default()).map(ValidQuery)
     }
+}
+
+/// Reads a query string into `T`, naming the parameter that does not fit; a NUL
+/// character in a name or value is refused.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((key, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+    {
+        return Err(ApiError::field(key.replace('\0', ""), NUL_MESSAGE));
+    }
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let field = err.path().to_string();
+        ApiError::field(
+            if field == "." {
+                "query".to_owned()
+            } else {
+                field
+            },
+            err.into_inner().to_string(),
+        )
+    })
 }

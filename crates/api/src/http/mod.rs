@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod draws;
 pub mod enterprises;
 pub mod error;
+pub mod guard;
 pub mod hazards;
 pub mod health;
 pub mod inspection_plans;
@@ -95,6 +96,7 @@ impl utoipa::Modify for BearerAuth {
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(admin::list_agencies, admin::create_agency))
         .routes(routes!(admin::update_agency))
@@ -206,8 +208,9 @@ pub fn router(state: AppState) -> Router {
     router
         // The docs UI's assets are built into the binary: nothing comes from the internet.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec))
-        .merge(pages::router(upload_limit))
+        .merge(pages::router(state.clone(), upload_limit))
         .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn(guard::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
             ServiceBuilder::new()

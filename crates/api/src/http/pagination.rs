@@ -5,6 +5,9 @@ use utoipa::{IntoParams, ToSchema};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
+/// The largest `offset` accepted: far past any list, and inside what the databases'
+/// `OFFSET` takes (a signed 64-bit number).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 /// Which page of a list.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
@@ -12,7 +15,7 @@ pub const MAX_LIMIT: u64 = 500;
 pub struct PageQuery {
     /// How many items, 1 to 500 (default 50).
     pub limit: Option<u64>,
-    /// How many items to skip (default 0).
+    /// How many items to skip, 0 to 1,000,000,000 (default 0).
     pub offset: Option<u64>,
 }
 
@@ -26,7 +29,14 @@ impl PageQuery {
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        Ok((limit, self.offset.unwrap_or(0)))
+        let offset = self.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(crate::http::error::ApiError::field(
+                "offset",
+                format!("must be between 0 and {MAX_OFFSET}"),
+            ));
+        }
+        Ok((limit, offset))
     }
 }
 

@@ -27,7 +27,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 
 /// The pages' routes.
-pub fn router(upload_limit: usize) -> Router<AppState> {
+pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/ui/enterprise/hazards/{id}/rectification",
@@ -45,6 +45,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
+        .layer(axum::middleware::from_fn_with_state(state, session::renew))
 }
 
 /// The language of a page: Chinese unless the user asks for English (`?lang=en`, or a
@@ -80,7 +81,12 @@ impl Lang {
 
     /// From `?lang=`, else `Accept-Language`.
     pub fn of(parts: &Parts) -> Self {
-        let asked = parts.uri.query().and_then(|q| {
+        Self::of_request(&parts.uri, &parts.headers)
+    }
+
+    /// The same from a request's address and headers.
+    pub fn of_request(uri: &axum::http::Uri, headers: &HeaderMap) -> Self {
+        let asked = uri.query().and_then(|q| {
             form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "lang")
                 .map(|(_, v)| v.into_owned())
@@ -88,7 +94,7 @@ impl Lang {
         match asked.as_deref() {
             Some("en") => Self::En,
             Some("zh") => Self::Zh,
-            _ => Self::from_accept(&parts.headers),
+            _ => Self::from_accept(headers),
         }
     }
 
@@ -242,20 +248,36 @@ pub fn refused(session: &Session) -> Response {
     )
 }
 
-/// A page for a failure of ours or a bad filter.
+/// A page for a failure of ours or a bad filter: what is wrong in the page's language,
+/// and a way back (the same page without its filters, and the user's home page).
 pub fn failed(lang: Lang, session: Option<&Session>, err: ApiError) -> Response {
-    let (status, message) = match &err {
+    let (status, lead, items) = match &err {
         ApiError::Validation(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t("以下内容有误：", "Please correct:"),
             errors
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        words::field(lang, &e.field),
+                        words::field_message(lang, &e.message)
+                    )
+                })
+                .collect::<Vec<_>>(),
         ),
         ApiError::NotFound => (
             StatusCode::NOT_FOUND,
-            lang.t("没有找到。", "Not found.").to_owned(),
+            lang.t("没有找到。", "Not found."),
+            vec![],
+        ),
+        ApiError::Rejected { status, .. } if status.is_client_error() => (
+            *status,
+            lang.t(
+                "请求无法处理，请返回后重试。",
+                "The request could not be handled; go back and try again.",
+            ),
+            vec![],
         ),
         _ => {
             // Logged by the API error's own path; the page says only that it failed.
@@ -265,18 +287,35 @@ pub fn failed(lang: Lang, session: Option<&Session>, err: ApiError) -> Response 
                 lang.t(
                     "出错了，请稍后再试。",
                     "Something went wrong; please try again.",
-                )
-                .to_owned(),
+                ),
+                vec![],
             )
         }
     };
+    let back = session
+        .filter(|s| s.here != "/ui")
+        .map(|s| format!("{}?lang={}", s.here, lang.code()));
     page_with_status(
         status,
         layout(
             lang,
             lang.t("出错", "Error"),
             session,
-            html! { p class="error" role="alert" { (message) } },
+            html! {
+                div class="error" role="alert" {
+                    p { (lead) }
+                    @if !items.is_empty() {
+                        ul { @for item in &items { li { (item) } } }
+                    }
+                }
+                p {
+                    @if let Some(back) = &back {
+                        a id="back" href=(back) { (lang.t("返回此页（清除筛选条件）", "Back to this page (filters cleared)")) }
+                        " · "
+                    }
+                    a href={ "/ui?lang=" (lang.code()) } { (lang.t("返回我的首页", "Back to my pages")) }
+                }
+            },
         ),
     )
 }
@@ -299,18 +338,31 @@ fn see_other(location: &str) -> Response {
     response
 }
 
-fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Markup {
+/// What the sign-in page says and keeps: the form's CSRF token, the username typed, an
+/// error, and the page to return to.
+struct LoginPage<'a> {
+    csrf: &'a str,
+    username: &'a str,
+    error: Option<&'a str>,
+    next: Option<&'a str>,
+}
+
+fn login_page(lang: Lang, page: LoginPage<'_>) -> Markup {
     layout(
         lang,
         lang.t("登录", "Sign in"),
         None,
         html! {
-            @if let Some(error) = error {
+            @if let Some(error) = page.error {
                 p class="error" role="alert" id="login-error" { (error) }
             }
             form class="stack" method="post" action="/ui/login" {
-                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="csrf" value=(page.csrf);
                 input type="hidden" name="lang" value=(lang.code());
+                @if let Some(next) = page.next {
+                    input type="hidden" name="next" value=(next);
+                }
+                @let username = page.username;
                 label for="username" { (lang.t("用户名", "Username"))
                     input id="username" name="username" autocomplete="username" required value=(username);
                 }
@@ -323,12 +375,36 @@ fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Ma
     )
 }
 
-/// The sign-in form, with a CSRF cookie of its own.
-async fn login_form(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Response {
+/// The sign-in form, with a CSRF cookie of its own; after an expired session it says so
+/// and keeps the page to return to (`?expired=1&next=/ui/...`).
+async fn login_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
     let csrf = session::cookie(&headers, session::CSRF_COOKIE)
         .filter(|c| !c.is_empty())
         .unwrap_or_else(session::new_csrf);
-    let mut response = login_page(lang, &csrf, "", None).into_response();
+    let asked = |key: &str| {
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    let expired = asked("expired").is_some_and(|v| v == "1");
+    let next = asked("next");
+    let page = LoginPage {
+        csrf: &csrf,
+        username: "",
+        error: expired.then(|| {
+            lang.t(
+                "登录已过期，请重新登录；登录后将回到刚才的页面。",
+                "Your session has expired; sign in again to return to the page you were on.",
+            )
+        }),
+        next: next.as_deref(),
+    };
+    let mut response = login_page(lang, page).into_response();
     response.headers_mut().append(
         SET_COOKIE,
         session::set_cookie(&state, session::CSRF_COOKIE, &csrf, state.auth.ttl_seconds),
@@ -344,6 +420,9 @@ struct LoginForm {
     csrf: String,
     #[serde(default)]
     lang: Option<String>,
+    /// The page to return to.
+    #[serde(default)]
+    next: Option<String>,
 }
 
 fn form_lang(lang: Option<&str>, fallback: Lang) -> Lang {
@@ -363,14 +442,18 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = form_lang(form.lang.as_deref(), lang);
+    let page = |error| LoginPage {
+        csrf: &form.csrf,
+        username: &form.username,
+        error: Some(error),
+        next: form.next.as_deref(),
+    };
     if !session::csrf_holds(&headers, &form.csrf) {
         return page_with_status(
             StatusCode::FORBIDDEN,
             login_page(
                 lang,
-                &form.csrf,
-                &form.username,
-                Some(lang.t(
+                page(lang.t(
                     "表单已过期，请重新登录。",
                     "The form has expired; please sign in again.",
                 )),
@@ -379,7 +462,7 @@ async fn login(
     }
     match crate::http::auth::sign_in(&state, &form.username, form.password, &peer).await {
         Ok(token) => {
-            let mut response = see_other(&format!("/ui?lang={}", lang.code()));
+            let mut response = see_other(&session::after_login(form.next.as_deref(), lang));
             session::start(&state, &mut response, &token);
             response
         }
@@ -398,10 +481,7 @@ async fn login(
                 ),
                 other => return failed(lang, None, other),
             };
-            page_with_status(
-                status,
-                login_page(lang, &form.csrf, &form.username, Some(message)),
-            )
+            page_with_status(status, login_page(lang, page(message)))
         }
     }
 }
@@ -414,7 +494,7 @@ pub struct CsrfForm {
     pub lang: Option<String>,
 }
 
-/// Signs out: the cookies are deleted.
+/// Signs out: the session ends (its tokens stop working) and the cookies are deleted.
 async fn logout(
     State(state): State<AppState>,
     lang: Lang,
@@ -424,6 +504,13 @@ async fn logout(
     let lang = form_lang(form.lang.as_deref(), lang);
     if !session::csrf_holds(&headers, &form.csrf) {
         return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Some(token) = session::cookie(&headers, session::SESSION_COOKIE)
+        && let Ok(claims) = state.auth.verify(&token)
+        && let Err(err) =
+            crate::auth::sessions::end(&state.db, claims.sid, chrono::Utc::now()).await
+    {
+        return failed(lang, None, err.into());
     }
     let mut response = session::to_login(lang);
     session::end(&state, &mut response);

@@ -39,11 +39,7 @@ impl FromRequestParts<AppState> for Office {
 
 /// The review filters of a page's query string (its `lang` is the page's own).
 fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
-    let query = without_lang(raw);
-    let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(deserializer)
-        .map_err(|err| ApiError::field(err.path().to_string(), err.into_inner().to_string()))
+    crate::http::json::parse_query(&without_lang(raw))
 }
 
 /// The choices of the filter form.

@@ -5,12 +5,14 @@
 
 use super::Lang;
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Claims, authenticate};
 use crate::http::calendar::constant_time_eq;
-use axum::extract::FromRequestParts;
+use crate::http::error::ApiError;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -70,11 +72,45 @@ pub struct Session {
 
 /// A 303 to the sign-in page.
 pub fn to_login(lang: Lang) -> Response {
+    see_login(&format!("/ui/login?lang={}", lang.code()))
+}
+
+fn see_login(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/ui/login?lang={}", lang.code())) {
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, location);
     }
     response
+}
+
+/// A 303 to the sign-in page for a request that came without a live session: it says
+/// that the session expired when there was one, and brings the user back to the page
+/// (with its filters) after signing in again.
+fn to_login_from(parts: &Parts, lang: Lang, expired: bool) -> Response {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("lang", lang.code());
+    if expired {
+        query.append_pair("expired", "1");
+    }
+    if parts.method == axum::http::Method::GET {
+        let here = parts.uri.path_and_query().map_or("/ui", |p| p.as_str());
+        query.append_pair("next", here);
+    }
+    see_login(&format!("/ui/login?{}", query.finish()))
+}
+
+/// Where to go after signing in: `next` if it is one of our pages, else the home page.
+pub fn after_login(next: Option<&str>, lang: Lang) -> String {
+    match next {
+        // Only a path of ours: never another site (`//host`, `/\host`) nor a scheme.
+        Some(next)
+            if (next == "/ui" || next.starts_with("/ui/") || next.starts_with("/ui?"))
+                && !next.contains('\\') =>
+        {
+            next.to_owned()
+        }
+        _ => format!("/ui?lang={}", lang.code()),
+    }
 }
 
 impl FromRequestParts<AppState> for Session {
@@ -85,28 +121,76 @@ impl FromRequestParts<AppState> for Session {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::of(parts);
-        let claims =
-            cookie(&parts.headers, SESSION_COOKIE).and_then(|token| state.auth.verify(&token).ok());
+        let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty());
         let csrf = cookie(&parts.headers, CSRF_COOKIE).filter(|c| !c.is_empty());
-        match (claims, csrf) {
-            (Some(claims), Some(csrf)) => Ok(Self {
-                caller: claims.into(),
-                lang,
-                csrf,
-                here: if parts.method == axum::http::Method::GET {
-                    parts.uri.path().to_owned()
-                } else {
-                    "/ui".to_owned()
-                },
-                query: if parts.method == axum::http::Method::GET {
-                    super::without_lang(parts.uri.query())
-                } else {
-                    String::new()
-                },
-            }),
-            _ => Err(to_login(lang)),
-        }
+        let (Some(token), Some(csrf)) = (token, csrf) else {
+            return Err(to_login_from(parts, lang, false));
+        };
+        let claims = match authenticate(state, &token).await {
+            Ok(claims) => claims,
+            Err(ApiError::Unauthorized(_)) => return Err(to_login_from(parts, lang, true)),
+            Err(other) => return Err(super::failed(lang, None, other)),
+        };
+        Ok(Self {
+            caller: claims.into(),
+            lang,
+            csrf,
+            here: if parts.method == axum::http::Method::GET {
+                parts.uri.path().to_owned()
+            } else {
+                "/ui".to_owned()
+            },
+            query: if parts.method == axum::http::Method::GET {
+                super::without_lang(parts.uri.query())
+            } else {
+                String::new()
+            },
+        })
     }
+}
+
+/// Middleware of the pages: a session in use past half its token's life gets a fresh
+/// token (same session, new expiry), so that a user at work is not signed out 15
+/// minutes after signing in; an idle one still is. A response that sets the session
+/// cookie itself (signing in or out) is left as it is.
+pub async fn renew(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let renewed = match cookie(request.headers(), SESSION_COOKIE) {
+        Some(token) => renewal(&state, &token, request.headers()).await,
+        None => None,
+    };
+    let mut response = next.run(request).await;
+    let sets_session = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(SESSION_COOKIE.as_bytes()));
+    if let Some((token, csrf)) = renewed
+        && !sets_session
+    {
+        let headers = response.headers_mut();
+        let ttl = state.auth.ttl_seconds;
+        headers.append(SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &token, ttl));
+        headers.append(SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &csrf, ttl));
+    }
+    response
+}
+
+/// A fresh token and the CSRF token to keep, when `token` is live and past half its life.
+async fn renewal(state: &AppState, token: &str, headers: &HeaderMap) -> Option<(String, String)> {
+    let csrf = cookie(headers, CSRF_COOKIE).filter(|c| !c.is_empty())?;
+    let claims = state.auth.verify(token).ok()?;
+    let now = chrono::Utc::now().timestamp();
+    if claims.exp - now > state.auth.ttl_seconds / 2 {
+        return None;
+    }
+    let claims = authenticate(state, token).await.ok()?;
+    let fresh = Claims {
+        iat: now,
+        nbf: Some(now),
+        exp: now + state.auth.ttl_seconds,
+        ..claims
+    };
+    Some((state.auth.issue(&fresh).ok()?, csrf))
 }
 
 /// Sets the session and a fresh CSRF token on `response`.

@@ -90,3 +90,55 @@ mod tests {
         assert_eq!(visit_status(Lang::Zh, "postponed"), "postponed");
     }
 }
+
+/// A form or filter field's name.
+pub fn field(lang: Lang, field: &str) -> &str {
+    const WORDS: &Vocabulary = &[
+        ("from", "开始日期", "from"),
+        ("to", "结束日期", "to"),
+        ("district", "县区", "district"),
+        ("sector", "行业", "sector"),
+        ("agency", "部门", "agency"),
+        ("file", "文件", "file"),
+        ("note", "说明", "note"),
+        ("csrf", "表单令牌", "form token"),
+        ("path", "地址", "address"),
+        ("username", "用户名", "username"),
+        ("password", "密码", "password"),
+    ];
+    word(lang, WORDS, field)
+}
+
+/// What is wrong with a field, in Chinese where the message is one the pages know (the
+/// API's own words stay English); anything else is shown as the API said it.
+pub fn field_message(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_owned();
+    }
+    const KNOWN: &[(&str, &str)] = &[
+        ("ends (", "结束日期早于开始日期"),
+        ("the period may be at most", "查询期间过长（最多 366 天）"),
+        (
+            "is not an accepted type",
+            "文件类型不受支持：只接受 JPEG、PNG 或 PDF（按文件内容判断）",
+        ),
+        ("is larger than", "文件超过大小上限"),
+        ("is empty", "文件为空"),
+        ("no evidence file", "没有选择证明材料文件"),
+        ("is required", "必填"),
+        ("must not contain a NUL character", "含有不允许的空字符"),
+        (
+            "premature end of input",
+            "日期格式不正确（应为 2026-12-03）",
+        ),
+        (
+            "input contains invalid characters",
+            "日期格式不正确（应为 2026-12-03）",
+        ),
+        ("unknown agency", "没有这个部门"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(english, _)| message.contains(english))
+        .map_or_else(|| message.to_owned(), |(_, zh)| (*zh).to_owned())
+}
