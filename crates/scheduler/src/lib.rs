@@ -59,7 +59,9 @@
 //!
 //! **3. Local search.** For every enterprise with several visits, try to empty each
 //! non-locked visit (smallest first) by moving all its requests into the other visits
-//! of the enterprise; keep the move only if the visit empties, else undo it exactly.
+//! of the enterprise, or else by moving one other visit of the enterprise, with all of
+//! them, to a day open for every request of both where every rule holds (two visits
+//! merge on a third day); keep the move only if the visit empties, else undo it exactly.
 //!
 //! **4. Inspectors.** Per agency and day (days in order), the teams of the new visits
 //! are reassigned as a matching that spreads the work: inspectors are taken
@@ -70,8 +72,9 @@
 //! Locked teams are never touched. The load queues make the pass cost O(team slots +
 //! conflicts), not O(roster) per day.
 //!
-//! **5. Last chance.** Every request still out tries again (join, or a new visit)
-//! against the final plan, urgent first. After this pass no request left out could join
+//! **5. Last chance.** Every request still out tries again (join, move a visit of its
+//! enterprise to a day that takes it too, or a new visit) against the final plan,
+//! urgent first. After this pass no request left out could join
 //! a visit or open one without moving anything (*local optimality*, checked by the
 //! property tests with an independent checker).
 //!

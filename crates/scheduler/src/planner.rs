@@ -164,7 +164,7 @@ fn place_request(st: &mut State, r: u32, target: u32, relocate: bool) -> bool {
             .collect();
         candidates.sort_unstable_by(|a, b| b.cmp(a));
         for (_, v) in candidates {
-            if st.relocate_with(v, r) {
+            if st.relocate_with(v, &[r]) {
                 return true;
             }
         }
@@ -181,8 +181,8 @@ fn place_request(st: &mut State, r: u32, target: u32, relocate: bool) -> bool {
 }
 
 /// Local search: try to empty each non-locked visit (smallest first) by moving all its
-/// requests into the other visits of its enterprise; keep the move only if it empties
-/// the visit.
+/// requests into the other visits of its enterprise, or else by moving one other visit
+/// to a day that takes them all; keep the move only if it empties the visit.
 fn empty_visits(st: &mut State) {
     for e in 0..st.ent_visits.len() {
         if st.ent_visits[e].len() < 2 {
@@ -225,10 +225,15 @@ fn empty_visits(st: &mut State) {
                     }
                 }
             }
-            if !ok {
-                while let Some(u) = undo.pop() {
-                    st.undo_join(u);
-                }
+            if ok {
+                continue;
+            }
+            while let Some(u) = undo.pop() {
+                st.undo_join(u);
+            }
+            // Else move another visit, with all of them, to a day common to both.
+            let others: Vec<u32> = st.ent_visits[e].iter().copied().collect();
+            if !others.iter().any(|&w| st.relocate_with(w, &saved.requests)) {
                 st.restore(v, saved);
             }
         }
@@ -467,7 +472,7 @@ pub(crate) fn run(st: &mut State) -> Agenda {
     for list in [&urgent_list, &routine_list] {
         for &r in list {
             if st.assigned[r as usize] == NONE {
-                place_request(st, r, NONE, false);
+                place_request(st, r, NONE, true);
             }
         }
     }

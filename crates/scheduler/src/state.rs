@@ -492,21 +492,24 @@ impl State {
         self.visits[v as usize] = vs;
     }
 
-    /// Tries to move non-locked visit `v` to another day where it can also take request
-    /// `r`; on success `r` is in the moved visit.
-    pub fn relocate_with(&mut self, v: u32, r: u32) -> bool {
+    /// Tries to move non-locked visit `v` to another day where it can also take the
+    /// (unassigned) requests `extra` of its enterprise; on success they are in the moved
+    /// visit. The latest such day wins.
+    pub fn relocate_with(&mut self, v: u32, extra: &[u32]) -> bool {
         let m = Arc::clone(&self.m);
         let m = &*m;
         let vs = &self.visits[v as usize];
         if vs.locked.is_some() || !vs.alive {
             return false;
         }
-        let rq = &m.req[r as usize];
-        if rq.ent != vs.ent || rq.agency == NONE {
+        if extra.iter().any(|&r| {
+            let rq = &m.req[r as usize];
+            rq.ent != vs.ent || rq.agency == NONE
+        }) {
             return false;
         }
-        let (mut lo, mut hi) = (rq.first, rq.last);
-        for &x in &vs.requests {
+        let (mut lo, mut hi) = (0, u32::MAX);
+        for &x in vs.requests.iter().chain(extra) {
             lo = lo.max(m.req[x as usize].first);
             hi = hi.min(m.req[x as usize].last);
         }
@@ -519,9 +522,12 @@ impl State {
             .iter()
             .map(|t| (t.agency, t.members.len() as u32))
             .collect();
-        match needs.binary_search_by_key(&rq.agency, |x| x.0) {
-            Ok(i) => needs[i].1 = needs[i].1.max(rq.team),
-            Err(i) => needs.insert(i, (rq.agency, rq.team)),
+        for &x in extra {
+            let rq = &m.req[x as usize];
+            match needs.binary_search_by_key(&rq.agency, |n| n.0) {
+                Ok(i) => needs[i].1 = needs[i].1.max(rq.team),
+                Err(i) => needs.insert(i, (rq.agency, rq.team)),
+            }
         }
         let (ent, old_day) = (vs.ent, vs.day);
         let mut day = hi + 1;
@@ -545,7 +551,7 @@ impl State {
             vs.urgent = 0;
             self.ent_visits[ent as usize].push(v);
             self.cap_used[ent as usize] += 1;
-            for x in requests.iter().copied().chain(std::iter::once(r)) {
+            for &x in requests.iter().chain(extra) {
                 self.join(v, x);
             }
             debug_assert!(self.visits[v as usize].urgent >= urgent);
