@@ -63,6 +63,18 @@
 //! them, to a day open for every request of both where every rule holds (two visits
 //! merge on a third day); keep the move only if the visit empties, else undo it exactly.
 //!
+//! **3b. Per-enterprise re-optimisation.** Enterprises interact only through agency
+//! capacity and inspectors, so one enterprise's days can be re-chosen with everything
+//! else fixed. For every enterprise that may gain (a request of it left out while some
+//! day of its window has room for its team, or more visits than the stabbing count of
+//! its scheduled requests), its new visits are taken out and its requests re-placed
+//! greedily by coverage: fill its locked visits, then open, again and again, the day
+//! where a new visit takes the most urgent requests, then the most requests (latest day
+//! on a tie), as the capacity, inspectors and burden cap left by the others allow. The
+//! result is kept only if it beats the enterprise's current (urgent scheduled,
+//! scheduled, −visits), else undone exactly. This is what a burden cap needs: with a cap
+//! of one, the day serving most requests wins over the stabbing greedy's first day.
+//!
 //! **4. Inspectors.** Per agency and day (days in order), the teams of the new visits
 //! are reassigned as a matching that spreads the work: inspectors are taken
 //! least-loaded first (load = visits so far, locked ones included), ties going to whoever
@@ -134,6 +146,7 @@ mod plan;
 mod planner;
 mod problem;
 mod render;
+mod reopt;
 mod small;
 mod state;
 

@@ -465,6 +465,8 @@ pub(crate) fn run(st: &mut State) -> Agenda {
     }
     // 3. Local search: empty visits into the others.
     empty_visits(st);
+    // 3b. Re-choose the days of each enterprise that may improve, against the rest.
+    crate::reopt::reoptimise(st, &agenda);
     // 4. Inspectors: spread the work over each roster.
     spread_inspectors(st);
     // 5. Last chance for the requests still out, against the final plan (this makes

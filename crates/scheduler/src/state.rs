@@ -469,6 +469,15 @@ impl State {
         vs
     }
 
+    /// Undoes [`State::open`] once every later join into `v` is undone: the slot of
+    /// the newest visit is given back too, so tried-and-undone visits cost no memory.
+    pub fn unopen(&mut self, v: u32) {
+        self.remove(v);
+        if v as usize + 1 == self.visits.len() {
+            self.visits.pop();
+        }
+    }
+
     /// Puts back a visit removed by [`State::remove`], with the same inspectors (the
     /// caller guarantees they are still free).
     pub fn restore(&mut self, v: u32, vs: VisitState) {

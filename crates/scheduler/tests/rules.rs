@@ -169,6 +169,21 @@ fn rule5_burden_cap_spares_urgent_requests() {
 }
 
 #[test]
+fn a_cap_of_one_takes_the_day_that_serves_most() {
+    // The stabbing greedy's first day (02-04, for R1 and R2) would use the only visit;
+    // 02-11 serves R2, R3 and R4.
+    let mut p = base();
+    p.enterprises[0].max_visits = Some(1);
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-04");
+    request(&mut p, "R2 fire E1 2026-02-04..2026-02-11");
+    request(&mut p, "R3 fire E1 2026-02-09..2026-02-13");
+    request(&mut p, "R4 ecology E1 2026-02-11..2026-02-13 team=2");
+    let plan = plan_checked(&p);
+    assert_eq!((plan.stats.scheduled, plan.stats.visits), (3, 1));
+    assert_eq!(reason_of(&plan, "R1"), Some(Reason::EnterpriseCap));
+}
+
+#[test]
 fn rule6_one_visit_per_enterprise_per_day() {
     let mut p = base();
     request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");
