@@ -315,15 +315,15 @@ impl State {
                 if conflicts.contains(&i) {
                     skipped.push(i);
                 } else {
+                    // Marked at once: the stack may hold an inspector twice (a visit
+                    // restored and removed again gives its people back twice).
+                    self.busy[day as usize * n + i as usize] = visit + 1;
                     out.push(i);
                 }
             }
             while let Some(i) = skipped.pop() {
                 stack.push(i);
             }
-        }
-        for &i in &out {
-            self.busy[day as usize * n + i as usize] = visit + 1;
         }
         self.free_count[slot] -= out.len() as u32;
         out
