@@ -12,6 +12,11 @@
 //!   panics, whatever the bytes.
 //! - [`plan`]`(&Problem) -> Result<Plan, ProblemError>`: pure, deterministic, no I/O.
 //!   A problem built in code (by the API) is checked the same way.
+//! - [`plan_with`]`(&Problem, &PlanOptions { time_limit: Some(duration) })` plans, then
+//!   keeps improving until the time limit (counted from the call) or a fixed point and
+//!   returns the best plan found, always valid; `PlanOptions::default()` is [`plan`].
+//!   [`plan_to_json_with`] and [`plan_json_output_with`] are the same for the JSON
+//!   paths.
 //! - [`Plan::to_json`]`(pretty)` writes the plan in the contract's order.
 //! - For the command line, [`plan_json_output`]`(bytes, pretty) -> Result<PlanOutput,
 //!   ProblemError>` does it all at once (parse, check, plan, write) and writes the JSON
@@ -90,7 +95,25 @@
 //! a visit or open one without moving anything (*local optimality*, checked by the
 //! property tests with an independent checker).
 //!
-//! **6. Reasons** are evaluated on the final plan, the first of the contract's list that
+//! **6. Ejection across enterprises.** Every request still out tries each open day of
+//! its window (latest first) where its agency is at capacity or short of people: up to
+//! three visits of other enterprises holding that agency that day are tried in turn,
+//! each moved (whole) to the latest other day of its window where every rule holds;
+//! once one moves, the request joins or opens its visit on the freed day, or, when it
+//! can do neither (a burden cap used up), its enterprise is re-optimised as in 3b. A
+//! move that frees too little changes nothing in the objective. Day checks are capped
+//! at 64 per request of the problem, so the pass stays linear where capacity binds
+//! everywhere. If anything moved, the last chance (5) runs again, so local optimality
+//! still holds at the end.
+//!
+//! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
+//! rounds of 3b for every enterprise, 6 without its bounds (every blocking visit, no
+//! cap on day checks) and 5, until a round gains nothing or the limit is reached (it
+//! is checked every 256 enterprises or requests). Moves never make the plan worse and
+//! always keep it valid, so stopping anywhere returns the best plan found. Only this
+//! mode can depend on the machine's speed.
+//!
+//! **8. Reasons** are evaluated on the final plan, the first of the contract's list that
 //! holds. Then the output: new visits numbered, everything sorted.
 //!
 //! **Cost.** Sorting ids and requests is O(n log n); placing a request costs O(window ×
@@ -129,6 +152,9 @@
 //!   request left out before now takes: the objective order wants that.
 //! - **Urgent first** is a priority, not an exact maximisation: urgent requests take
 //!   resources before any other request, and never meet the burden cap.
+//! - **Optimality**: none is claimed. On tiny generated problems (two weeks, two or
+//!   three enterprises, up to seven requests) a test compares the planner with an
+//!   exact branch and bound; the cases it still misses are listed there.
 //! - **Inspector matching is greedy**: conflicted visits first, least loaded first, and
 //!   no augmenting paths. With conflicts of interest a request can thus be refused
 //!   `no_inspector` where swapping the people of two visits would have made room; it is
@@ -137,6 +163,7 @@
 //!   visit on the latest open day that allows one; it proposes the least-loaded free
 //!   eligible inspectors; a malformed request gives [`Placement::Invalid`].
 
+mod eject;
 pub mod generate;
 pub mod jobs;
 mod model;
@@ -153,7 +180,10 @@ mod state;
 pub use model::MAX_HORIZON_DAYS;
 pub use place::{Placement, PlanIndex, place};
 pub use plan::{Plan, Reason, Stats, Unscheduled};
-pub use planner::{PlanOutput, plan, plan_json, plan_json_output, plan_to_json};
+pub use planner::{
+    PlanOptions, PlanOutput, plan, plan_json, plan_json_output, plan_json_output_with,
+    plan_to_json, plan_to_json_with, plan_with,
+};
 pub use problem::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Problem,
     ProblemError, Request, Visit,

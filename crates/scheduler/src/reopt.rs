@@ -5,6 +5,7 @@
 use crate::model::NONE;
 use crate::planner::Agenda;
 use crate::state::{JoinUndo, State};
+use std::time::Instant;
 
 /// A change to undo, in reverse order.
 enum Op {
@@ -56,83 +57,92 @@ fn may_improve(st: &State, agenda: &Agenda, e: usize) -> bool {
 /// they beat its current ones in the objective order, else undoes them exactly.
 /// Unlike the stabbing greedy, this sees the capacity and the inspectors left by the
 /// other enterprises and the burden cap: with a cap of one, the best-covered day wins.
-pub(crate) fn reoptimise(st: &mut State, agenda: &Agenda) {
-    let mut unassigned = Vec::new();
-    let mut covered = Vec::new();
+pub(crate) fn reoptimise(st: &mut State, agenda: &Agenda, deadline: Option<Instant>) {
     for e in 0..st.ent_visits.len() {
-        if agenda.of(e).is_empty() || !may_improve(st, agenda, e) {
-            continue;
+        if e % 256 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            return;
         }
-        let before = score(st, agenda, e);
-        let movable: Vec<u32> = st.ent_visits[e]
-            .iter()
-            .copied()
-            .filter(|&v| st.visits[v as usize].locked.is_none())
-            .collect();
-        let saved: Vec<_> = movable.iter().map(|&v| (v, st.remove(v))).collect();
-        let mut ops = Vec::new();
-        unassigned.clear();
-        unassigned.extend(
-            agenda
-                .of(e)
-                .iter()
-                .copied()
-                .filter(|&r| st.assigned[r as usize] == NONE),
-        );
-        // Locked visits cost nothing: fill them first.
-        for &v in &st.ent_visits[e].clone() {
-            unassigned.retain(|&r| match st.join_cost(v, r) {
-                Some(_) => {
-                    ops.push(Op::Joined(st.join(v, r)));
-                    false
-                }
-                None => true,
-            });
-        }
-        while !unassigned.is_empty() {
-            let Some(day) = best_day(st, e, &unassigned) else {
-                break;
-            };
-            covered.clear();
-            covered.extend(unassigned.iter().copied().filter(|&r| {
-                let q = &st.m.req[r as usize];
-                q.first <= day && day <= q.last
-            }));
-            // Urgent first (an urgent visit is not counted), then the largest teams.
-            covered.sort_unstable_by_key(|&r| {
-                let q = &st.m.req[r as usize];
-                (!q.urgent, std::cmp::Reverse(q.team), r)
-            });
-            let mut visit = None;
-            for &r in &covered {
-                match visit {
-                    None if st.can_open(r, day) => {
-                        let v = st.open(r, day);
-                        ops.push(Op::Opened(v));
-                        visit = Some(v);
-                    }
-                    Some(v) if st.join_cost(v, r).is_some() => ops.push(Op::Joined(st.join(v, r))),
-                    _ => {}
-                }
-            }
-            if visit.is_none() {
-                break;
-            }
-            unassigned.retain(|&r| st.assigned[r as usize] == NONE);
-        }
-        if score(st, agenda, e) > before {
-            continue;
-        }
-        while let Some(op) = ops.pop() {
-            match op {
-                Op::Joined(u) => st.undo_join(u),
-                Op::Opened(v) => st.unopen(v),
-            }
-        }
-        for (v, vs) in saved {
-            st.restore(v, vs);
+        if !agenda.of(e).is_empty() && may_improve(st, agenda, e) {
+            reoptimise_enterprise(st, agenda, e);
         }
     }
+}
+
+/// Re-chooses the days of enterprise `e` (see [`reoptimise`]); returns whether its
+/// plan improved (else nothing changed).
+pub(crate) fn reoptimise_enterprise(st: &mut State, agenda: &Agenda, e: usize) -> bool {
+    let mut unassigned = Vec::new();
+    let mut covered = Vec::new();
+    let before = score(st, agenda, e);
+    let movable: Vec<u32> = st.ent_visits[e]
+        .iter()
+        .copied()
+        .filter(|&v| st.visits[v as usize].locked.is_none())
+        .collect();
+    let saved: Vec<_> = movable.iter().map(|&v| (v, st.remove(v))).collect();
+    let mut ops = Vec::new();
+    unassigned.clear();
+    unassigned.extend(
+        agenda
+            .of(e)
+            .iter()
+            .copied()
+            .filter(|&r| st.assigned[r as usize] == NONE),
+    );
+    // Locked visits cost nothing: fill them first.
+    for &v in &st.ent_visits[e].clone() {
+        unassigned.retain(|&r| match st.join_cost(v, r) {
+            Some(_) => {
+                ops.push(Op::Joined(st.join(v, r)));
+                false
+            }
+            None => true,
+        });
+    }
+    while !unassigned.is_empty() {
+        let Some(day) = best_day(st, e, &unassigned) else {
+            break;
+        };
+        covered.clear();
+        covered.extend(unassigned.iter().copied().filter(|&r| {
+            let q = &st.m.req[r as usize];
+            q.first <= day && day <= q.last
+        }));
+        // Urgent first (an urgent visit is not counted), then the largest teams.
+        covered.sort_unstable_by_key(|&r| {
+            let q = &st.m.req[r as usize];
+            (!q.urgent, std::cmp::Reverse(q.team), r)
+        });
+        let mut visit = None;
+        for &r in &covered {
+            match visit {
+                None if st.can_open(r, day) => {
+                    let v = st.open(r, day);
+                    ops.push(Op::Opened(v));
+                    visit = Some(v);
+                }
+                Some(v) if st.join_cost(v, r).is_some() => ops.push(Op::Joined(st.join(v, r))),
+                _ => {}
+            }
+        }
+        if visit.is_none() {
+            break;
+        }
+        unassigned.retain(|&r| st.assigned[r as usize] == NONE);
+    }
+    if score(st, agenda, e) > before {
+        return true;
+    }
+    while let Some(op) = ops.pop() {
+        match op {
+            Op::Joined(u) => st.undo_join(u),
+            Op::Opened(v) => st.unopen(v),
+        }
+    }
+    for (v, vs) in saved {
+        st.restore(v, vs);
+    }
+    false
 }
 
 /// The day without a visit of `e` on which a new visit could take the most of
