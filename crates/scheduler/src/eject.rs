@@ -34,6 +34,7 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
             index(&mut by_slot, st, v);
         }
     }
+    let mut stuck = vec![false; by_slot.len()];
     let mut budget = effort
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
@@ -80,15 +81,26 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                 continue; // not blocked here by capacity or people
             }
             let slot = a as usize * days + day as usize;
-            let candidates: Vec<u32> = by_slot[slot]
-                .iter()
-                .copied()
-                .filter(|&b| {
-                    let vs = &st.visits[b as usize];
-                    vs.alive && vs.day == day && vs.ent != e && vs.locked.is_none()
-                })
-                .collect();
-            for b in candidates.into_iter().take(effort.blockers) {
+            if stuck[slot] {
+                continue;
+            }
+            let mut candidates = Vec::new();
+            for &b in &by_slot[slot] {
+                if candidates.len() == effort.blockers {
+                    break;
+                }
+                let vs = &st.visits[b as usize];
+                if vs.alive
+                    && vs.day == day
+                    && vs.ent != e
+                    && vs.locked.is_none()
+                    && vs.teams.iter().any(|t| t.agency == a)
+                {
+                    candidates.push(b);
+                }
+            }
+            let (mut tried, mut freed) = (false, false);
+            for b in candidates {
                 let frees = st.visits[b as usize]
                     .teams
                     .iter()
@@ -103,9 +115,11 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                     continue;
                 }
                 budget = budget.saturating_sub(u64::from(m.days));
+                tried = true;
                 if !st.relocate_with(b, &[]) {
                     continue;
                 }
+                freed = true;
                 moved = true;
                 index(&mut by_slot, st, b);
                 match own {
@@ -127,6 +141,11 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                     }
                 }
                 break 'days;
+            }
+            // No visit here could move: do not try this agency-day again in this pass
+            // (where capacity binds everywhere, that is most of them).
+            if tried && !freed {
+                stuck[slot] = true;
             }
         }
     }
