@@ -39,11 +39,11 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
     let mut moved = false;
-    for (k, &r) in order.iter().enumerate() {
+    for &r in order {
         if st.assigned[r as usize] != NONE {
             continue;
         }
-        if k % 256 == 0 && effort.out_of_time() {
+        if effort.out_of_time() {
             return moved;
         }
         let q = &m.req[r as usize];
@@ -115,6 +115,10 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                     continue;
                 }
                 budget = budget.saturating_sub(u64::from(m.days));
+                // A move scans a window: the clock is cheap beside it.
+                if effort.out_of_time() {
+                    return moved;
+                }
                 tried = true;
                 if !st.relocate_with(b, &[]) {
                     continue;

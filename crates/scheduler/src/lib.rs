@@ -109,7 +109,7 @@
 //! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
 //! rounds of 3b for every enterprise, 6 without its bounds (every blocking visit, no
 //! cap on day checks) and 5, until a round gains nothing or the limit is reached (it
-//! is checked every 256 enterprises or requests). Moves never make the plan worse and
+//! is checked every 256 enterprises, every request and before every move). Moves never make the plan worse and
 //! always keep it valid, so stopping anywhere returns the best plan found. Only this
 //! mode can depend on the machine's speed.
 //!
