@@ -114,3 +114,13 @@ fn a_time_limit_improves_within_it_and_stays_valid() {
         assert!(key(&long.stats) >= key(&quick.stats));
     }
 }
+
+#[test]
+fn a_binding_county_passes_the_checker() {
+    // 3,000 requests with capacity binding: where re-optimisation and ejection move
+    // the most visits.
+    let p = generate(&GenParams::new(5, 1_100, 3_000, true));
+    let out = plan(&p).expect("well-formed");
+    common::assert_valid(&p, &out);
+    assert!(out.stats.lower_bound <= out.stats.visits);
+}
