@@ -276,6 +276,7 @@ fn the_reference_sees_weekends_and_rules() {
 /// Seeds where the planner is known to miss the optimum. 182: one visit more, where
 /// another enterprise's visit would have to move for a request to join a visit of its
 /// own enterprise on that day (the ejection pass only helps requests left out).
+/// (Seeds past 300 miss more often: 19 of 300..1300 when this was written.)
 const KNOWN_MISSES: &[u64] = &[182];
 
 #[test]
