@@ -105,6 +105,11 @@ enum Command {
         /// Indent the plan for reading.
         #[arg(long)]
         pretty: bool,
+        /// Keep improving the plan for up to this many seconds (from the start, reading
+        /// included) and write the best plan found; without it the planner's bounded
+        /// passes run once (deterministic).
+        #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+        time_limit: Option<std::time::Duration>,
     },
     /// Print the OpenAPI document of the HTTP API (as committed in openapi/openapi.json).
     Openapi,
@@ -156,9 +161,13 @@ fn main() -> ExitCode {
         input,
         output,
         pretty,
+        time_limit,
     } = &cli.command
     {
-        return exit(plan_file(input, output, *pretty));
+        let options = onevisit_scheduler::PlanOptions {
+            time_limit: *time_limit,
+        };
+        return exit(plan_file(input, output, *pretty, &options));
     }
     let outcome = FileConfig::load(cli.config.as_deref())
         .map_err(Failure::from)
@@ -192,6 +201,7 @@ fn plan_file(
     input: &std::path::Path,
     output: &std::path::Path,
     pretty: bool,
+    options: &onevisit_scheduler::PlanOptions,
 ) -> Result<(), Failure> {
     use std::io::{Read, Write};
     let started = std::time::Instant::now();
@@ -203,7 +213,13 @@ fn plan_file(
         std::fs::File::open(input).and_then(|mut f| f.read_to_end(&mut bytes))
     }
     .map_err(|e| Failure::Input(format!("--input {}: {e}", input.display())))?;
-    let planned = onevisit_scheduler::plan_json_output(&bytes, pretty)
+    // The limit counts from the start, reading included.
+    let options = onevisit_scheduler::PlanOptions {
+        time_limit: options
+            .time_limit
+            .map(|limit| limit.saturating_sub(started.elapsed())),
+    };
+    let planned = onevisit_scheduler::plan_json_output_with(&bytes, pretty, &options)
         .map_err(|e| Failure::Input(format!("--input {}: {e}", input.display())))?;
     drop(bytes);
     let written = if stdio(output) {
@@ -225,6 +241,19 @@ fn plan_file(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `--time-limit`: a number of seconds, more than 0 and at most a day.
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(value > 0.0 && value <= 86_400.0) {
+        return Err(format!(
+            "{text} must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 fn init_logging(format: LogFormat) {

@@ -265,6 +265,27 @@ fn plan_with(input: &str, extra: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+fn plan_time_limit_is_checked_and_used() {
+    let problem = r#"{"horizon": {"start": "2026-03-02", "end": "2026-03-06"},
+        "agencies": [{"id": "fire", "daily_capacity": 1}],
+        "inspectors": [{"id": "f1", "agency": "fire"}],
+        "enterprises": [{"id": "E1"}],
+        "requests": [{"id": "R1", "agency": "fire", "enterprise": "E1",
+                      "earliest": "2026-03-02", "latest": "2026-03-06", "inspectors": 1}]}"#;
+    for bad in ["0", "-1", "soon", "NaN", "100000"] {
+        let flag = format!("--time-limit={bad}");
+        let (code, stdout, stderr) = plan_with(problem, &[flag.as_str()]);
+        assert_eq!(code, 2, "--time-limit {bad}: {stderr}");
+        assert!(stderr.contains("--time-limit"), "{stderr}");
+        assert!(stdout.is_empty());
+    }
+    let (code, stdout, stderr) = plan_with(problem, &["--time-limit", "0.5"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, quick, _) = plan_with(problem, &[]);
+    assert_eq!(stdout, quick, "nothing to improve: the same plan");
+}
+
+#[test]
 fn plan_turns_a_problem_into_a_plan_and_sums_it_up() {
     let problem = r#"{"horizon": {"start": "2026-02-13", "end": "2026-02-24"},
         "calendar": {"holidays": ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23"],

@@ -1,7 +1,9 @@
-//! Planner benchmarks: `plan` on generated quarters of 1k, 10k, 100k and 160k
-//! requests (capacity not binding, and binding at 160k), and `place` on the 160k plan.
+//! Planner benchmarks: `plan` on generated quarters of 1k, 8k, 10k, 100k and 160k
+//! requests (capacity not binding, and binding at 8k and 160k, where the
+//! re-optimisation and ejection passes do the most), and `place` on the 160k plan.
+//! The quality of the same instances is `scripts/planner-quality.sh`.
 //!
-//! `CARGO_TARGET_DIR=/work/target-scheduler cargo bench -p onevisit-scheduler --bench planner`
+//! `cargo bench -p onevisit-scheduler --bench planner`
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use onevisit_scheduler::generate::{GenParams, generate};
@@ -16,6 +18,7 @@ fn bench_plan(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     for (requests, enterprises, binds) in [
         (1_000, 400, false),
+        (8_000, 3_000, true),
         (10_000, 4_000, false),
         (100_000, 40_000, false),
         (160_000, 60_000, false),

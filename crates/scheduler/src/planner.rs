@@ -6,12 +6,31 @@ use crate::problem::{Problem, ProblemError};
 use crate::state::State;
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How hard to plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `None` (the default): the bounded passes only, deterministic, well under a
+    /// second at 160,000 requests. `Some(limit)`: then keep improving (re-optimising
+    /// enterprises and moving blocking visits, without the default's bounds) in rounds
+    /// until a round gains nothing or `limit` has passed since planning started; every
+    /// move keeps the plan valid and none makes it worse, so the plan returned is the
+    /// best found. The result can then depend on the machine's speed.
+    pub time_limit: Option<Duration>,
+}
 
 /// Plans a problem. Pure and deterministic: the same problem (in any order of its
 /// lists) gives the same plan.
 pub fn plan(problem: &Problem) -> Result<Plan, ProblemError> {
+    plan_with(problem, &PlanOptions::default())
+}
+
+/// [`plan`] with options (a time limit for more improvement).
+pub fn plan_with(problem: &Problem, options: &PlanOptions) -> Result<Plan, ProblemError> {
+    let started = Instant::now();
     let model = Arc::new(Model::build(problem, None)?);
-    Ok(plan_model(problem, model))
+    Ok(plan_model(problem, model, options, started))
 }
 
 /// Reads, checks and plans a problem given as JSON, interning it only once (what the
@@ -164,7 +183,7 @@ fn place_request(st: &mut State, r: u32, target: u32, relocate: bool) -> bool {
             .collect();
         candidates.sort_unstable_by(|a, b| b.cmp(a));
         for (_, v) in candidates {
-            if st.relocate_with(v, r) {
+            if st.relocate_with(v, &[r]) {
                 return true;
             }
         }
@@ -181,8 +200,8 @@ fn place_request(st: &mut State, r: u32, target: u32, relocate: bool) -> bool {
 }
 
 /// Local search: try to empty each non-locked visit (smallest first) by moving all its
-/// requests into the other visits of its enterprise; keep the move only if it empties
-/// the visit.
+/// requests into the other visits of its enterprise, or else by moving one other visit
+/// to a day that takes them all; keep the move only if it empties the visit.
 fn empty_visits(st: &mut State) {
     for e in 0..st.ent_visits.len() {
         if st.ent_visits[e].len() < 2 {
@@ -225,10 +244,15 @@ fn empty_visits(st: &mut State) {
                     }
                 }
             }
-            if !ok {
-                while let Some(u) = undo.pop() {
-                    st.undo_join(u);
-                }
+            if ok {
+                continue;
+            }
+            while let Some(u) = undo.pop() {
+                st.undo_join(u);
+            }
+            // Else move another visit, with all of them, to a day common to both.
+            let others: Vec<u32> = st.ent_visits[e].iter().copied().collect();
+            if !others.iter().any(|&w| st.relocate_with(w, &saved.requests)) {
                 st.restore(v, saved);
             }
         }
@@ -438,7 +462,7 @@ fn lower_bound(st: &State, agenda: &Agenda) -> u64 {
     total
 }
 
-pub(crate) fn run(st: &mut State) -> Agenda {
+pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Agenda {
     let m = Arc::clone(&st.m);
     let m = &*m;
     let agenda = Agenda::new(m);
@@ -460,23 +484,90 @@ pub(crate) fn run(st: &mut State) -> Agenda {
     }
     // 3. Local search: empty visits into the others.
     empty_visits(st);
+    // 3b. Re-choose the days of each enterprise that may improve, against the rest.
+    crate::reopt::reoptimise(st, &agenda, None);
     // 4. Inspectors: spread the work over each roster.
     spread_inspectors(st);
     // 5. Last chance for the requests still out, against the final plan (this makes
     //    the plan locally optimal: no request left out could join or open a visit).
-    for list in [&urgent_list, &routine_list] {
-        for &r in list {
-            if st.assigned[r as usize] == NONE {
-                place_request(st, r, NONE, false);
+    let last_chance = |st: &mut State| {
+        for list in [&urgent_list, &routine_list] {
+            for &r in list {
+                if st.assigned[r as usize] == NONE {
+                    place_request(st, r, NONE, true);
+                }
+            }
+        }
+    };
+    last_chance(st);
+    // 6. Ejection: move another enterprise's visit off a full day to make room; what
+    //    a move frees may take others too.
+    let order: Vec<u32> = urgent_list.iter().chain(&routine_list).copied().collect();
+    if crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED) {
+        last_chance(st);
+    }
+    // 7. With a time limit: unbounded rounds of both until one gains nothing.
+    if let Some(limit) = options.time_limit {
+        let effort = Effort {
+            deadline: Some(started + limit),
+            ..Effort::UNBOUNDED
+        };
+        loop {
+            let before = objective(st, &order);
+            crate::reopt::reoptimise(st, &agenda, effort.deadline);
+            crate::eject::make_room(st, &agenda, &order, &effort);
+            last_chance(st);
+            if objective(st, &order) <= before || effort.out_of_time() {
+                break;
             }
         }
     }
     agenda
 }
 
-fn plan_model(p: &Problem, m: Arc<Model>) -> Plan {
+/// The plan's (urgent scheduled, scheduled, −visits) over the pending requests.
+fn objective(st: &State, order: &[u32]) -> (u32, u32, i64) {
+    let (mut urgent, mut scheduled) = (0, 0);
+    for &r in order {
+        if st.assigned[r as usize] != NONE {
+            scheduled += 1;
+            urgent += u32::from(st.m.req[r as usize].urgent);
+        }
+    }
+    let visits = st.visits.iter().filter(|v| v.alive).count() as i64;
+    (urgent, scheduled, -visits)
+}
+
+/// How much an improvement pass may do.
+pub(crate) struct Effort {
+    /// Day checks allowed per request of the problem (`None`: no bound).
+    pub days_per_request: Option<u64>,
+    /// Blocking visits tried per request and day.
+    pub blockers: usize,
+    pub deadline: Option<Instant>,
+}
+
+impl Effort {
+    /// The default run: linear in the problem.
+    pub const BOUNDED: Effort = Effort {
+        days_per_request: Some(64),
+        blockers: 3,
+        deadline: None,
+    };
+    const UNBOUNDED: Effort = Effort {
+        days_per_request: None,
+        blockers: usize::MAX,
+        deadline: None,
+    };
+
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+fn plan_model(p: &Problem, m: Arc<Model>, options: &PlanOptions, started: Instant) -> Plan {
     let mut st = State::new(m);
-    let agenda = run(&mut st);
+    let agenda = run(&mut st, options, started);
     let lower = lower_bound(&st, &agenda);
     let layout = crate::render::Layout::new(p, &mut st, lower);
     layout.to_plan(p, &st)
@@ -486,9 +577,27 @@ fn plan_model(p: &Problem, m: Arc<Model>) -> Plan {
 /// (what the command line should call on large problems: the same bytes as
 /// `plan(problem)?.to_json(pretty)`, with far fewer allocations).
 pub fn plan_to_json(problem: &Problem, pretty: bool) -> Result<PlanOutput, ProblemError> {
+    plan_to_json_with(problem, pretty, &PlanOptions::default())
+}
+
+/// [`plan_to_json`] with options.
+pub fn plan_to_json_with(
+    problem: &Problem,
+    pretty: bool,
+    options: &PlanOptions,
+) -> Result<PlanOutput, ProblemError> {
+    plan_to_json_since(problem, pretty, options, Instant::now())
+}
+
+fn plan_to_json_since(
+    problem: &Problem,
+    pretty: bool,
+    options: &PlanOptions,
+    started: Instant,
+) -> Result<PlanOutput, ProblemError> {
     let model = Arc::new(Model::build(problem, None)?);
     let mut st = State::new(model);
-    let agenda = run(&mut st);
+    let agenda = run(&mut st, options, started);
     let lower = lower_bound(&st, &agenda);
     let layout = crate::render::Layout::new(problem, &mut st, lower);
     Ok(PlanOutput {
@@ -500,8 +609,19 @@ pub fn plan_to_json(problem: &Problem, pretty: bool) -> Result<PlanOutput, Probl
 /// Reads, checks and plans a problem given as JSON and writes the plan as JSON: the
 /// whole of `onevisit plan` but the files (`--pretty` is `pretty`).
 pub fn plan_json_output(bytes: &[u8], pretty: bool) -> Result<PlanOutput, ProblemError> {
+    plan_json_output_with(bytes, pretty, &PlanOptions::default())
+}
+
+/// [`plan_json_output`] with options; a time limit counts from the call, parsing
+/// included (`onevisit plan --time-limit`).
+pub fn plan_json_output_with(
+    bytes: &[u8],
+    pretty: bool,
+    options: &PlanOptions,
+) -> Result<PlanOutput, ProblemError> {
+    let started = Instant::now();
     let problem = Problem::parse_json(bytes)?;
-    plan_to_json(&problem, pretty)
+    plan_to_json_since(&problem, pretty, options, started)
 }
 
 /// A plan written as JSON, with its stats for the summary line.

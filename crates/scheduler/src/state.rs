@@ -315,15 +315,15 @@ impl State {
                 if conflicts.contains(&i) {
                     skipped.push(i);
                 } else {
+                    // Marked at once: the stack may hold an inspector twice (a visit
+                    // restored and removed again gives its people back twice).
+                    self.busy[day as usize * n + i as usize] = visit + 1;
                     out.push(i);
                 }
             }
             while let Some(i) = skipped.pop() {
                 stack.push(i);
             }
-        }
-        for &i in &out {
-            self.busy[day as usize * n + i as usize] = visit + 1;
         }
         self.free_count[slot] -= out.len() as u32;
         out
@@ -469,6 +469,15 @@ impl State {
         vs
     }
 
+    /// Undoes [`State::open`] once every later join into `v` is undone: the slot of
+    /// the newest visit is given back too, so tried-and-undone visits cost no memory.
+    pub fn unopen(&mut self, v: u32) {
+        self.remove(v);
+        if v as usize + 1 == self.visits.len() {
+            self.visits.pop();
+        }
+    }
+
     /// Puts back a visit removed by [`State::remove`], with the same inspectors (the
     /// caller guarantees they are still free).
     pub fn restore(&mut self, v: u32, vs: VisitState) {
@@ -492,21 +501,24 @@ impl State {
         self.visits[v as usize] = vs;
     }
 
-    /// Tries to move non-locked visit `v` to another day where it can also take request
-    /// `r`; on success `r` is in the moved visit.
-    pub fn relocate_with(&mut self, v: u32, r: u32) -> bool {
+    /// Tries to move non-locked visit `v` to another day where it can also take the
+    /// (unassigned) requests `extra` of its enterprise; on success they are in the moved
+    /// visit. The latest such day wins.
+    pub fn relocate_with(&mut self, v: u32, extra: &[u32]) -> bool {
         let m = Arc::clone(&self.m);
         let m = &*m;
         let vs = &self.visits[v as usize];
         if vs.locked.is_some() || !vs.alive {
             return false;
         }
-        let rq = &m.req[r as usize];
-        if rq.ent != vs.ent || rq.agency == NONE {
+        if extra.iter().any(|&r| {
+            let rq = &m.req[r as usize];
+            rq.ent != vs.ent || rq.agency == NONE
+        }) {
             return false;
         }
-        let (mut lo, mut hi) = (rq.first, rq.last);
-        for &x in &vs.requests {
+        let (mut lo, mut hi) = (0, u32::MAX);
+        for &x in vs.requests.iter().chain(extra) {
             lo = lo.max(m.req[x as usize].first);
             hi = hi.min(m.req[x as usize].last);
         }
@@ -519,9 +531,12 @@ impl State {
             .iter()
             .map(|t| (t.agency, t.members.len() as u32))
             .collect();
-        match needs.binary_search_by_key(&rq.agency, |x| x.0) {
-            Ok(i) => needs[i].1 = needs[i].1.max(rq.team),
-            Err(i) => needs.insert(i, (rq.agency, rq.team)),
+        for &x in extra {
+            let rq = &m.req[x as usize];
+            match needs.binary_search_by_key(&rq.agency, |n| n.0) {
+                Ok(i) => needs[i].1 = needs[i].1.max(rq.team),
+                Err(i) => needs.insert(i, (rq.agency, rq.team)),
+            }
         }
         let (ent, old_day) = (vs.ent, vs.day);
         let mut day = hi + 1;
@@ -545,7 +560,7 @@ impl State {
             vs.urgent = 0;
             self.ent_visits[ent as usize].push(v);
             self.cap_used[ent as usize] += 1;
-            for x in requests.iter().copied().chain(std::iter::once(r)) {
+            for &x in requests.iter().chain(extra) {
                 self.join(v, x);
             }
             debug_assert!(self.visits[v as usize].urgent >= urgent);

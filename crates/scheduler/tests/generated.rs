@@ -95,3 +95,32 @@ fn place_on_a_generated_plan() {
     }
     assert!(joined > 0);
 }
+
+#[test]
+fn a_time_limit_improves_within_it_and_stays_valid() {
+    use onevisit_scheduler::{PlanOptions, plan_with};
+    use std::time::{Duration, Instant};
+    for seed in [31, 32] {
+        let p = generate(&GenParams::new(seed, 150, 400, true));
+        let quick = plan(&p).expect("well-formed");
+        let t0 = Instant::now();
+        let options = PlanOptions {
+            time_limit: Some(Duration::from_secs(2)),
+        };
+        let long = plan_with(&p, &options).expect("well-formed");
+        assert!(t0.elapsed() < Duration::from_secs(4));
+        common::assert_valid(&p, &long);
+        let key = |s: &onevisit_scheduler::Stats| (s.scheduled, std::cmp::Reverse(s.visits));
+        assert!(key(&long.stats) >= key(&quick.stats));
+    }
+}
+
+#[test]
+fn a_binding_county_passes_the_checker() {
+    // 3,000 requests with capacity binding: where re-optimisation and ejection move
+    // the most visits.
+    let p = generate(&GenParams::new(5, 1_100, 3_000, true));
+    let out = plan(&p).expect("well-formed");
+    common::assert_valid(&p, &out);
+    assert!(out.stats.lower_bound <= out.stats.visits);
+}

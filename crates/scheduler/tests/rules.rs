@@ -169,6 +169,36 @@ fn rule5_burden_cap_spares_urgent_requests() {
 }
 
 #[test]
+fn a_cap_of_one_takes_the_day_that_serves_most() {
+    // The stabbing greedy's first day (02-04, for R1 and R2) would use the only visit;
+    // 02-11 serves R2, R3 and R4.
+    let mut p = base();
+    p.enterprises[0].max_visits = Some(1);
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-04");
+    request(&mut p, "R2 fire E1 2026-02-04..2026-02-11");
+    request(&mut p, "R3 fire E1 2026-02-09..2026-02-13");
+    request(&mut p, "R4 ecology E1 2026-02-11..2026-02-13 team=2");
+    let plan = plan_checked(&p);
+    assert_eq!((plan.stats.scheduled, plan.stats.visits), (3, 1));
+    assert_eq!(reason_of(&plan, "R1"), Some(Reason::EnterpriseCap));
+}
+
+#[test]
+fn a_visit_moves_off_a_full_day_to_make_room_for_another_enterprise() {
+    // Capacity one a day: E1 takes 02-03, the last day of its window and the only day
+    // of E2's; moving E1's visit to 02-02 lets both in.
+    let mut p = problem("2026-02-02", "2026-03-06");
+    agency(&mut p, "fire", 1, 2);
+    enterprise(&mut p, "E1", None);
+    enterprise(&mut p, "E2", None);
+    request(&mut p, "R1 fire E1 2026-02-02..2026-02-03");
+    request(&mut p, "R2 fire E2 2026-02-03..2026-02-03");
+    let plan = plan_checked(&p);
+    assert_eq!(plan.stats.scheduled, 2);
+    assert_eq!(visit_of(&plan, "R1").map(|v| v.date), Some(d("2026-02-02")));
+}
+
+#[test]
 fn rule6_one_visit_per_enterprise_per_day() {
     let mut p = base();
     request(&mut p, "R1 fire E1 2026-03-03..2026-03-03");

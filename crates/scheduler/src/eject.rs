@@ -1,0 +1,157 @@
+//! Ejection across enterprises: a request left out because its agency is at capacity
+//! (or short of people) on a day may get in when a visit of another enterprise that
+//! holds that agency's capacity moves to another day of its window.
+
+use crate::model::NONE;
+use crate::planner::{Agenda, Effort};
+use crate::state::State;
+
+/// For each request left out (in `order`), on each open day of its window (latest
+/// first), tries moving one blocking visit (another enterprise's new visit with a team
+/// of the request's agency that day) to another day where every rule holds, then
+/// places the request on the freed day (or re-chooses its enterprise's days when it
+/// can neither join nor open there, as with a burden cap used up). A move that frees too little changes nothing
+/// in the objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day
+/// checks are capped in proportion to the number of requests and three blockers are
+/// tried per day, so the pass stays linear where capacity binds everywhere.
+/// Returns whether any visit moved.
+pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: &Effort) -> bool {
+    let m = std::sync::Arc::clone(&st.m);
+    let m = &*m;
+    let days = m.days as usize;
+    // The new visits with a team of each agency on each day; entries are checked when
+    // used (a visit may have moved since).
+    let mut by_slot: Vec<Vec<u32>> = vec![Vec::new(); m.agency_orig.len() * days];
+    let index = |by_slot: &mut Vec<Vec<u32>>, st: &State, v: u32| {
+        let vs = &st.visits[v as usize];
+        for t in &vs.teams {
+            by_slot[t.agency as usize * days + vs.day as usize].push(v);
+        }
+    };
+    for v in 0..st.visits.len() as u32 {
+        let vs = &st.visits[v as usize];
+        if vs.alive && vs.locked.is_none() && vs.day != NONE {
+            index(&mut by_slot, st, v);
+        }
+    }
+    let mut stuck = vec![false; by_slot.len()];
+    let mut budget = effort
+        .days_per_request
+        .map_or(u64::MAX, |k| m.req.len() as u64 * k);
+    let mut moved = false;
+    for &r in order {
+        if st.assigned[r as usize] != NONE {
+            continue;
+        }
+        if effort.out_of_time() {
+            return moved;
+        }
+        let q = &m.req[r as usize];
+        let (e, a) = (q.ent, q.agency);
+        let capped = m.ent_cap[e as usize].is_some_and(|cap| st.cap_used[e as usize] >= cap);
+        'days: for day in (q.first..=q.last).rev() {
+            if budget == 0 {
+                return moved;
+            }
+            budget -= 1;
+            if !m.is_open(e, day) {
+                continue;
+            }
+            let own = st.visit_on(e, day);
+            // What the request lacks on this day: a place in the agency's capacity,
+            // and people.
+            let (needs_place, people) = match own {
+                Some(v) => match st.visits[v as usize].teams.iter().find(|t| t.agency == a) {
+                    Some(t) => (false, q.team.saturating_sub(t.members.len() as u32)),
+                    None => (true, q.team),
+                },
+                // With the cap used up only one of its own visits may move here.
+                None if capped
+                    && !q.urgent
+                    && st.ent_visits[e as usize]
+                        .iter()
+                        .all(|&v| st.visits[v as usize].locked.is_some()) =>
+                {
+                    continue;
+                }
+                None => (true, q.team),
+            };
+            let short = people.saturating_sub(st.eligible_free(a, day, e));
+            if (!needs_place || !st.agency_full(a, day)) && short == 0 {
+                continue; // not blocked here by capacity or people
+            }
+            let slot = a as usize * days + day as usize;
+            if stuck[slot] {
+                continue;
+            }
+            let mut candidates = Vec::new();
+            for &b in &by_slot[slot] {
+                if candidates.len() == effort.blockers {
+                    break;
+                }
+                let vs = &st.visits[b as usize];
+                if vs.alive
+                    && vs.day == day
+                    && vs.ent != e
+                    && vs.locked.is_none()
+                    && vs.teams.iter().any(|t| t.agency == a)
+                {
+                    candidates.push(b);
+                }
+            }
+            let (mut tried, mut freed) = (false, false);
+            for b in candidates {
+                let frees = st.visits[b as usize]
+                    .teams
+                    .iter()
+                    .find(|t| t.agency == a)
+                    .map_or(0, |t| {
+                        t.members
+                            .iter()
+                            .filter(|i| !m.ent_conflicts[e as usize].contains(i))
+                            .count() as u32
+                    });
+                if frees < short {
+                    continue;
+                }
+                budget = budget.saturating_sub(u64::from(m.days));
+                // A move scans a window: the clock is cheap beside it.
+                if effort.out_of_time() {
+                    return moved;
+                }
+                tried = true;
+                if !st.relocate_with(b, &[]) {
+                    continue;
+                }
+                freed = true;
+                moved = true;
+                index(&mut by_slot, st, b);
+                match own {
+                    Some(v) if st.join_cost(v, r).is_some() => {
+                        st.join(v, r);
+                    }
+                    None if st.can_open(r, day) => {
+                        let v = st.open(r, day);
+                        index(&mut by_slot, st, v);
+                    }
+                    _ => {
+                        if !crate::reopt::reoptimise_enterprise(st, agenda, e as usize) {
+                            continue;
+                        }
+                        let own_visits: Vec<u32> = st.ent_visits[e as usize].to_vec();
+                        for v in own_visits {
+                            index(&mut by_slot, st, v);
+                        }
+                    }
+                }
+                break 'days;
+            }
+            // No visit here could move: do not try this agency-day again in this pass
+            // (where capacity binds everywhere, that is most of them).
+            if tried && !freed {
+                stuck[slot] = true;
+            }
+        }
+    }
+    moved
+}
