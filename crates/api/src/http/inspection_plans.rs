@@ -211,6 +211,8 @@ pub async fn create(
 pub struct PlanFilter {
     /// active or paused.
     pub status: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
@@ -379,6 +381,7 @@ pub async fn fire(
 #[serde(deny_unknown_fields)]
 pub struct RestartBody {
     /// What was found, 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub note: String,
 }
 
