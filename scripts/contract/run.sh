@@ -6,15 +6,15 @@
 #   scripts/contract/run.sh [PATH-TO-onevisit]
 #
 # The binary defaults to the debug build (built if it is missing). Environment:
-# CONTRACT_PORT (18190), CONTRACT_MAX_EXAMPLES (test cases per operation and phase, 10),
-# CONTRACT_MAX_TIME (seconds each role may take at most, 150).
+# CONTRACT_PORT (18190), CONTRACT_MAX_EXAMPLES (test cases per operation and phase, 5),
+# CONTRACT_MAX_TIME (seconds each role may take at most, 120).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SCHEMATHESIS_VERSION=4.32.5
 port=${CONTRACT_PORT:-18190}
-max_examples=${CONTRACT_MAX_EXAMPLES:-10}
-max_time=${CONTRACT_MAX_TIME:-150}
+max_examples=${CONTRACT_MAX_EXAMPLES:-5}
+max_time=${CONTRACT_MAX_TIME:-120}
 target=${CARGO_TARGET_DIR:-target}
 binary=${1:-$target/debug/onevisit}
 base=http://127.0.0.1:$port
