@@ -45,6 +45,8 @@ pub struct AuditQuery {
     /// hazard, visit, request or enterprise.
     pub entity: Option<String>,
     pub entity_id: Option<Uuid>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

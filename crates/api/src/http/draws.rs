@@ -104,6 +104,8 @@ async fn teams_of(
 #[serde(deny_unknown_fields)]
 pub struct DrawFilter {
     pub plan_id: Option<Uuid>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

@@ -212,6 +212,8 @@ pub struct EnterpriseFilter {
     pub status: Option<String>,
     /// The exact credit code.
     pub credit_code: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

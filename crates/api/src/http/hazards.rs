@@ -30,18 +30,24 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindingBody {
+    #[schema(min_length = 1, pattern = "\\S")]
     pub title: String,
+    #[schema(min_length = 1, pattern = "\\S")]
     pub description: String,
     /// fire, structure, process_safety, environment, storage or other.
+    #[schema(pattern = "^(fire|structure|process_safety|environment|storage|other)$")]
     pub category: String,
     /// general (一般) or major (重大).
+    #[schema(pattern = "^(general|major)$")]
     pub severity: String,
     /// The rule broken, in free text.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub legal_basis: String,
     /// The regulation or standard, e.g. `GB 50016-2014 第3.2.1条`.
     #[serde(default)]
     pub regulation: Option<String>,
     /// The code of the responsible agency: one that took part in the visit.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub responsible_agency: String,
     /// Not before the visit day; by default 30 days after it for a general hazard,
     /// 90 for a major one.
@@ -353,6 +359,8 @@ pub struct LedgerQuery {
     pub overdue: Option<bool>,
     /// Hazards found in this visit.
     pub visit_id: Option<Uuid>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

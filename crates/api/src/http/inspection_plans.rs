@@ -30,6 +30,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// `"all"`, `{"count": n}` or `{"share": percent}`: the scheduler's `DrawSize` as the
+/// spec shows it.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // only its schema is used
+enum DrawSizeSchema {
+    /// The whole pool.
+    All,
+    /// At least 1.
+    Count(u32),
+    /// A percentage, 1 to 100.
+    Share(u32),
+}
+
 /// A plan as the office writes it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,8 +60,9 @@ pub struct PlanBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub pool: PoolFilter,
-    /// `"all"`, `{"count": n}` or `{"share": percent}`.
-    #[schema(value_type = Object)]
+    // `"all"`, `{"count": n}` or `{"share": percent}` (described on the schema: a doc
+    // comment here would wrap it in an `allOf` with an object).
+    #[schema(value_type = DrawSizeSchema, inline)]
     pub draw: DrawSize,
     /// `[{"agency": "fire", "team_size": 2}, ...]`
     #[schema(value_type = Vec<Object>)]
@@ -211,6 +226,8 @@ pub async fn create(
 pub struct PlanFilter {
     /// active or paused.
     pub status: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
@@ -379,6 +396,7 @@ pub async fn fire(
 #[serde(deny_unknown_fields)]
 pub struct RestartBody {
     /// What was found, 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub note: String,
 }
 

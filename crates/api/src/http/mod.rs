@@ -185,7 +185,152 @@ fn upload_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the API, as committed in `openapi/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().merge(upload_routes()).split_for_parts().1
+    let mut spec = routes().merge(upload_routes()).split_for_parts().1;
+    utoipa::Modify::modify(&CommonErrors, &mut spec);
+    spec
+}
+
+/// Documents, in one place, the error answers an operation can give whatever it does:
+/// 400 when the request cannot be read, 401/403 on a protected operation, 404 for an id
+/// in the path, 413 for a body over the limit, 422 for parameters or a body that do not
+/// fit, 500 for a fault of ours. An operation that documents a status itself keeps its
+/// own description. Applied once the routes are merged (the derive's modifiers run
+/// before the paths exist).
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use std::collections::BTreeMap;
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{Content, ContentBuilder, ObjectBuilder, Ref, RefOr, Response, Type};
+
+        const PROBLEM: &str = "application/problem+json";
+        let problem = || -> Content {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        let plain = || -> Content {
+            ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let response = |description: &str, plain_too: bool| {
+            let mut builder = Response::builder()
+                .description(description)
+                .content(PROBLEM, problem());
+            if plain_too {
+                builder = builder.content("text/plain", plain());
+            }
+            builder.build()
+        };
+        // name in components/responses -> the response
+        let shared: BTreeMap<&str, Response> = BTreeMap::from([
+            (
+                "BadRequest",
+                response(
+                    "The request cannot be read: not JSON, or not the content type the operation takes",
+                    false,
+                ),
+            ),
+            // axum's own path extractor refuses an id that is not a UUID in plain text.
+            (
+                "BadPath",
+                response(
+                    "The request cannot be read; a path parameter that is not valid (an id that is not a UUID) answers text/plain",
+                    true,
+                ),
+            ),
+            ("Unauthorized", response("No valid access token", false)),
+            (
+                "Forbidden",
+                response("The caller's role may not do this", false),
+            ),
+            (
+                "NotFound",
+                response("No such thing, or not one the caller may see", false),
+            ),
+            (
+                "TooLarge",
+                response("The body is larger than the operation takes", true),
+            ),
+            (
+                "Invalid",
+                response(
+                    "A parameter or a field of the body is not valid; the problem names it",
+                    false,
+                ),
+            ),
+            (
+                "Internal",
+                response("A fault of ours: logged, never shown", false),
+            ),
+        ]);
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let located = |place: ParameterIn| {
+                    parameters
+                        .iter()
+                        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+                };
+                let in_path = located(ParameterIn::Path);
+                let in_query = located(ParameterIn::Query);
+                let with_body = operation.request_body.is_some();
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut wanted = Vec::new();
+                if in_path {
+                    wanted.extend([("400", "BadPath"), ("404", "NotFound")]);
+                } else if in_query || with_body {
+                    wanted.push(("400", "BadRequest"));
+                }
+                if secured {
+                    wanted.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+                }
+                if with_body {
+                    wanted.push(("413", "TooLarge"));
+                }
+                if in_query || with_body {
+                    wanted.push(("422", "Invalid"));
+                }
+                wanted.push(("500", "Internal"));
+                let responses = &mut operation.responses.responses;
+                for (status, name) in wanted {
+                    match responses.get_mut(status) {
+                        None => {
+                            responses.insert(
+                                status.to_owned(),
+                                RefOr::Ref(Ref::from_response_name(name)),
+                            );
+                        }
+                        // The operation's own words stay; the content types it may also
+                        // answer are added.
+                        Some(RefOr::T(own)) => {
+                            for (kind, content) in &shared[name].content {
+                                own.content
+                                    .entry(kind.clone())
+                                    .or_insert_with(|| content.clone());
+                            }
+                        }
+                        Some(RefOr::Ref(_)) => {}
+                    }
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, response) in shared {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(response));
+        }
+    }
 }
 
 /// The whole application: routes, the spec at `/openapi.json`, and middleware.
@@ -193,6 +338,7 @@ pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
     let (uploads, upload_spec) = upload_routes().split_for_parts();
     spec.merge(upload_spec);
+    utoipa::Modify::modify(&CommonErrors, &mut spec);
     // The multipart framing around the largest accepted file.
     let upload_limit = usize::try_from(state.hazards.max_evidence_bytes)
         .unwrap_or(usize::MAX)

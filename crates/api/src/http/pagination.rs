@@ -14,6 +14,7 @@ pub const MAX_OFFSET: u64 = 1_000_000_000;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// How many items to skip, 0 to 1,000,000,000 (default 0).
     pub offset: Option<u64>,

@@ -36,6 +36,7 @@ pub struct BookingBody {
     /// Last day the visit may take place.
     pub latest: NaiveDate,
     /// Inspectors the agency sends, 1 to 20.
+    #[schema(minimum = 1, maximum = 20)]
     pub team_size: i64,
     /// routine (default), follow_up or urgent.
     #[serde(default = "routine")]
@@ -340,6 +341,8 @@ pub struct RequestFilter {
     pub from: Option<NaiveDate>,
     /// Requests whose window starts on or before this day.
     pub to: Option<NaiveDate>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

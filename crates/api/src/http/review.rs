@@ -53,23 +53,55 @@ pub struct ReviewQuery {
     pub to: Option<NaiveDate>,
     /// Only enterprises of this district.
     #[serde(default, deserialize_with = "blank_as_none")]
+    #[param(min_length = 1)]
     pub district: Option<String>,
     /// Only enterprises of this sector (chemical, civil_explosives, ship_repair, other).
     #[serde(default, deserialize_with = "blank_as_none")]
+    #[param(min_length = 1)]
     pub sector: Option<String>,
     /// Only visits this agency (by code) takes part in.
     #[serde(default, deserialize_with = "blank_as_none")]
+    #[param(min_length = 1)]
     pub agency: Option<String>,
     /// `json` (default) or `csv`.
     #[serde(default, deserialize_with = "blank_as_none")]
-    #[param(value_type = Option<Format>)]
+    #[param(value_type = Option<Format>, inline)]
     pub format: Option<Format>,
     /// `/review/enterprises` only: how many rows, 1 to 500 (default 50; CSV has every row).
     #[serde(default, deserialize_with = "blank_as_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// `/review/enterprises` only: how many rows to skip.
     #[serde(default, deserialize_with = "blank_as_none")]
     pub offset: Option<u64>,
+}
+
+/// The review's parameters as the API reads them: like [`ValidQuery`], but a parameter
+/// given empty or blank is refused (422 naming it), as its type in the spec says. Only the
+/// office pages, whose forms send empty fields, read a blank parameter as absent.
+#[derive(Debug, Clone)]
+pub struct ReviewParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ReviewParams<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.trim().is_empty())
+        {
+            return Err(ApiError::field(name.into_owned(), "must not be empty"));
+        }
+        let ValidQuery(params) = ValidQuery::from_request_parts(parts, state).await?;
+        Ok(Self(params))
+    }
 }
 
 /// An absent, empty or blank parameter is `None`; anything else must parse.
@@ -433,7 +465,7 @@ async fn office_scope(
 pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let overview =
@@ -456,7 +488,7 @@ pub async fn overview(
 pub async fn days(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::days(&state.db, &state.calendar, &scope).await?;
@@ -475,7 +507,7 @@ pub async fn days(
 pub async fn agencies(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::agencies(&state.db, &state.calendar, &scope).await?;
@@ -494,7 +526,7 @@ pub async fn agencies(
 pub async fn districts(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::districts(&state.db, &scope).await?;
@@ -513,7 +545,7 @@ pub async fn districts(
 pub async fn inspectors(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::inspectors(&state.db, &scope).await?;
@@ -532,7 +564,7 @@ pub async fn inspectors(
 pub async fn duplicates(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::duplicates(&state.db, &scope).await?;
@@ -552,7 +584,7 @@ pub async fn duplicates(
 pub async fn enterprises(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let (limit, offset) = PageQuery {
@@ -592,7 +624,7 @@ pub async fn enterprises(
 pub async fn hazards(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let figures = review::hazards(&state.db, &scope, state.clock.today()).await?;
@@ -614,7 +646,7 @@ pub async fn hazards(
 pub async fn overdue_hazards(
     State(state): State<AppState>,
     caller: Caller,
-    ValidQuery(query): ValidQuery<ReviewQuery>,
+    ReviewParams(query): ReviewParams<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let scope = office_scope(&state, &caller, &query).await?;
     let rows = review::overdue_hazards(&state.db, &scope, state.clock.today()).await?;
@@ -800,7 +832,7 @@ impl Timeline {
 pub struct TimelineQuery {
     /// `json` (default) or `csv` (one line per request, visit and hazard, by date).
     #[serde(default, deserialize_with = "blank_as_none")]
-    #[param(value_type = Option<Format>)]
+    #[param(value_type = Option<Format>, inline)]
     pub format: Option<Format>,
 }
 
@@ -818,7 +850,7 @@ pub async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    ValidQuery(query): ValidQuery<TimelineQuery>,
+    ReviewParams(query): ReviewParams<TimelineQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Coordinator, Role::Admin])?;
     let timeline = timeline_of(&state, id).await?;

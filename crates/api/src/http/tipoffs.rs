@@ -119,8 +119,10 @@ pub fn long_text(field: &str, raw: &str) -> Result<String, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct TipoffBody {
     /// The enterprise: its unified social credit code, or its name and address as known.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub enterprise: String,
     /// What is going on, up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub content: String,
 }
 
@@ -296,6 +298,8 @@ async fn tipoff_view(db: &DatabaseConnection, row: tipoff::Model) -> Result<Tipo
 pub struct TipoffFilter {
     /// received, dismissed or actioned.
     pub status: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
@@ -443,7 +447,10 @@ impl AlsoWrite for TipoffLink<'_> {
 #[serde(deny_unknown_fields)]
 pub struct UrgentTeam {
     /// The agency's code.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub agency: String,
+    /// Inspectors the agency sends, 1 to 20.
+    #[schema(minimum = 1, maximum = 20)]
     pub team_size: i64,
 }
 

@@ -264,6 +264,8 @@ pub struct Replacement {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
+    /// Why, 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -273,6 +275,8 @@ pub struct CancelBody {
 pub struct RescheduleBody {
     /// The new day (YYYY-MM-DD).
     pub date: NaiveDate,
+    /// Why, 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 

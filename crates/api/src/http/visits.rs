@@ -35,6 +35,8 @@ pub struct VisitFilter {
     pub enterprise_id: Option<Uuid>,
     /// Visits in which this agency (by code) takes part.
     pub agency: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

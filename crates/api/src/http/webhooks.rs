@@ -28,6 +28,7 @@ use uuid::Uuid;
 pub struct WebhookBody {
     /// An http or https URL; each notification is POSTed to it as JSON, signed in the
     /// `X-OneVisit-Signature: sha256=<hex HMAC-SHA256 of the body>` header.
+    #[schema(pattern = "^[hH][tT][tT][pP][sS]?://[^/?#\\s]+")]
     pub url: String,
 }
 
@@ -137,6 +138,8 @@ pub struct OutboxFilter {
     /// pending, delivered or dead.
     pub status: Option<String>,
     pub event: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
@@ -226,6 +229,8 @@ pub struct RunFilter {
     pub job: Option<String>,
     /// running, succeeded or failed.
     pub outcome: Option<String>,
+    /// How many items, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
