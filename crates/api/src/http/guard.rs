@@ -34,7 +34,7 @@ pub async fn guard(request: Request, next: Next) -> Response {
         refusal(
             page,
             lang,
-            ApiError::field("path", crate::http::json::NUL_MESSAGE),
+            ApiError::BadRequest(format!("path: {}", crate::http::json::NUL_MESSAGE)),
         )
     } else {
         let response = next.run(request).await;

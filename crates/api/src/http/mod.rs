@@ -202,7 +202,7 @@ impl utoipa::Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use std::collections::BTreeMap;
         use utoipa::openapi::path::ParameterIn;
-        use utoipa::openapi::{Content, ContentBuilder, ObjectBuilder, Ref, RefOr, Response, Type};
+        use utoipa::openapi::{Content, ContentBuilder, Ref, RefOr, Response};
 
         const PROBLEM: &str = "application/problem+json";
         let problem = || -> Content {
@@ -210,19 +210,11 @@ impl utoipa::Modify for CommonErrors {
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build()
         };
-        let plain = || -> Content {
-            ContentBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .build()
-        };
-        let response = |description: &str, plain_too: bool| {
-            let mut builder = Response::builder()
+        let response = |description: &str| {
+            Response::builder()
                 .description(description)
-                .content(PROBLEM, problem());
-            if plain_too {
-                builder = builder.content("text/plain", plain());
-            }
-            builder.build()
+                .content(PROBLEM, problem())
+                .build()
         };
         // name in components/responses -> the response
         let shared: BTreeMap<&str, Response> = BTreeMap::from([
@@ -230,41 +222,29 @@ impl utoipa::Modify for CommonErrors {
                 "BadRequest",
                 response(
                     "The request cannot be read: not JSON, or not the content type the operation takes",
-                    false,
                 ),
             ),
-            // axum's own path extractor refuses an id that is not a UUID in plain text.
             (
                 "BadPath",
                 response(
-                    "The request cannot be read; a path parameter that is not valid (an id that is not a UUID) answers text/plain",
-                    true,
+                    "The request cannot be read: a path parameter that is not valid (an id that is not a UUID, a NUL character)",
                 ),
             ),
-            ("Unauthorized", response("No valid access token", false)),
-            (
-                "Forbidden",
-                response("The caller's role may not do this", false),
-            ),
+            ("Unauthorized", response("No valid access token")),
+            ("Forbidden", response("The caller's role may not do this")),
             (
                 "NotFound",
-                response("No such thing, or not one the caller may see", false),
+                response("No such thing, or not one the caller may see"),
             ),
             (
                 "TooLarge",
-                response("The body is larger than the operation takes", true),
+                response("The body is larger than the operation takes"),
             ),
             (
                 "Invalid",
-                response(
-                    "A parameter or a field of the body is not valid; the problem names it",
-                    false,
-                ),
+                response("A parameter or a field of the body is not valid; the problem names it"),
             ),
-            (
-                "Internal",
-                response("A fault of ours: logged, never shown", false),
-            ),
+            ("Internal", response("A fault of ours: logged, never shown")),
         ]);
         for item in openapi.paths.paths.values_mut() {
             let operations = [

@@ -78,19 +78,6 @@ pub fn sector(lang: Lang, sector: &str) -> &str {
     word(lang, WORDS, sector)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_known_word_is_translated_and_an_unknown_one_shown_as_stored() {
-        assert_eq!(visit_status(Lang::Zh, "in_progress"), "进行中");
-        assert_eq!(visit_status(Lang::En, "in_progress"), "in progress");
-        assert_eq!(hazard_status(Lang::Zh, "closed"), "已销号");
-        assert_eq!(visit_status(Lang::Zh, "postponed"), "postponed");
-    }
-}
-
 /// A form or filter field's name.
 pub fn field(lang: Lang, field: &str) -> &str {
     const WORDS: &Vocabulary = &[
@@ -141,4 +128,17 @@ pub fn field_message(lang: Lang, message: &str) -> String {
         .iter()
         .find(|(english, _)| message.contains(english))
         .map_or_else(|| message.to_owned(), |(_, zh)| (*zh).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_word_is_translated_and_an_unknown_one_shown_as_stored() {
+        assert_eq!(visit_status(Lang::Zh, "in_progress"), "进行中");
+        assert_eq!(visit_status(Lang::En, "in_progress"), "in progress");
+        assert_eq!(hazard_status(Lang::Zh, "closed"), "已销号");
+        assert_eq!(visit_status(Lang::Zh, "postponed"), "postponed");
+    }
 }
