@@ -1038,6 +1038,7 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
 async fn a_major_rectification_sent_again_after_a_rejection_keeps_its_one_re_inspection() {
     let app = spawn_app(true).await;
     let s = scene(&app).await;
+    let before = follow_ups(&app, &s).await;
     let visit_id = s.visit["id"].as_str().expect("id").to_owned();
     let visit_day = day(&s.visit["date"]);
     let lead = app.token(&format!("{}-inspector", s.lead)).await;
@@ -1087,23 +1088,25 @@ async fn a_major_rectification_sent_again_after_a_rejection_keeps_its_one_re_ins
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["hazard"]["follow_up_request_id"], booked, "{again}");
 
-    // One re-inspection request for the enterprise, not one per submission.
-    let follow_ups = {
-        use onevisit_api::entities::inspection_request;
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let enterprise: Uuid = s.enterprise["id"]
-            .as_str()
-            .expect("id")
-            .parse()
-            .expect("uuid");
-        inspection_request::Entity::find()
-            .filter(inspection_request::Column::EnterpriseId.eq(enterprise))
-            .filter(inspection_request::Column::Kind.eq("follow_up"))
-            .count(&app.db().await)
-            .await
-            .expect("count")
-    };
-    assert_eq!(follow_ups, 1);
+    // One re-inspection request more for the enterprise, not one per submission.
+    assert_eq!(follow_ups(&app, &s).await, before + 1);
+}
+
+/// How many re-inspection requests the scene's enterprise has (the demo books some too).
+async fn follow_ups(app: &TestApp, s: &Scene) -> u64 {
+    use onevisit_api::entities::inspection_request;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let enterprise: Uuid = s.enterprise["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    inspection_request::Entity::find()
+        .filter(inspection_request::Column::EnterpriseId.eq(enterprise))
+        .filter(inspection_request::Column::Kind.eq("follow_up"))
+        .count(&app.db().await)
+        .await
+        .expect("count")
 }
 
 #[tokio::test]
