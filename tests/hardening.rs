@@ -121,6 +121,9 @@ async fn numbers_past_any_list_and_nul_characters_are_refused_naming_the_field()
         "/visits?offset=9223372036854775807",
         "/hazards?offset=99999999999999999999999",
         "/audit?offset=1000000001",
+        // Figures that take no page refuse one out of range too.
+        "/hazards/totals?offset=9223372036854775808",
+        "/review/overview?offset=9223372036854775808",
     ] {
         assert_eq!(
             refused_field(app.get_as(&office, path).await).await,

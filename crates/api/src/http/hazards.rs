@@ -366,6 +366,12 @@ pub struct LedgerQuery {
 }
 
 async fn ledger_filter(state: &AppState, q: &LedgerQuery) -> Result<LedgerFilter, ApiError> {
+    // The totals and the export take no page, but refuse a page out of range all the same.
+    PageQuery {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
     let agency_id = match &q.agency {
         Some(code) => Some(
             crate::http::admin::agency_by_code(&state.db, code)

@@ -132,6 +132,12 @@ impl FromStr for Format {
 impl ReviewQuery {
     /// The period and filters, or the parameter at fault.
     pub async fn scope(&self, state: &AppState) -> Result<Scope, ApiError> {
+        // Figures that take no page refuse a page out of range all the same.
+        PageQuery {
+            limit: self.limit,
+            offset: self.offset,
+        }
+        .resolve()?;
         let from = self
             .from
             .unwrap_or_else(|| Quarter::containing(state.clock.today()).range().start());
