@@ -9,11 +9,11 @@ use crate::auth::{Caller, Claims, authenticate};
 use crate::http::calendar::constant_time_eq;
 use crate::http::error::ApiError;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -72,15 +72,7 @@ pub struct Session {
 
 /// A 303 to the sign-in page.
 pub fn to_login(lang: Lang) -> Response {
-    see_login(&format!("/ui/login?lang={}", lang.code()))
-}
-
-fn see_login(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(location) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    response
+    super::see_other(&format!("/ui/login?lang={}", lang.code()))
 }
 
 /// A 303 to the sign-in page for a request that came without a live session: it says
@@ -96,7 +88,7 @@ fn to_login_from(parts: &Parts, lang: Lang, expired: bool) -> Response {
         let here = parts.uri.path_and_query().map_or("/ui", |p| p.as_str());
         query.append_pair("next", here);
     }
-    see_login(&format!("/ui/login?{}", query.finish()))
+    super::see_other(&format!("/ui/login?{}", query.finish()))
 }
 
 /// Where to go after signing in: `next` if it is one of our pages, else the home page.
