@@ -2,10 +2,10 @@
 //! then defaults. Secrets (the database password) are never logged.
 
 use onevisit_api::auth::AuthConfig;
-use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_api::hazards::HazardConfig;
-use onevisit_api::jobs::JobsConfig;
 use onevisit_scheduler::periodic::CronSchedule;
+use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::hazards::HazardConfig;
+use onevisit_service::jobs::JobsConfig;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ pub enum ConfigError {
     #[error("--listen / ONEVISIT_LISTEN: {value:?} is not an address like 127.0.0.1:8080")]
     Listen { value: String },
     #[error(transparent)]
-    Database(#[from] onevisit_api::db::DatabaseError),
+    Database(#[from] onevisit_service::db::DatabaseError),
     #[error("{0}")]
     Auth(String),
     #[error("--delivery-schedule / ONEVISIT_DELIVERY_SCHEDULE: {0}")]
@@ -105,7 +105,7 @@ impl FileConfig {
 
     /// The database: the flag or `DATABASE_URL`, else the file, else `onevisit.db` here;
     /// its pool size: the flag or `ONEVISIT_DATABASE_POOL_SIZE`, else the file, else
-    /// [`onevisit_api::db::default_pool_size`].
+    /// [`onevisit_service::db::default_pool_size`].
     pub fn database(
         &self,
         given: Option<&str>,

@@ -4,11 +4,11 @@ mod config;
 
 use clap::{Args, Parser, Subcommand};
 use config::{ConfigError, FileConfig, LogFormat};
-use onevisit_api::app::{self, Application, ServeConfig};
-use onevisit_api::db::DatabaseConfig;
-use onevisit_api::seed::{Quarter, SeedData};
-use onevisit_api::store;
+use onevisit_api::app::{Application, ServeConfig};
 use onevisit_domain::CalendarYear;
+use onevisit_service::db::DatabaseConfig;
+use onevisit_service::seed::{Quarter, SeedData};
+use onevisit_service::store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -278,12 +278,12 @@ async fn open(
         database.database_url.as_deref(),
         database.database_pool_size,
     )?;
-    let db = app::open_database(&config).await.map_err(runtime)?;
+    let db = onevisit_service::db::open(&config).await.map_err(runtime)?;
     Ok((config, db))
 }
 
 fn today() -> chrono::NaiveDate {
-    app::today()
+    onevisit_service::clock::today()
 }
 
 async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
@@ -311,7 +311,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                 auth: file
                     .auth(jwt_secret.as_deref())?
                     .with_secure_cookies(secure_cookies || file.secure_cookies.unwrap_or(false)),
-                clock: onevisit_api::clock::Clock::default(),
+                clock: onevisit_service::clock::Clock::default(),
                 jobs: file.jobs(&config::JobFlags {
                     no_jobs,
                     notice_working_days: notice_days,
@@ -352,10 +352,10 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             };
             let (_, db) = open(file, &database).await?;
             let report = match data {
-                Some(valid) => onevisit_api::seed::apply(&db, &valid).await,
+                Some(valid) => onevisit_service::seed::apply(&db, &valid).await,
                 None => {
                     let quarter = quarter.unwrap_or_else(|| Quarter::containing(today()));
-                    app::seed_demo(&db, &[quarter], today()).await
+                    onevisit_service::seed::seed_demo(&db, &[quarter], today()).await
                 }
             }
             .map_err(|e| match e {

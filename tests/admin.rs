@@ -182,10 +182,12 @@ async fn an_agency_manages_its_inspectors() {
 async fn the_office_imports_enterprises_from_csv_all_or_nothing() {
     let app = spawn_app(false).await;
     // No demo: make an office account through the seed of accounts.
-    let db = onevisit_api::db::connect(&app.database.config)
+    let db = onevisit_service::db::connect(&app.database.config)
         .await
         .expect("connect");
-    onevisit_api::seed::demo_users(&db).await.expect("accounts");
+    onevisit_service::seed::demo_users(&db)
+        .await
+        .expect("accounts");
     let office = app.token("office").await;
     let header = "credit_code,name,sector,district,in_chemical_park,key_process,key_chemical,major_hazard_source,status,burden_cap";
     let import = |body: String| {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// A working day a week or more ahead, so that it is bookable whenever the tests run.
 fn booking_day() -> chrono::NaiveDate {
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     WorkCalendar::shipped().add_working_days(today + chrono::Days::new(7), 0)
 }
 
@@ -189,13 +189,14 @@ fn working_day_before(calendar: &WorkCalendar, mut day: chrono::NaiveDate) -> ch
 /// before it opens a visit: the window's last day, which looks free, is full.
 #[tokio::test]
 async fn a_team_on_a_day_turned_quiet_is_not_joined_and_the_new_visit_avoids_a_full_day() {
-    use onevisit_api::entities::quiet_period;
+    use onevisit_service::entities::quiet_period;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     let app = spawn_app(true).await;
     let calendar = WorkCalendar::shipped();
     let fire = app.token("fire").await;
     // Far past the demo's visits: the window is fire's alone.
-    let last = calendar.add_working_days(onevisit_api::app::today() + chrono::Days::new(200), 0);
+    let last =
+        calendar.add_working_days(onevisit_service::clock::today() + chrono::Days::new(200), 0);
     let first = calendar.add_working_days(last - chrono::Days::new(20), 0);
     let target = enterprise_without_visits(&app, first, last).await;
     let joined = booked(&app, &fire, &body(&target, first, first, 1)).await;
@@ -237,7 +238,7 @@ async fn a_long_window_whose_last_weeks_are_full_lands_on_the_latest_day_with_ro
     let fire = app.token("fire").await;
     let working_before = |day| working_day_before(&calendar, day);
     // Far past the demo's visits: the window is fire's alone.
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let last = calendar.add_working_days(today + chrono::Days::new(200), 0);
     let first = last - chrono::Days::new(20);
     let full_from = working_before(last - chrono::Days::new(13));

@@ -12,7 +12,7 @@ use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use onevisit_api::seed::DEMO_PASSWORD;
+use onevisit_service::seed::DEMO_PASSWORD;
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -372,7 +372,7 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
 /// An enterprise of the demo with an announced visit ahead: its id and credit code.
 async fn enterprise_with_visits_ahead(app: &TestApp) -> (String, String) {
     let office = app.token("office").await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let visits: Value = app
         .get_as(
             &office,
@@ -416,7 +416,7 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
 
     // The same visits the API shows the enterprise: its own, announced, from today.
     let token = app.token(&credit_code).await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let mine: Value = app
         .get_as(&token, &format!("/visits?from={today}&limit=500"))
         .await

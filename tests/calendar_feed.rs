@@ -5,7 +5,7 @@ mod common;
 
 use common::{TestApp, spawn_app};
 use icalendar::{Calendar, Component, DatePerhapsTime, EventStatus};
-use onevisit_api::entities::joint_visit;
+use onevisit_service::entities::joint_visit;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,7 +2,7 @@
 
 mod common;
 
-use onevisit_api::testing::TestDatabase;
+use onevisit_service::testing::TestDatabase;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,7 @@ fn seed_demo(database: &TestDatabase) -> (i32, String) {
 }
 
 async fn count(database: &TestDatabase, table: &str) -> i64 {
-    let db = onevisit_api::db::connect(&database.config)
+    let db = onevisit_service::db::connect(&database.config)
         .await
         .expect("connect");
     common::count_rows(&db, table).await
@@ -121,7 +121,7 @@ async fn a_demo_seed_that_fails_half_way_leaves_the_database_as_it_was() {
     assert_eq!(code, 0, "{stderr}");
     // The accounts are written after the data set and its plan: refuse them, as a full
     // disk or a clash with an existing account would.
-    let db = onevisit_api::db::connect(&database.config)
+    let db = onevisit_service::db::connect(&database.config)
         .await
         .expect("connect");
     common::refuse_inserts(&db, "users", "TRUE", "no accounts today").await;

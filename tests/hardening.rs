@@ -186,7 +186,7 @@ async fn a_body_with_garbage_after_it_books_nothing() {
         .json()
         .await
         .expect("json");
-    let day = onevisit_api::app::today() + chrono::Days::new(10);
+    let day = onevisit_service::clock::today() + chrono::Days::new(10);
     let body = json!({"enterprise_id": enterprises["items"][0]["id"], "earliest": day,
         "latest": day + chrono::Days::new(14), "team_size": 1, "kind": "routine", "topics": []});
     let before: Value = app

@@ -713,7 +713,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
     let record = format!("/visits/{visit_id}/hazards");
     let db = app.db().await;
     let hazards = || async {
-        onevisit_api::entities::hazard::Entity::find()
+        onevisit_service::entities::hazard::Entity::find()
             .count(&db)
             .await
             .expect("count")
@@ -805,7 +805,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
     .await;
     let mut huge = vec![0xFF, 0xD8, 0xFF, 0xE0];
     huge.resize(
-        usize::try_from(onevisit_api::hazards::DEFAULT_MAX_EVIDENCE_BYTES).expect("fits") + 1,
+        usize::try_from(onevisit_service::hazards::DEFAULT_MAX_EVIDENCE_BYTES).expect("fits") + 1,
         0,
     );
     let p = problem(upload(&app, &company, &h, "huge.jpg", huge).await, 422).await;
@@ -1027,7 +1027,7 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
             "{sql}: {refused:?}"
         );
     }
-    let entries = onevisit_api::entities::audit_entry::Entity::find()
+    let entries = onevisit_service::entities::audit_entry::Entity::find()
         .count(&db)
         .await
         .expect("count");
@@ -1094,7 +1094,7 @@ async fn a_major_rectification_sent_again_after_a_rejection_keeps_its_one_re_ins
 
 /// How many re-inspection requests the scene's enterprise has (the demo books some too).
 async fn follow_ups(app: &TestApp, s: &Scene) -> u64 {
-    use onevisit_api::entities::inspection_request;
+    use onevisit_service::entities::inspection_request;
     use sea_orm::{ColumnTrait, QueryFilter};
     let enterprise: Uuid = s.enterprise["id"]
         .as_str()

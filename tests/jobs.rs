@@ -6,9 +6,9 @@ mod common;
 
 use common::{TEST_WEBHOOK_SECRET, spawn_app_at};
 use hmac::{Hmac, Mac};
-use onevisit_api::clock::Clock;
-use onevisit_api::testing::TestDatabase;
 use onevisit_scheduler::jobs::FixedClock;
+use onevisit_service::clock::Clock;
+use onevisit_service::testing::TestDatabase;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
@@ -577,7 +577,7 @@ async fn login(client: &reqwest::Client, server: &Server, username: &str) -> Str
     let body = json_of(
         client
             .post(server.url("/auth/login"))
-            .json(&json!({"username": username, "password": onevisit_api::seed::DEMO_PASSWORD}))
+            .json(&json!({"username": username, "password": onevisit_service::seed::DEMO_PASSWORD}))
             .send()
             .await
             .expect("login"),
@@ -671,7 +671,7 @@ async fn a_notification_written_before_a_crash_is_delivered_once_after_the_resta
 /// process by design). Runs when `ONEVISIT_TEST_POSTGRES` is set, passes trivially otherwise.
 #[tokio::test]
 async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly_once() {
-    if std::env::var(onevisit_api::testing::POSTGRES_ENV).is_err() {
+    if std::env::var(onevisit_service::testing::POSTGRES_ENV).is_err() {
         eprintln!("skipped: set ONEVISIT_TEST_POSTGRES to run two servers on one PostgreSQL");
         return;
     }
@@ -685,7 +685,7 @@ async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly
     let until = from + chrono::Duration::seconds(30);
     tokio::time::sleep(Duration::from_secs(34)).await;
     use sea_orm::{ConnectionTrait, Statement};
-    let db = onevisit_api::db::connect(&database.config)
+    let db = onevisit_service::db::connect(&database.config)
         .await
         .expect("connect");
     let rows = db
@@ -723,12 +723,12 @@ async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly
 
 #[tokio::test]
 async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_once() {
-    use onevisit_api::entities::{joint_visit, outbox, webhook};
+    use onevisit_service::entities::{joint_visit, outbox, webhook};
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
     let database = TestDatabase::new().await;
     let clock = monday_morning();
     let evidence = tempfile::tempdir().expect("a folder for evidence files");
-    let mut jobs = onevisit_api::jobs::JobsConfig::new(TEST_WEBHOOK_SECRET);
+    let mut jobs = onevisit_service::jobs::JobsConfig::new(TEST_WEBHOOK_SECRET);
     jobs.enabled = false;
     let config = onevisit_api::ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
@@ -738,7 +738,7 @@ async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_o
         auth: onevisit_api::auth::AuthConfig::new(common::TEST_SECRET, 900).expect("auth"),
         clock,
         jobs,
-        hazards: onevisit_api::hazards::HazardConfig::new(evidence.path()),
+        hazards: onevisit_service::hazards::HazardConfig::new(evidence.path()),
     };
     let app = onevisit_api::Application::build(&config)
         .await
@@ -764,11 +764,11 @@ async fn enterprises_are_reminded_of_announced_visits_three_working_days_ahead_o
         .expect("visits");
     assert!(!due.is_empty(), "the demo has visits that Thursday");
 
-    let sent = onevisit_api::jobs::send_reminders(app.state())
+    let sent = onevisit_service::jobs::send_reminders(&app.state().jobs_context())
         .await
         .expect("reminders");
     assert_eq!(sent, due.len() as u64);
-    let again = onevisit_api::jobs::send_reminders(app.state())
+    let again = onevisit_service::jobs::send_reminders(&app.state().jobs_context())
         .await
         .expect("reminders");
     assert_eq!(again, 0, "a visit is reminded once");
@@ -889,7 +889,7 @@ async fn an_overdue_hazard_is_marked_and_escalated_to_the_office_once_per_deadli
 async fn last_teams(
     db: &sea_orm::DatabaseConnection,
 ) -> BTreeMap<(uuid::Uuid, uuid::Uuid), BTreeSet<uuid::Uuid>> {
-    use onevisit_api::entities::{joint_visit, visit_inspector};
+    use onevisit_service::entities::{joint_visit, visit_inspector};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let visits: BTreeMap<uuid::Uuid, joint_visit::Model> = joint_visit::Entity::find()
         .filter(joint_visit::Column::Status.eq("completed"))
@@ -924,8 +924,10 @@ async fn last_teams(
 
 #[tokio::test]
 async fn a_random_plan_draws_each_team_from_the_free_roster_leaving_out_the_last_visitors() {
-    use onevisit_api::entities::{inspection_request, inspector, inspector_draw, visit_inspector};
     use onevisit_scheduler::periodic::{DrawSeed, InspectorDraw, verify_inspectors};
+    use onevisit_service::entities::{
+        inspection_request, inspector, inspector_draw, visit_inspector,
+    };
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = spawn_app_at(true, monday_morning(), false).await;
     let office = app.token("office").await;
@@ -1039,7 +1041,7 @@ async fn a_random_plan_draws_each_team_from_the_free_roster_leaving_out_the_last
 
 #[tokio::test]
 async fn an_unannounced_plan_keeps_its_visits_apart_sealed_and_in_place() {
-    use onevisit_api::entities::{inspection_request, joint_visit};
+    use onevisit_service::entities::{inspection_request, joint_visit};
     use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
     let app = spawn_app_at(true, monday_morning(), false).await;
     let office = app.token("office").await;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TEST_SECRET, TestApp, claims_of, sign, spawn_app};
-use onevisit_api::seed::DEMO_PASSWORD;
+use onevisit_service::seed::DEMO_PASSWORD;
 
 /// A client that keeps cookies and does not follow redirects, like a careful browser.
 fn browser_like() -> reqwest::Client {

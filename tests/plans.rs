@@ -21,7 +21,7 @@ async fn the_demo_quarter_is_planned_and_under_way() {
         "{}",
         visits["total"]
     );
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     for visit in visits["items"].as_array().expect("items") {
         let date: chrono::NaiveDate = visit["date"].as_str().expect("date").parse().expect("date");
         if date < today {
@@ -41,7 +41,7 @@ async fn the_demo_quarter_is_planned_and_under_way() {
 async fn a_replan_is_previewed_applied_and_stable() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let end = today + chrono::Days::new(60);
     let replan = |apply: bool| {
         let client = app.client.clone();
@@ -76,7 +76,7 @@ async fn a_replan_is_previewed_applied_and_stable() {
         .map(|k| applied[k].as_u64().expect("a count"))
         .sum::<u64>();
     let audited = {
-        use onevisit_api::entities::audit_entry;
+        use onevisit_service::entities::audit_entry;
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         audit_entry::Entity::find()
             .filter(audit_entry::Column::Action.eq("replanned"))
@@ -127,7 +127,7 @@ async fn only_the_office_replans_and_bad_horizons_are_named() {
 async fn a_visit_the_office_rescheduled_is_kept_by_the_next_replan() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let page: Value = app
         .get_as(&office, "/visits?status=proposed&limit=500")
         .await

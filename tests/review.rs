@@ -25,7 +25,7 @@ mod common;
 
 use chrono::{NaiveDate, Utc};
 use common::{TestApp, spawn_app};
-use onevisit_api::entities::{
+use onevisit_service::entities::{
     agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
     visit_team,
 };
@@ -332,7 +332,7 @@ async fn review() -> Review {
         )
         .await;
     }
-    onevisit_api::seed::demo_users(&f.db)
+    onevisit_service::seed::demo_users(&f.db)
         .await
         .expect("accounts");
     let office = app.token("office").await;
@@ -349,7 +349,7 @@ impl Review {
 
 /// V2 is still ahead until its day.
 fn planned_v2() -> i64 {
-    i64::from(onevisit_api::app::today() < day("2026-12-14"))
+    i64::from(onevisit_service::clock::today() < day("2026-12-14"))
 }
 
 #[tokio::test]
@@ -710,7 +710,7 @@ async fn hazards_per_district_and_agency_with_closure_rate_and_median_days_to_cl
             )
         })
         .collect();
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     assert_eq!(
         overdue,
         [
@@ -807,7 +807,7 @@ async fn the_overview_s_nearest_cap_and_warnings_are_those_of_the_full_list() {
         let nearest: Vec<&Value> = capped
             .iter()
             .copied()
-            .take(onevisit_api::review::NEAREST_CAP)
+            .take(onevisit_service::review::NEAREST_CAP)
             .collect();
         assert_eq!(
             overview["nearest_cap"]
@@ -826,7 +826,7 @@ async fn the_overview_s_nearest_cap_and_warnings_are_those_of_the_full_list() {
         );
         if filters == half {
             assert!(
-                capped.len() > onevisit_api::review::NEAREST_CAP && warnings > 0,
+                capped.len() > onevisit_service::review::NEAREST_CAP && warnings > 0,
                 "the list is longer than the overview's and has warnings: {}",
                 capped.len()
             );

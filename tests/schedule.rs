@@ -25,7 +25,7 @@ fn visit<'a>(page: &'a Value, id: &str) -> Option<&'a Value> {
 
 /// An upcoming proposed visit with a team, and its enterprise's user's token.
 async fn enterprise_with_a_visit(app: &TestApp, office: &str) -> (Value, String) {
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let page: Value = app
         .get_as(office, "/visits?status=proposed&limit=500")
         .await
@@ -96,7 +96,7 @@ async fn an_enterprise_sees_each_change_to_its_schedule_at_its_next_look() {
 
     // An agency books: the visit it lands on is in the next look.
     let fire = app.token("fire").await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let booked: Value = app
         .post_as(
             &fire,

@@ -230,7 +230,7 @@ async fn unannounced_visits_stay_hidden_from_the_enterprise_until_their_day() {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let today = onevisit_api::app::today();
+    let today = onevisit_service::clock::today();
     let visits = json_of(
         app.get_as(
             &office,
@@ -242,15 +242,15 @@ async fn unannounced_visits_stay_hidden_from_the_enterprise_until_their_day() {
     let visit = &visits["items"][0];
     let id: uuid::Uuid = visit["id"].as_str().expect("id").parse().expect("uuid");
     // A double-random visit is not announced.
-    let db = onevisit_api::db::connect(&app.database.config)
+    let db = onevisit_service::db::connect(&app.database.config)
         .await
         .expect("connect");
-    let row = onevisit_api::entities::joint_visit::Entity::find_by_id(id)
+    let row = onevisit_service::entities::joint_visit::Entity::find_by_id(id)
         .one(&db)
         .await
         .expect("query")
         .expect("visit");
-    let mut active: onevisit_api::entities::joint_visit::ActiveModel = row.into();
+    let mut active: onevisit_service::entities::joint_visit::ActiveModel = row.into();
     active.announced = Set(false);
     active.update(&db).await.expect("update");
 

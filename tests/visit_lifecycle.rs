@@ -5,11 +5,11 @@ mod common;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use common::{TestApp, spawn_app, spawn_app_with_calendar};
-use onevisit_api::entities::{
+use onevisit_domain::WorkCalendar;
+use onevisit_service::entities::{
     agency, inspection_request, inspector_conflict, inspector_unavailable_day, joint_visit,
     quiet_period, visit_event, visit_inspector, visit_team,
 };
-use onevisit_domain::WorkCalendar;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder,
@@ -28,7 +28,7 @@ const YEAR_2027: &str = r#"{
 }"#;
 
 fn today() -> NaiveDate {
-    onevisit_api::app::today()
+    onevisit_service::clock::today()
 }
 
 /// The office's view of visits with a status, by date.

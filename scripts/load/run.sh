@@ -15,12 +15,12 @@ seconds="${1:-20}"
 db="onevisit_load_$$"
 psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
 
-# Runs a release example of onevisit-api on a fresh database: its name, then what it
+# Runs a release example of onevisit-service on a fresh database: its name, then what it
 # takes after the database URL.
 run_example() {
     local name="$1"
     shift
-    cargo build --release -p onevisit-api --example "$name"
+    cargo build --release -p onevisit-service --example "$name"
     psql_admin -c "CREATE DATABASE \"$db\""
     trap 'psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"' EXIT
     "./target/release/examples/$name" \

@@ -3,11 +3,11 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 use onevisit_api::auth::AuthConfig;
-use onevisit_api::clock::Clock;
-use onevisit_api::jobs::JobsConfig;
-use onevisit_api::seed::DEMO_PASSWORD;
-use onevisit_api::testing::TestDatabase;
 use onevisit_api::{Application, ServeConfig};
+use onevisit_service::clock::Clock;
+use onevisit_service::jobs::JobsConfig;
+use onevisit_service::seed::DEMO_PASSWORD;
+use onevisit_service::testing::TestDatabase;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
@@ -42,7 +42,7 @@ pub struct TestApp {
     pub database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
     /// The server's clock, which tests may move forward.
-    pub clock: onevisit_api::clock::Clock,
+    pub clock: onevisit_service::clock::Clock,
     /// Where the server stores evidence files.
     pub evidence: tempfile::TempDir,
 }
@@ -128,7 +128,7 @@ async fn start_with(database: TestDatabase, demo: bool, clock: Clock, run_jobs: 
         auth: AuthConfig::new(TEST_SECRET, 900).expect("auth config"),
         clock,
         jobs,
-        hazards: onevisit_api::hazards::HazardConfig::new(evidence.path()),
+        hazards: onevisit_service::hazards::HazardConfig::new(evidence.path()),
     };
     let app = Application::build(&config)
         .await
@@ -168,7 +168,7 @@ impl TestApp {
 
     /// A connection to the test server's database, to check what the API wrote.
     pub async fn db(&self) -> sea_orm::DatabaseConnection {
-        onevisit_api::db::connect(&self.database.config)
+        onevisit_service::db::connect(&self.database.config)
             .await
             .expect("connect to the test database")
     }
@@ -226,10 +226,10 @@ pub async fn refuse_inserts(
 pub async fn spawn_app_with_calendar(demo: bool, year_json: &str) -> TestApp {
     let database = TestDatabase::new().await;
     let year = onevisit_domain::CalendarYear::parse_json(year_json).expect("a calendar year");
-    let db = onevisit_api::app::open_database(&database.config)
+    let db = onevisit_service::db::open(&database.config)
         .await
         .expect("migrate the test database");
-    onevisit_api::store::import_calendar(&db, &year)
+    onevisit_service::store::import_calendar(&db, &year)
         .await
         .expect("import the calendar year");
     db.close().await.expect("close");

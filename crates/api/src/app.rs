@@ -1,16 +1,17 @@
 //! Wiring the service together: state, startup and the server loop.
 
 use crate::auth::{AuthConfig, LoginThrottle};
-use crate::clock::Clock;
-use crate::db::{self, DatabaseConfig, DatabaseError};
-use crate::hazards::HazardConfig;
 use crate::http::{self, metrics::Metrics};
-use crate::jobs::JobsConfig;
-use crate::seed::{self, Quarter, SeedReport};
-use crate::store::{self, StoreError};
 use chrono::{Datelike, NaiveDate};
 use onevisit_domain::WorkCalendar;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use onevisit_service::clock::Clock;
+use onevisit_service::db::{self, DatabaseConfig, DatabaseError};
+use onevisit_service::hazards;
+use onevisit_service::hazards::HazardConfig;
+use onevisit_service::jobs::{JobContext, JobsConfig};
+use onevisit_service::seed;
+use onevisit_service::store::{self, StoreError};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +33,29 @@ pub struct AppState {
     pub hazards: Arc<HazardConfig>,
     /// Enterprises' schedule pages, under their schedule versions.
     pub schedules: Arc<crate::schedule_pages::SchedulePages<crate::http::visits::VisitFilter>>,
+}
+
+impl AppState {
+    /// What the periodic jobs reach of the state.
+    pub fn jobs_context(&self) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+            calendar: self.calendar.clone(),
+            clock: self.clock.clone(),
+            jobs: self.jobs.clone(),
+        }
+    }
+}
+
+impl<'a> From<&'a AppState> for hazards::Context<'a> {
+    fn from(state: &'a AppState) -> Self {
+        Self {
+            db: &state.db,
+            clock: &state.clock,
+            calendar: &state.calendar,
+            config: &state.hazards,
+        }
+    }
 }
 
 /// How to run the server.
@@ -67,75 +91,6 @@ pub enum StartError {
     },
 }
 
-/// Today in China (UTC+8, no daylight saving), whatever the server's time zone.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-/// Connects and brings the schema up to date.
-pub async fn open_database(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
-    let db = db::connect(config).await?;
-    db::migrate(config, &db).await?;
-    Ok(db)
-}
-
-/// Seeds the demo data set for each of `quarters` and the demo accounts, all or nothing:
-/// one transaction. The first time, it also plans each quarter, marks the visits before
-/// `today` completed and confirms those of the next five working days, so that the demo
-/// looks like a quarter under way.
-pub async fn seed_demo(
-    db: &DatabaseConnection,
-    quarters: &[Quarter],
-    today: NaiveDate,
-) -> Result<SeedReport, StoreError> {
-    let txn = db.begin().await?;
-    let calendar = store::load_calendar(&txn).await?;
-    let mut total = SeedReport::default();
-    for &quarter in quarters {
-        let report = seed_demo_quarter(&txn, &calendar, quarter, today).await?;
-        tracing::info!(%quarter, ?report, "seeded the demo data set");
-        total += report;
-    }
-    txn.commit().await?;
-    Ok(total)
-}
-
-/// The quarters the demo holds on `today`: its quarter and, late in it, the next one too,
-/// so that it always has weeks ahead.
-pub fn demo_quarters(today: NaiveDate) -> Vec<Quarter> {
-    let quarter = Quarter::containing(today);
-    if today + chrono::Days::new(30) > quarter.range().end() {
-        vec![quarter, quarter.next()]
-    } else {
-        vec![quarter]
-    }
-}
-
-async fn seed_demo_quarter<C: db::Connection>(
-    db: &C,
-    calendar: &WorkCalendar,
-    quarter: Quarter,
-    today: NaiveDate,
-) -> Result<SeedReport, StoreError> {
-    let data = seed::demo(quarter, calendar);
-    let valid = data.validate()?;
-    let mut report = seed::apply(db, &valid).await?;
-    report.users_added = seed::demo_users(db).await?;
-    if report.requests_added > 0 {
-        crate::replan::replan(
-            db,
-            calendar,
-            quarter.range(),
-            true,
-            crate::audit::Author::Job("demo seed"),
-        )
-        .await
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        store::advance_demo(db, today, calendar.add_working_days(today, 5)).await?;
-    }
-    Ok(report)
-}
-
 /// A bound, ready-to-run server.
 #[derive(Debug)]
 pub struct Application {
@@ -146,15 +101,15 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds the demo if asked, and binds the listener.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartError> {
-        let db = open_database(&config.database).await?;
+        let db = db::open(&config.database).await?;
         if config.demo {
-            let empty = crate::entities::enterprise::Entity::find()
+            let empty = onevisit_service::entities::enterprise::Entity::find()
                 .count(&db)
                 .await
                 .map_err(StoreError::from)?
                 == 0;
             if empty {
-                seed_demo(&db, &demo_quarters(config.today), config.today).await?;
+                seed::seed_demo(&db, &seed::demo_quarters(config.today), config.today).await?;
             } else {
                 tracing::info!(
                     "the database holds data already; the demo data set was not seeded again"
@@ -213,7 +168,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let runner = crate::jobs::start(&self.state)
+        let runner = onevisit_service::jobs::start(&self.state.jobs_context())
             .await
             .map_err(std::io::Error::other)?;
         let router = http::router(self.state.clone());

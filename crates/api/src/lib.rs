@@ -1,26 +1,11 @@
-//! OneVisit's service: HTTP API (axum), persistence (sea-orm) and the wiring that
-//! runs them. The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
+//! OneVisit's HTTP face: routing, extractors, sign-in (JWT and cookie sessions), the
+//! OpenAPI document, the server-rendered pages, and the one mapping of service errors
+//! to problem documents. A handler extracts, calls the service (`onevisit-service`),
+//! and maps the answer; the wiring that runs it all is in [`app`].
 
 pub mod app;
-pub mod audit;
 pub mod auth;
-pub mod booking;
-pub mod clock;
-pub mod db;
-pub mod entities;
-pub mod export;
-pub mod hazards;
 pub mod http;
-pub mod jobs;
-pub mod outbox;
-pub mod periodic;
-pub mod planning;
-pub mod replan;
-pub mod review;
 pub mod schedule_pages;
-pub mod seed;
-pub mod store;
-#[cfg(any(test, feature = "test-support"))]
-pub mod testing;
 
 pub use app::{AppState, Application, ServeConfig, StartError};

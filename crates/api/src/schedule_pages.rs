@@ -9,9 +9,9 @@
 //! change committed in between moves the version past the stored one and the page is
 //! built again by the next request.
 
-use crate::entities::schedule_version;
 use axum::body::Bytes;
 use chrono::NaiveDate;
+use onevisit_service::entities::schedule_version;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -1,25 +1,12 @@
 //! The authenticated caller, extracted from the `Authorization: Bearer` header.
 
-use super::{Claims, Role};
+use super::Claims;
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use uuid::Uuid;
-
-/// Who is calling, and which tenant they belong to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: Uuid,
-    /// The sign-in session the token belongs to.
-    pub session_id: Uuid,
-    pub username: String,
-    pub role: Role,
-    pub agency_id: Option<Uuid>,
-    pub enterprise_id: Option<Uuid>,
-    pub inspector_id: Option<Uuid>,
-}
+use onevisit_service::Caller;
 
 impl From<Claims> for Caller {
     fn from(claims: Claims) -> Self {
@@ -32,22 +19,6 @@ impl From<Claims> for Caller {
             enterprise_id: claims.enterprise,
             inspector_id: claims.inspector,
         }
-    }
-}
-
-impl Caller {
-    /// Refuses (403) a caller whose role is not among `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
-    }
-
-    /// Whether the caller sees every tenant's data.
-    pub fn is_office(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Coordinator)
     }
 }
 

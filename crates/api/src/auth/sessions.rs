@@ -4,8 +4,8 @@
 //! replica, and a token for an account that does not exist is worth nothing.
 
 use super::Claims;
-use crate::entities::{session, user};
 use chrono::{DateTime, Duration, Utc};
+use onevisit_service::entities::{session, user};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::Expr,

@@ -2,7 +2,6 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role, hash_password};
-use crate::entities::{agency, enterprise, inspector, user};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
@@ -10,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use onevisit_domain::Agency;
+use onevisit_service::entities::{agency, enterprise, inspector, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };

@@ -2,14 +2,14 @@
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::entities::{audit_entry, hazard, inspection_request, joint_visit};
-use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidQuery;
 use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
+use onevisit_service::access;
+use onevisit_service::entities::{audit_entry, hazard, inspection_request, joint_visit};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -82,7 +82,7 @@ fn visible(caller: &Caller, today: NaiveDate) -> Condition {
             ids(
                 hazard::Column::Id,
                 hazard::Entity,
-                crate::hazards::visible(caller),
+                onevisit_service::hazards::visible(caller),
             ),
         ))
         .add(about(

@@ -2,13 +2,13 @@
 
 use crate::app::AppState;
 use crate::auth::{AUDIENCE, Caller, Claims, ISSUER, Role, sessions, verify_password};
-use crate::entities::user;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::Utc;
+use onevisit_service::entities::user;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

@@ -6,11 +6,8 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{calendar_feed, enterprise, joint_visit};
-use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidQuery;
-use crate::http::views::{self, VisitView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -18,6 +15,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use onevisit_service::access;
+use onevisit_service::entities::{calendar_feed, enterprise, joint_visit};
+use onevisit_service::views::{self, VisitView};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};

@@ -6,18 +6,18 @@
 //! past: its digest is public from the draw on, the record itself from `sealed_until`.
 
 use crate::app::AppState;
-use crate::entities::{
-    agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
-    joint_visit, plan_request,
-};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
-use crate::periodic::stored_draw;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_scheduler::periodic::{DrawRecord, InspectorDraw, verify, verify_inspectors};
+use onevisit_service::entities::{
+    agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
+    joint_visit, plan_request,
+};
+use onevisit_service::periodic::stored_draw;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,8 +2,6 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{enterprise, quiet_period};
-use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
@@ -13,6 +11,8 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::{DateRange, Enterprise, QuietPeriod, RiskMarkers};
+use onevisit_service::access;
+use onevisit_service::entities::{enterprise, quiet_period};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -185,13 +185,15 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
-    let inserted = crate::store::enterprise_row(&e, id, now).insert(&txn).await;
+    let inserted = onevisit_service::store::enterprise_row(&e, id, now)
+        .insert(&txn)
+        .await;
     let row = inserted.map_err(|err| {
         ApiError::taken(err, || {
             format!("credit_code: {} is registered already", e.credit_code)
         })
     })?;
-    for q in crate::store::quiet_rows(&e, id) {
+    for q in onevisit_service::store::quiet_rows(&e, id) {
         q.insert(&txn).await?;
     }
     txn.commit().await?;
@@ -469,7 +471,7 @@ pub async fn import(
             already += 1;
             continue;
         }
-        crate::store::enterprise_row(&e, Uuid::now_v7(), now)
+        onevisit_service::store::enterprise_row(&e, Uuid::now_v7(), now)
             .insert(&txn)
             .await?;
         imported += 1;

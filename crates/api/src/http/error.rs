@@ -1,18 +1,12 @@
 //! The one error type of the HTTP layer, answered as RFC 9457 `application/problem+json`.
 
-use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+pub use onevisit_service::FieldError;
+use onevisit_service::ServiceError;
+use onevisit_service::store::{CancelError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// A field that failed validation, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field's name as the request spelled it (`enterprise.credit_code`).
-    pub field: String,
-    pub message: String,
-}
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -148,6 +142,29 @@ impl ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Internal(err.to_string())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Unreadable(why) => Self::BadRequest(why),
+            ServiceError::Forbidden => Self::Forbidden,
+            ServiceError::NotFound => Self::NotFound,
+            ServiceError::Conflict(why) => Self::Conflict(why),
+            ServiceError::Invalid(errors) => Self::Validation(errors),
+            ServiceError::Unavailable(why) => Self::Unavailable(why),
+            ServiceError::Internal(why) => Self::Internal(why),
+        }
+    }
+}
+
+impl From<CancelError> for ApiError {
+    fn from(err: CancelError) -> Self {
+        match err {
+            CancelError::Database(e) => e.into(),
+            other => Self::Conflict(other.to_string()),
+        }
     }
 }
 

@@ -1,15 +1,9 @@
 //! Hazards over HTTP: findings recorded on a visit, evidence files, the lifecycle
 //! steps, the ledger with its district totals and CSV export, and the hazard lists.
-//! The work is done by [`crate::hazards`]; this module reads requests and shapes answers.
+//! The work is done by [`onevisit_service::hazards`]; this module reads requests and shapes answers.
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::booking::Landing;
-use crate::entities::{evidence_file, hazard, hazard_event, inspection_request};
-use crate::hazards::evidence::{self, Chunks};
-use crate::hazards::ledger::{self, DistrictTotals, LedgerFilter, LedgerRow};
-use crate::hazards::notice::{self, NoticeView};
-use crate::hazards::{self, Context, NewFinding, Step};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
@@ -21,6 +15,13 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::{HazardEvent, HazardStatus, Severity};
+use onevisit_service::ServiceError;
+use onevisit_service::booking::Landing;
+use onevisit_service::entities::{evidence_file, hazard, hazard_event, inspection_request};
+use onevisit_service::hazards::evidence::{self, Chunks};
+use onevisit_service::hazards::ledger::{self, DistrictTotals, LedgerFilter, LedgerRow};
+use onevisit_service::hazards::notice::{self, NoticeView};
+use onevisit_service::hazards::{self, Context, NewFinding, Step};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -337,7 +338,7 @@ pub async fn record(
         responsible_agency: body.responsible_agency,
         deadline: body.deadline,
     };
-    let row = hazards::record(Context::of(&state), &caller, id, &input).await?;
+    let row = hazards::record(Context::from(&state), &caller, id, &input).await?;
     Ok((StatusCode::CREATED, Json(hazard_view(&state, row).await?)))
 }
 
@@ -509,7 +510,7 @@ async fn step(
     id: Uuid,
     step: Step,
 ) -> Result<Json<StepAnswer>, ApiError> {
-    let done = hazards::take_step(Context::of(state), caller, id, step).await?;
+    let done = hazards::take_step(Context::from(state), caller, id, step).await?;
     let follow_up = done.follow_up.as_ref().map(|(r, l)| follow_up_view(r, l));
     Ok(Json(StepAnswer {
         hazard: hazard_view(state, done.hazard).await?,
@@ -682,16 +683,16 @@ pub struct EvidenceUpload {
 pub struct FieldChunks<'a>(pub Field<'a>);
 
 /// A form that cannot be read: too large for the upload limit, or malformed.
-fn unreadable(err: &axum::extract::multipart::MultipartError) -> ApiError {
+fn unreadable(err: &axum::extract::multipart::MultipartError) -> ServiceError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::field("file", "is larger than the upload limit")
+        ServiceError::field("file", "is larger than the upload limit")
     } else {
-        ApiError::BadRequest(format!("the form cannot be read: {}", err.body_text()))
+        ServiceError::Unreadable(format!("the form cannot be read: {}", err.body_text()))
     }
 }
 
 impl Chunks for FieldChunks<'_> {
-    async fn next_chunk(&mut self) -> Result<Option<Bytes>, ApiError> {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, ServiceError> {
         self.0.chunk().await.map_err(|e| unreadable(&e))
     }
 }
@@ -717,7 +718,7 @@ pub async fn upload_evidence(
     Path(id): Path<Uuid>,
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
-    let cx = Context::of(&state);
+    let cx = Context::from(&state);
     // Visibility first: a foreign hazard is 404 before anything is read.
     hazards::find_visible(&state.db, &caller, id).await?;
     loop {
@@ -747,7 +748,7 @@ pub async fn download_evidence(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let (file, path) = evidence::find(Context::of(&state), &caller, id).await?;
+    let (file, path) = evidence::find(Context::from(&state), &caller, id).await?;
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;

@@ -4,16 +4,10 @@
 //! enterprises stand that day (not empty, not smaller than a count to draw).
 
 use crate::app::AppState;
-use crate::audit::{self, Change, Subject};
 use crate::auth::{Caller, Role};
-use crate::entities::{agency, enterprise, inspection_plan};
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::views::{self, RequestView};
-use crate::jobs::{DbJobStore, plan_job_name};
-use crate::outbox::{self, Notification};
-use crate::periodic;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +16,12 @@ use onevisit_scheduler::jobs::{JobStore, RunOutcome};
 use onevisit_scheduler::periodic::{
     DrawSize, InspectionPlan, Participation, PlanInput, PlanKind, PoolFilter,
 };
+use onevisit_service::audit::{self, Change, Subject};
+use onevisit_service::entities::{agency, enterprise, inspection_plan};
+use onevisit_service::jobs::{DbJobStore, plan_job_name};
+use onevisit_service::outbox::{self, Notification};
+use onevisit_service::periodic;
+use onevisit_service::views::{self, RequestView};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,

@@ -3,10 +3,6 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{
-    agency, enterprise, inspector, inspector_conflict, inspector_unavailable_day,
-};
-use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
@@ -14,6 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{AgencyCode, Inspector};
+use onevisit_service::access;
+use onevisit_service::entities::{
+    agency, enterprise, inspector, inspector_conflict, inspector_unavailable_day,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,

@@ -1,6 +1,5 @@
 //! The HTTP surface: routes, middleware and the OpenAPI document.
 
-pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -21,7 +20,6 @@ pub mod plans;
 pub mod requests;
 pub mod review;
 pub mod tipoffs;
-pub mod views;
 pub mod visit_actions;
 pub mod visits;
 pub mod webhooks;

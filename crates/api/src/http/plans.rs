@@ -4,11 +4,11 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
-use crate::replan::{self, ReplanSummary};
 use axum::Json;
 use axum::extract::State;
 use chrono::NaiveDate;
 use onevisit_domain::DateRange;
+use onevisit_service::replan::{self, ReplanSummary};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

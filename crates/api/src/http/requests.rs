@@ -2,18 +2,18 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::booking::{self, BookingError, Landing, NewBooking};
-use crate::entities::{booking_response, inspection_request};
-use crate::http::access;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::views::{self, RequestView, VisitView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, Name, RequestKind, TeamSize};
+use onevisit_service::access;
+use onevisit_service::booking::{self, BookingError, Landing, NewBooking};
+use onevisit_service::entities::{booking_response, inspection_request};
+use onevisit_service::views::{self, RequestView, VisitView};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -255,7 +255,7 @@ pub async fn book(
         announced: true,
         crew: booking::Crew::Planned,
     };
-    let audit = crate::audit::Booked {
+    let audit = onevisit_service::audit::Booked {
         by: (&caller).into(),
         at: chrono::Utc::now(),
         action: "book",
@@ -294,7 +294,7 @@ pub async fn book(
 /// it has an `Idempotency-Key`, its answer, in the same transaction: a retry that finds
 /// the request also finds the answer to replay.
 struct Answered<'a> {
-    audit: crate::audit::Booked<'a>,
+    audit: onevisit_service::audit::Booked<'a>,
     keep: bool,
     /// The answer stored by the attempt that committed.
     answer: Mutex<Option<BookingResponse>>,
@@ -445,7 +445,7 @@ pub async fn cancel(
 ) -> Result<Json<RequestView>, ApiError> {
     caller.require(&[Role::Agency, Role::Coordinator, Role::Admin])?;
     let row = visible(&state, &caller, id).await?;
-    let cancelled = crate::store::cancel_request(&state.db, &caller, row).await?;
+    let cancelled = onevisit_service::store::cancel_request(&state.db, &caller, row).await?;
     let view = views::requests(&state.db, vec![cancelled])
         .await?
         .pop()

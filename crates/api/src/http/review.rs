@@ -1,23 +1,23 @@
-//! The office's load review: every figure of `crate::review` as JSON or CSV, filtered by
+//! The office's load review: every figure of `onevisit_service::review` as JSON or CSV, filtered by
 //! period, district, sector and agency. Only the office (coordinator, admin) sees it.
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{enterprise, hazard, inspection_request, joint_visit};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidQuery;
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::views::{self, RequestView, VisitView};
-use crate::review::{
-    self, AgencyLoad, DayLoad, DistrictLoad, DuplicatesAvoided, EnterpriseBurden, HazardFigures,
-    HazardReview, InspectorLoad, OverdueHazard, Overview, Scope, Totals,
-};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, Quarter};
+use onevisit_service::entities::{enterprise, hazard, inspection_request, joint_visit};
+use onevisit_service::review::{
+    self, AgencyLoad, DayLoad, DistrictLoad, DuplicatesAvoided, EnterpriseBurden, HazardFigures,
+    HazardReview, InspectorLoad, OverdueHazard, Overview, Scope, Totals,
+};
+use onevisit_service::views::{self, RequestView, VisitView};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::str::FromStr;
@@ -420,9 +420,9 @@ pub fn csv<R: CsvRow>(figure: &str, scope: &Scope, rows: &[R]) -> Result<Respons
     )
 }
 
-/// `rows` as a CSV attachment named `name` ([`crate::export::csv`]).
+/// `rows` as a CSV attachment named `name` ([`onevisit_service::export::csv`]).
 fn csv_file<R: CsvRow>(name: &str, rows: &[R]) -> Result<Response, ApiError> {
-    let bytes = crate::export::csv(R::HEADER, rows.iter().map(CsvRow::cells))
+    let bytes = onevisit_service::export::csv(R::HEADER, rows.iter().map(CsvRow::cells))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let filename = format!("attachment; filename=\"{name}\"");
     Ok((
@@ -781,7 +781,7 @@ impl Timeline {
     /// Everything on the timeline, in date order.
     pub fn lines(&self) -> Vec<TimelineLine> {
         let requests = self.requests.iter().map(|r| TimelineLine {
-            date: crate::periodic::china_date(r.created_at),
+            date: onevisit_service::periodic::china_date(r.created_at),
             what: "request",
             id: r.id,
             status: r.status.clone(),

@@ -8,17 +8,10 @@
 //! and in size (the route takes at most [`BODY_LIMIT_BYTES`]).
 
 use crate::app::AppState;
-use crate::audit::Booked;
 use crate::auth::{Caller, Role};
-use crate::booking::{self, AlsoWrite, Landing, NewBooking};
-use crate::entities::{
-    agency, enterprise, inspection_request, login_throttle, tipoff, tipoff_request,
-};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::views::{self, RequestView};
-use crate::outbox::{self, Notification};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -26,6 +19,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use onevisit_domain::hazard::vocab::LongText;
 use onevisit_domain::{CreditCode, Name, RequestKind, TeamSize};
 use onevisit_scheduler::periodic::urgent_window;
+use onevisit_service::audit::Booked;
+use onevisit_service::booking::{self, AlsoWrite, Landing, NewBooking};
+use onevisit_service::entities::{
+    agency, enterprise, inspection_request, login_throttle, tipoff, tipoff_request,
+};
+use onevisit_service::outbox::{self, Notification};
+use onevisit_service::views::{self, RequestView};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -150,7 +150,7 @@ fn receipt(row: &tipoff::Model) -> TipoffReceipt {
     TipoffReceipt {
         reference: row.reference.clone(),
         status: row.status.clone(),
-        received_on: crate::periodic::china_date(row.created_at),
+        received_on: onevisit_service::periodic::china_date(row.created_at),
     }
 }
 

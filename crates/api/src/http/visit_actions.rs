@@ -9,16 +9,9 @@
 //! every printed code. Rescheduling a visit changes its date and so its code.
 
 use crate::app::AppState;
-use crate::audit::{self, Change, Subject};
 use crate::auth::{Caller, Role};
-use crate::entities::{
-    agency, enterprise, inspection_request, inspector, inspector_conflict,
-    inspector_unavailable_day, joint_visit, quiet_period, visit_event, visit_inspector, visit_team,
-};
-use crate::http::access;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
-use crate::planning::HOLDING;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,6 +21,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use onevisit_domain::VisitStatus;
+use onevisit_service::access;
+use onevisit_service::audit::{self, Change, Subject};
+use onevisit_service::entities::{
+    agency, enterprise, inspection_request, inspector, inspector_conflict,
+    inspector_unavailable_day, joint_visit, quiet_period, visit_event, visit_inspector, visit_team,
+};
+use onevisit_service::planning::HOLDING;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -415,7 +415,7 @@ pub async fn confirm(
         .step(VisitStatus::Confirmed)
         .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let txn = state.db.begin().await?;
-    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
+    onevisit_service::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     log_event(
         &txn,
@@ -463,7 +463,7 @@ pub async fn cancel(
         .step(VisitStatus::Cancelled)
         .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let txn = state.db.begin().await?;
-    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
+    onevisit_service::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     // The unique (inspector, day) index frees the inspectors with their rows.
     visit_inspector::Entity::delete_many()
@@ -568,7 +568,7 @@ pub async fn complete(
         )));
     }
     let txn = state.db.begin().await?;
-    crate::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
+    onevisit_service::booking::lock_enterprise(&txn, visit.enterprise_id).await?;
     set_status(&txn, &visit, next).await?;
     log_event(
         &txn,
@@ -580,7 +580,8 @@ pub async fn complete(
         None,
     )
     .await?;
-    let notice = crate::hazards::issue_notice(&txn, &caller, &visit, state.clock.now()).await?;
+    let notice =
+        onevisit_service::hazards::issue_notice(&txn, &caller, &visit, state.clock.now()).await?;
     txn.commit().await?;
     Ok(Json(VisitCompletion {
         visit_id: visit.id,
@@ -605,10 +606,12 @@ async fn lock(
         DbBackend::Postgres => {
             let mut keys: Vec<String> = agencies
                 .iter()
-                .map(|&a| crate::booking::agency_day_key(a, date))
+                .map(|&a| onevisit_service::booking::agency_day_key(a, date))
                 .collect();
-            keys.push(crate::booking::enterprise_key(visit.enterprise_id));
-            crate::booking::advisory_locks(txn, &keys).await?;
+            keys.push(onevisit_service::booking::enterprise_key(
+                visit.enterprise_id,
+            ));
+            onevisit_service::booking::advisory_locks(txn, &keys).await?;
         }
         _ => {
             joint_visit::Entity::update_many()
@@ -709,7 +712,8 @@ async fn check_move(
             .and_then(|e| e.burden_cap);
         if let Some(cap) = cap {
             let counted =
-                crate::planning::counted_in_quarter(txn, visit.enterprise_id, date).await?;
+                onevisit_service::planning::counted_in_quarter(txn, visit.enterprise_id, date)
+                    .await?;
             if i64::from(counted) >= i64::from(cap) {
                 return refuse(format!(
                     "the enterprise's burden cap of {cap} visits in the quarter of {date} is reached"

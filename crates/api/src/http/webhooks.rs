@@ -3,17 +3,17 @@
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::entities::{job_run, outbox, webhook};
 use crate::http::error::{ApiError, Problem};
 use crate::http::inspection_plans::check_webhook_url;
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
-use crate::jobs;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, SubsecRound, Utc};
 use onevisit_scheduler::jobs::{TickOutcome, run_tick};
+use onevisit_service::entities::{job_run, outbox, webhook};
+use onevisit_service::jobs;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -292,8 +292,9 @@ pub async fn run_now(
     Path(name): Path<String>,
 ) -> Result<Json<JobRunView>, ApiError> {
     caller.require(&[Role::Coordinator, Role::Admin])?;
-    let store = jobs::store(&state);
-    let job = jobs::all(&state, &store)
+    let jobs_context = state.jobs_context();
+    let store = jobs::store(&jobs_context);
+    let job = jobs::all(&jobs_context, &store)
         .into_iter()
         .find(|j| j.name() == name)
         .ok_or(ApiError::NotFound)?;

@@ -2,9 +2,9 @@
 //! title and a description for screen readers, and its figures are also in a table.
 
 use super::Lang;
-use crate::review::DayLoad;
 use chrono::Datelike;
 use maud::{Markup, html};
+use onevisit_service::review::DayLoad;
 
 /// The colours of the heat map, from no load to over capacity (light to dark, then red).
 const SHADES: [(&str, &str, &str); 5] = [

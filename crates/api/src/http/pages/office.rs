@@ -1,4 +1,4 @@
-//! The coordinating office's dashboard: the load review of `crate::review` with the same
+//! The coordinating office's dashboard: the load review of `onevisit_service::review` with the same
 //! filters as `/review/*`, as figures, a calendar heat map, bars and tables, CSV
 //! exports, and the drill-down to one enterprise's timeline.
 
@@ -6,14 +6,16 @@ use super::chart::{self, Bar};
 use super::session::Session;
 use super::{Lang, failed, layout, refused, with_lang, without_lang, words};
 use crate::app::AppState;
-use crate::entities::{agency, enterprise};
 use crate::http::error::ApiError;
 use crate::http::review::{self as api, ReviewQuery};
-use crate::review::{self, EnterpriseBurden, HazardReview, OverdueHazard, Overview, Scope};
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use onevisit_service::entities::{agency, enterprise};
+use onevisit_service::review::{
+    self, EnterpriseBurden, HazardReview, OverdueHazard, Overview, Scope,
+};
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -502,7 +504,7 @@ pub async fn timeline(
     let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
     for r in &timeline.requests {
         events.push((
-            crate::periodic::china_date(r.created_at),
+            onevisit_service::periodic::china_date(r.created_at),
             html! {
                 (lang.t("请求", "Request")) " · " strong { (agency_name(&agencies, &r.agency)) }
                 " · " (words::request_kind(lang, &r.kind)) " · " (r.earliest) "–" (r.latest)

@@ -6,12 +6,8 @@ use super::session::{Session, csrf_holds};
 use super::{CsrfForm, Lang, failed, form_lang, layout, refused, words};
 use crate::app::AppState;
 use crate::auth::Role;
-use crate::entities::{enterprise, hazard, joint_visit};
-use crate::hazards::{Context, Step, evidence, take_step};
-use crate::http::access;
 use crate::http::error::ApiError;
 use crate::http::hazards::FieldChunks;
-use crate::http::views;
 use crate::http::visit_actions::code_of;
 use axum::Form;
 use axum::extract::{FromRequestParts, Multipart, Path, State};
@@ -21,6 +17,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
+use onevisit_service::access;
+use onevisit_service::entities::{enterprise, hazard, joint_visit};
+use onevisit_service::hazards::{Context, Step, evidence, take_step};
+use onevisit_service::views;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -71,7 +71,7 @@ async fn portal_body(
         .collect();
     let visits = views::visits(&state.db, rows).await?;
     let hazards = hazard::Entity::find()
-        .filter(crate::hazards::visible(&session.caller))
+        .filter(onevisit_service::hazards::visible(&session.caller))
         .filter(hazard::Column::Status.ne("closed"))
         .order_by_asc(hazard::Column::Deadline)
         .order_by_asc(hazard::Column::Id)
@@ -200,12 +200,12 @@ pub async fn rectification(
             "text" => text = field.text().await.unwrap_or_default(),
             "file" if csrf_checked => {
                 let name = field.file_name().unwrap_or("evidence").to_owned();
-                let cx = Context::of(&state);
+                let cx = Context::from(&state);
                 match evidence::upload(cx, &session.caller, id, &name, &mut FieldChunks(field))
                     .await
                 {
                     Ok(stored) => evidence = Some(stored.id),
-                    Err(err) => return failed(session.lang, Some(&session), err),
+                    Err(err) => return failed(session.lang, Some(&session), err.into()),
                 }
             }
             _ => {}
@@ -225,12 +225,12 @@ pub async fn rectification(
         text,
         evidence: vec![evidence],
     };
-    match take_step(Context::of(&state), &session.caller, id, step).await {
+    match take_step(Context::from(&state), &session.caller, id, step).await {
         Ok(_) => super::see_other(&format!(
             "/ui/enterprise?lang={}#hazard-{id}",
             session.lang.code()
         )),
-        Err(err) => failed(session.lang, Some(&session), err),
+        Err(err) => failed(session.lang, Some(&session), err.into()),
     }
 }
 

@@ -3,9 +3,9 @@
 //! district (一县区一清单); and the CSV export of the same rows.
 
 use super::visible;
-use crate::auth::Caller;
+use crate::Caller;
+use crate::ServiceError;
 use crate::entities::{agency, enterprise, hazard, hazard_notice, joint_visit, visit_team};
-use crate::http::error::ApiError;
 use chrono::NaiveDate;
 use onevisit_domain::HazardStatus;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -134,7 +134,7 @@ pub async fn page<C: ConnectionTrait>(
     today: NaiveDate,
     limit: u64,
     offset: u64,
-) -> Result<(Vec<LedgerRow>, u64), ApiError> {
+) -> Result<(Vec<LedgerRow>, u64), ServiceError> {
     let query = hazard::Entity::find().filter(condition(caller, filter, today));
     let total = query.clone().count(db).await?;
     let rows = query
@@ -153,7 +153,7 @@ pub async fn all<C: ConnectionTrait>(
     caller: &Caller,
     filter: &LedgerFilter,
     today: NaiveDate,
-) -> Result<Vec<LedgerRow>, ApiError> {
+) -> Result<Vec<LedgerRow>, ServiceError> {
     let rows = hazard::Entity::find()
         .filter(condition(caller, filter, today))
         .order_by_asc(hazard::Column::Deadline)
@@ -171,7 +171,7 @@ pub async fn rows_of<C: ConnectionTrait>(
     db: &C,
     rows: Vec<hazard::Model>,
     today: NaiveDate,
-) -> Result<Vec<LedgerRow>, ApiError> {
+) -> Result<Vec<LedgerRow>, ServiceError> {
     let ids = |f: fn(&hazard::Model) -> Option<Uuid>| -> Vec<Uuid> {
         rows.iter()
             .filter_map(f)
@@ -229,9 +229,9 @@ pub async fn rows_of<C: ConnectionTrait>(
     let code = |id: &Uuid| agencies.get(id).cloned().unwrap_or_default();
     rows.into_iter()
         .map(|h| {
-            let e = enterprises
-                .get(&h.enterprise_id)
-                .ok_or_else(|| ApiError::Internal(format!("hazard {} without enterprise", h.id)))?;
+            let e = enterprises.get(&h.enterprise_id).ok_or_else(|| {
+                ServiceError::Internal(format!("hazard {} without enterprise", h.id))
+            })?;
             let mut cooperating: Vec<String> = teams
                 .get(&h.visit_id)
                 .into_iter()
@@ -256,10 +256,9 @@ pub async fn rows_of<C: ConnectionTrait>(
                 credit_code: e.credit_code.clone(),
                 district: e.district.clone(),
                 visit_id: h.visit_id,
-                visit_date: visits
-                    .get(&h.visit_id)
-                    .copied()
-                    .ok_or_else(|| ApiError::Internal(format!("hazard {} without visit", h.id)))?,
+                visit_date: visits.get(&h.visit_id).copied().ok_or_else(|| {
+                    ServiceError::Internal(format!("hazard {} without visit", h.id))
+                })?,
                 notice: h.notice_id.and_then(|n| notices.get(&n).cloned()),
                 lead_agency: code(&h.responsible_agency_id),
                 cooperating_agencies: cooperating,
@@ -278,7 +277,7 @@ pub async fn totals<C: ConnectionTrait>(
     caller: &Caller,
     filter: &LedgerFilter,
     today: NaiveDate,
-) -> Result<Vec<DistrictTotals>, ApiError> {
+) -> Result<Vec<DistrictTotals>, ServiceError> {
     // SUM of integers is numeric on PostgreSQL: cast back to an integer.
     let count_if = |cond: Condition| {
         Func::cast_as(
@@ -317,7 +316,7 @@ pub async fn totals<C: ConnectionTrait>(
         .group_by_col(district)
         .order_by(district, sea_orm::sea_query::Order::Asc)
         .to_owned();
-    let number = |r: &sea_orm::QueryResult, col: &str| -> Result<u64, ApiError> {
+    let number = |r: &sea_orm::QueryResult, col: &str| -> Result<u64, ServiceError> {
         let value: Option<i64> = r.try_get("", col)?;
         Ok(u64::try_from(value.unwrap_or(0)).unwrap_or(0))
     };
@@ -362,7 +361,7 @@ const HEADER: [&str; 18] = [
 ];
 
 /// The ledger as CSV ([`crate::export::csv`]): a header row, one row a hazard.
-pub fn csv(rows: &[LedgerRow]) -> Result<Vec<u8>, ApiError> {
+pub fn csv(rows: &[LedgerRow]) -> Result<Vec<u8>, ServiceError> {
     let opt = |d: Option<String>| d.unwrap_or_default();
     crate::export::csv(
         &HEADER,
@@ -389,5 +388,5 @@ pub fn csv(rows: &[LedgerRow]) -> Result<Vec<u8>, ApiError> {
             ]
         }),
     )
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    .map_err(|e| ServiceError::Internal(e.to_string()))
 }

@@ -14,12 +14,14 @@ pub use users::{DEMO_PASSWORD, demo_users};
 pub use write::{SeedReport, apply};
 
 use chrono::NaiveDate;
+use onevisit_domain::WorkCalendar;
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::request::RequestInput;
 use onevisit_domain::{
     Agency, CreditCode, DateRange, Enterprise, InspectionRequest, Inspector, QuietPeriod,
     RiskMarkers,
 };
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -268,6 +270,63 @@ impl SeedData {
             Err(SeedError(problems))
         }
     }
+}
+
+/// Seeds the demo data set for each of `quarters` and the demo accounts, all or nothing:
+/// one transaction. The first time, it also plans each quarter, marks the visits before
+/// `today` completed and confirms those of the next five working days, so that the demo
+/// looks like a quarter under way.
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    quarters: &[Quarter],
+    today: NaiveDate,
+) -> Result<SeedReport, crate::store::StoreError> {
+    let txn = db.begin().await?;
+    let calendar = crate::store::load_calendar(&txn).await?;
+    let mut total = SeedReport::default();
+    for &quarter in quarters {
+        let report = seed_demo_quarter(&txn, &calendar, quarter, today).await?;
+        tracing::info!(%quarter, ?report, "seeded the demo data set");
+        total += report;
+    }
+    txn.commit().await?;
+    Ok(total)
+}
+
+/// The quarters the demo holds on `today`: its quarter and, late in it, the next one too,
+/// so that it always has weeks ahead.
+pub fn demo_quarters(today: NaiveDate) -> Vec<Quarter> {
+    let quarter = Quarter::containing(today);
+    if today + chrono::Days::new(30) > quarter.range().end() {
+        vec![quarter, quarter.next()]
+    } else {
+        vec![quarter]
+    }
+}
+
+async fn seed_demo_quarter<C: crate::db::Connection>(
+    db: &C,
+    calendar: &WorkCalendar,
+    quarter: Quarter,
+    today: NaiveDate,
+) -> Result<SeedReport, crate::store::StoreError> {
+    let data = demo(quarter, calendar);
+    let valid = data.validate()?;
+    let mut report = apply(db, &valid).await?;
+    report.users_added = demo_users(db).await?;
+    if report.requests_added > 0 {
+        crate::replan::replan(
+            db,
+            calendar,
+            quarter.range(),
+            true,
+            crate::audit::Author::Job("demo seed"),
+        )
+        .await
+        .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
+        crate::store::advance_demo(db, today, calendar.add_working_days(today, 5)).await?;
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Hazard lists (整改通知) as JSON and as a printable HTML page: UTF-8, Chinese text,
 //! inline CSS, nothing loaded from elsewhere.
 
-use crate::auth::Caller;
+use crate::Caller;
+use crate::ServiceError;
+use crate::access;
 use crate::entities::{agency, enterprise, hazard, hazard_notice, joint_visit};
-use crate::http::access;
-use crate::http::error::ApiError;
 use chrono::NaiveDate;
 use onevisit_domain::{NoticeNumber, Severity};
 use sea_orm::sea_query::Query;
@@ -62,8 +62,8 @@ pub fn visible(caller: &Caller, today: NaiveDate) -> Condition {
     )
 }
 
-fn internal(what: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(what.to_string())
+fn internal(what: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(what.to_string())
 }
 
 /// The lists the caller may see, newest first, optionally of one enterprise.
@@ -72,7 +72,7 @@ pub async fn list<C: ConnectionTrait>(
     caller: &Caller,
     today: NaiveDate,
     enterprise_id: Option<Uuid>,
-) -> Result<Vec<hazard_notice::Model>, ApiError> {
+) -> Result<Vec<hazard_notice::Model>, ServiceError> {
     let mut query = hazard_notice::Entity::find().filter(visible(caller, today));
     if let Some(id) = enterprise_id {
         query = query.filter(hazard_notice::Column::EnterpriseId.eq(id));
@@ -90,12 +90,12 @@ pub async fn view<C: ConnectionTrait>(
     caller: &Caller,
     today: NaiveDate,
     id: Uuid,
-) -> Result<NoticeView, ApiError> {
+) -> Result<NoticeView, ServiceError> {
     let notice = hazard_notice::Entity::find_by_id(id)
         .filter(visible(caller, today))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     let number = NoticeNumber::new(notice.year, u32::try_from(notice.sequence).unwrap_or(0))
         .map_err(internal)?;
     let enterprise = enterprise::Entity::find_by_id(notice.enterprise_id)

@@ -221,6 +221,13 @@ async fn connect_with(
 /// Any fixed number: the PostgreSQL advisory lock that lets one replica migrate at a time.
 const MIGRATION_LOCK: i64 = 0x6f6e_6576_6973_6974;
 
+/// Connects and brings the schema up to date.
+pub async fn open(config: &DatabaseConfig) -> Result<DatabaseConnection, DatabaseError> {
+    let db = connect(config).await?;
+    migrate(config, &db).await?;
+    Ok(db)
+}
+
 /// Brings the schema up to date. On PostgreSQL, replicas starting together take turns:
 /// the first migrates under an advisory lock, the others then find nothing to do.
 pub async fn migrate(

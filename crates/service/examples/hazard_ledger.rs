@@ -14,10 +14,10 @@
 #![allow(clippy::print_stdout)]
 
 use chrono::Utc;
-use onevisit_api::auth::{Caller, Role};
-use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_api::hazards::ledger::{self, LedgerFilter};
-use onevisit_api::seed::Quarter;
+use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::hazards::ledger::{self, LedgerFilter};
+use onevisit_service::seed::Quarter;
+use onevisit_service::{Caller, Role};
 use sea_orm::{ConnectionTrait, Statement};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -36,8 +36,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: hazard_ledger POSTGRES_URL [HAZARDS]")?;
     let count: i64 = args.next().map_or(Ok(100_000), |n| n.parse())?;
     let config = DatabaseConfig::new(DatabaseUrl::parse(&url)?);
-    let db = onevisit_api::app::open_database(&config).await?;
-    let today = onevisit_api::app::today();
+    let db = onevisit_service::db::open(&config).await?;
+    let today = onevisit_service::clock::today();
     let has_data = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         > 0;
     if !has_data {
         let start = Instant::now();
-        onevisit_api::app::seed_demo(&db, &[Quarter::containing(today)], today).await?;
+        onevisit_service::seed::seed_demo(&db, &[Quarter::containing(today)], today).await?;
         timed("seed the demo data set", start, ());
     }
     // The district with the most visits takes the hazards.

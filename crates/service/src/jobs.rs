@@ -10,12 +10,12 @@
 //! | `visit-reminders` | 01:00 (09:00 in China) | notifies enterprises of announced visits N working days ahead |
 //! | `overdue-hazards` | 00:30 (08:30 in China) | marks each hazard past its deadline and not closed in the audit trail and escalates it to the office's webhooks, once per deadline |
 
-use crate::app::AppState;
 use crate::audit;
+use crate::clock::Clock;
 use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit};
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
-use onevisit_domain::DateRange;
+use onevisit_domain::{DateRange, WorkCalendar};
 use onevisit_scheduler::jobs::{
     Claim, Job, JobCounts, JobStore, RunOutcome, Runner, RunnerError, occurrences_between, run_tick,
 };
@@ -26,6 +26,16 @@ use sea_orm::{
 };
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// What the jobs reach: the database, the working calendar, the clock and the jobs'
+/// settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub calendar: Arc<WorkCalendar>,
+    pub clock: Clock,
+    pub jobs: Arc<JobsConfig>,
+}
 
 /// How the jobs run.
 #[derive(Debug, Clone)]
@@ -154,7 +164,7 @@ fn counts<const N: usize>(pairs: [(&str, u64); N]) -> JobCounts {
 /// One firing of one plan: a job of its own, so that the claim names the plan.
 #[derive(Debug)]
 struct PlanFiring {
-    state: AppState,
+    state: JobContext,
     row: inspection_plan::Model,
     name: String,
     schedule: CronSchedule,
@@ -194,7 +204,7 @@ pub fn plan_job_name(plan_id: Uuid) -> String {
 
 #[derive(Debug)]
 struct Plans {
-    state: AppState,
+    state: JobContext,
     store: Arc<DbJobStore>,
     schedule: CronSchedule,
 }
@@ -248,7 +258,7 @@ impl Job for Plans {
 
 #[derive(Debug)]
 struct Delivery {
-    state: AppState,
+    state: JobContext,
     client: reqwest::Client,
 }
 
@@ -282,7 +292,7 @@ impl Job for Delivery {
 
 #[derive(Debug)]
 struct Replan {
-    state: AppState,
+    state: JobContext,
     schedule: CronSchedule,
 }
 
@@ -321,7 +331,7 @@ impl Job for Replan {
 
 #[derive(Debug)]
 struct Reminders {
-    state: AppState,
+    state: JobContext,
     schedule: CronSchedule,
 }
 
@@ -345,7 +355,7 @@ impl Job for Reminders {
 
 /// Notifies each enterprise of its announced visits on the day `notice_working_days`
 /// working days from today; each visit's reminder is written once, whatever reruns.
-pub async fn send_reminders(state: &AppState) -> Result<u64, sea_orm::DbErr> {
+pub async fn send_reminders(state: &JobContext) -> Result<u64, sea_orm::DbErr> {
     let today = state.clock.today();
     let day = state
         .calendar
@@ -356,7 +366,7 @@ pub async fn send_reminders(state: &AppState) -> Result<u64, sea_orm::DbErr> {
         .filter(joint_visit::Column::Status.is_in(["proposed", "confirmed"]))
         .all(&state.db)
         .await?;
-    let views = crate::http::views::visits(&state.db, visits).await?;
+    let views = crate::views::visits(&state.db, visits).await?;
     let txn = state.db.begin().await?;
     let now = state.clock.now();
     let mut written = 0;
@@ -389,7 +399,7 @@ pub async fn send_reminders(state: &AppState) -> Result<u64, sea_orm::DbErr> {
 
 #[derive(Debug)]
 struct OverdueHazards {
-    state: AppState,
+    state: JobContext,
     schedule: CronSchedule,
 }
 
@@ -417,7 +427,7 @@ pub const ESCALATED: &str = "escalated_overdue";
 /// Finds the hazards overdue today; each not yet escalated for its current deadline is
 /// marked in the audit trail and notified to the office (`hazard.overdue`), in one
 /// transaction. Returns (overdue, escalated now).
-pub async fn escalate_overdue(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> {
+pub async fn escalate_overdue(state: &JobContext) -> Result<(u64, u64), sea_orm::DbErr> {
     let today = state.clock.today();
     let now = state.clock.now();
     let overdue = hazard::Entity::find()
@@ -478,7 +488,7 @@ pub async fn escalate_overdue(state: &AppState) -> Result<(u64, u64), sea_orm::D
 }
 
 /// Every periodic job of the service, claiming through `store`.
-pub fn all(state: &AppState, store: &Arc<DbJobStore>) -> Vec<Arc<dyn Job>> {
+pub fn all(state: &JobContext, store: &Arc<DbJobStore>) -> Vec<Arc<dyn Job>> {
     vec![
         Arc::new(Plans {
             state: state.clone(),
@@ -505,7 +515,7 @@ pub fn all(state: &AppState, store: &Arc<DbJobStore>) -> Vec<Arc<dyn Job>> {
 }
 
 /// The store of this process's job runs.
-pub fn store(state: &AppState) -> Arc<DbJobStore> {
+pub fn store(state: &JobContext) -> Arc<DbJobStore> {
     Arc::new(DbJobStore {
         db: state.db.clone(),
         replica: state.jobs.replica.clone(),
@@ -513,7 +523,7 @@ pub fn store(state: &AppState) -> Arc<DbJobStore> {
 }
 
 /// Starts the runner with every job, if this process runs jobs.
-pub async fn start(state: &AppState) -> Result<Option<Runner>, RunnerError> {
+pub async fn start(state: &JobContext) -> Result<Option<Runner>, RunnerError> {
     if !state.jobs.enabled {
         return Ok(None);
     }

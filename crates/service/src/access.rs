@@ -1,8 +1,8 @@
 //! Who sees what, in one place per resource. Each function gives the condition that
 //! limits a query to the caller's tenant, so that a foreign id is simply not found (404).
 
-use crate::auth::{Caller, Role};
 use crate::entities::{enterprise, inspection_request, inspector, joint_visit, visit_team};
+use crate::{Caller, Role};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};

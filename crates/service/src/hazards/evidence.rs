@@ -5,10 +5,10 @@
 //! upload leaves no file behind.
 
 use super::{Context, find_visible};
+use crate::Caller;
+use crate::ServiceError;
 use crate::audit::{self, Change, Subject};
-use crate::auth::Caller;
 use crate::entities::evidence_file;
-use crate::http::error::ApiError;
 use onevisit_domain::HazardStatus;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::json;
@@ -56,7 +56,7 @@ pub fn sniff(head: &[u8]) -> Option<Kind> {
 pub trait Chunks {
     fn next_chunk(
         &mut self,
-    ) -> impl std::future::Future<Output = Result<Option<axum::body::Bytes>, ApiError>> + Send;
+    ) -> impl std::future::Future<Output = Result<Option<bytes::Bytes>, ServiceError>> + Send;
 }
 
 /// Removes the temporary file unless it was kept.
@@ -89,22 +89,22 @@ async fn receive(
     dir: &Path,
     max_bytes: u64,
     chunks: &mut impl Chunks,
-) -> Result<Received, ApiError> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| ApiError::Internal(format!("evidence directory {}: {e}", dir.display())))?;
+) -> Result<Received, ServiceError> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+        ServiceError::Internal(format!("evidence directory {}: {e}", dir.display()))
+    })?;
     let path = dir.join(format!(".upload-{}.part", Uuid::new_v4().simple()));
     let temporary = Temporary(Some(path.clone()));
     let mut file = tokio::fs::File::create(&path)
         .await
-        .map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut head = Vec::with_capacity(HEAD);
     let mut size: u64 = 0;
     while let Some(chunk) = chunks.next_chunk().await? {
         size += chunk.len() as u64;
         if size > max_bytes {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "file",
                 format!("is larger than the limit of {max_bytes} bytes"),
             ));
@@ -116,13 +116,13 @@ async fn receive(
         hasher.update(&chunk);
         file.write_all(&chunk)
             .await
-            .map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
+            .map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
     }
     if size == 0 {
-        return Err(ApiError::field("file", "is empty"));
+        return Err(ServiceError::field("file", "is empty"));
     }
     let kind = sniff(&head).ok_or_else(|| {
-        ApiError::field(
+        ServiceError::field(
             "file",
             format!(
                 "is not an accepted type; accepted: {} (told by the content, not the name)",
@@ -132,7 +132,7 @@ async fn receive(
     })?;
     file.sync_all()
         .await
-        .map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
     Ok(Received {
         temporary,
         kind,
@@ -148,12 +148,12 @@ pub async fn upload(
     hazard_id: Uuid,
     original_name: &str,
     chunks: &mut impl Chunks,
-) -> Result<evidence_file::Model, ApiError> {
+) -> Result<evidence_file::Model, ServiceError> {
     // Whoever sees the hazard may add to it: the enterprise its rectification's
     // evidence, the agencies and the office the finding's; the role is recorded.
     let row = find_visible(cx.db, caller, hazard_id).await?;
     if row.status == HazardStatus::Closed.as_str() {
-        return Err(ApiError::Conflict(
+        return Err(ServiceError::Conflict(
             "the hazard is closed: its evidence is final".to_owned(),
         ));
     }
@@ -198,10 +198,10 @@ pub async fn upload(
         .temporary
         .0
         .take()
-        .ok_or_else(|| ApiError::Internal("the upload lost its file".to_owned()))?;
+        .ok_or_else(|| ServiceError::Internal("the upload lost its file".to_owned()))?;
     tokio::fs::rename(&temporary, &final_path)
         .await
-        .map_err(|e| ApiError::Internal(format!("{}: {e}", final_path.display())))?;
+        .map_err(|e| ServiceError::Internal(format!("{}: {e}", final_path.display())))?;
     let kept = Temporary(Some(final_path));
     txn.commit().await?;
     kept.keep();
@@ -213,11 +213,11 @@ pub async fn find(
     cx: Context<'_>,
     caller: &Caller,
     id: Uuid,
-) -> Result<(evidence_file::Model, PathBuf), ApiError> {
+) -> Result<(evidence_file::Model, PathBuf), ServiceError> {
     let file = evidence_file::Entity::find_by_id(id)
         .one(cx.db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     find_visible(cx.db, caller, file.hazard_id).await?;
     let path = cx.config.evidence_dir.join(&file.file_name);
     Ok((file, path))

@@ -2,14 +2,14 @@
 //! went in, and the constraints that hold the rules when the code does not.
 
 use chrono::{NaiveDate, Utc};
-use onevisit_api::entities::{
+use onevisit_domain::{CreditCode, WorkCalendar};
+use onevisit_migration::{Migrator, MigratorTrait};
+use onevisit_service::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict, joint_visit,
     quiet_period, visit_inspector,
 };
-use onevisit_api::seed::{self, Quarter};
-use onevisit_api::testing::TestDatabase;
-use onevisit_domain::{CreditCode, WorkCalendar};
-use onevisit_migration::{Migrator, MigratorTrait};
+use onevisit_service::seed::{self, Quarter};
+use onevisit_service::testing::TestDatabase;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 async fn fresh() -> (TestDatabase, DatabaseConnection) {
     let database = TestDatabase::new().await;
-    let db = onevisit_api::app::open_database(&database.config)
+    let db = onevisit_service::db::open(&database.config)
         .await
         .expect("open and migrate");
     (database, db)

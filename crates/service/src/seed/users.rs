@@ -3,9 +3,10 @@
 //! and one enterprise user per enterprise (named by its credit code), all with the
 //! password [`DEMO_PASSWORD`].
 
-use crate::auth::{Role, hash_password};
+use crate::Role;
 use crate::db::Connection;
 use crate::entities::{agency, enterprise, inspector, user};
+use crate::password::hash_password;
 use crate::store::StoreError;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};

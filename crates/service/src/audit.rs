@@ -2,7 +2,7 @@
 //! transaction of the change. Entries are only ever added; the database refuses
 //! UPDATE and DELETE on the table (see migration 000006), and no route changes one.
 
-use crate::auth::Caller;
+use crate::Caller;
 use crate::booking::{AlsoWrite, Landing};
 use crate::entities::{audit_entry, inspection_request};
 use chrono::{DateTime, Utc};

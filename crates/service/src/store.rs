@@ -135,20 +135,11 @@ pub enum CancelError {
     Database(#[from] DbErr),
 }
 
-impl From<CancelError> for crate::http::error::ApiError {
-    fn from(err: CancelError) -> Self {
-        match err {
-            CancelError::Database(e) => e.into(),
-            other => Self::Conflict(other.to_string()),
-        }
-    }
-}
-
 /// Cancels a request in one transaction, taking its agency's team off its visit when no
 /// other request of the agency is left there, and cancelling a visit left empty.
 pub async fn cancel_request(
     db: &DatabaseConnection,
-    caller: &crate::auth::Caller,
+    caller: &crate::Caller,
     request: inspection_request::Model,
 ) -> Result<inspection_request::Model, CancelError> {
     use crate::audit::{self, Change, Subject};

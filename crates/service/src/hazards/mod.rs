@@ -11,15 +11,15 @@ pub mod evidence;
 pub mod ledger;
 pub mod notice;
 
+use crate::ServiceError;
 use crate::audit::{self, Change, Subject};
-use crate::auth::{Caller, Role};
 use crate::booking::{self, AlsoWrite, BookingError, Landing, NewBooking};
 use crate::clock::Clock;
 use crate::entities::{
     agency, enterprise, evidence_file, hazard, hazard_event, hazard_notice, inspection_request,
     joint_visit, visit_team,
 };
-use crate::http::error::ApiError;
+use crate::{Caller, Role};
 use chrono::{DateTime, Datelike, Utc};
 use onevisit_domain::hazard::{
     Actor, DeadlinePolicy, EvidenceRef, Finding, FindingInput, Hazard, HazardEvent,
@@ -82,52 +82,52 @@ pub struct Context<'a> {
 }
 
 /// Who the caller is to the hazard rules: the enterprise, an agency, or the office.
-pub async fn actor_of<C: ConnectionTrait>(db: &C, caller: &Caller) -> Result<Actor, ApiError> {
+pub async fn actor_of<C: ConnectionTrait>(db: &C, caller: &Caller) -> Result<Actor, ServiceError> {
     match caller.role {
         Role::Admin | Role::Coordinator => Ok(Actor::Office),
         Role::Enterprise => Ok(Actor::Enterprise),
         Role::Agency | Role::Inspector => {
-            let id = caller.agency_id.ok_or(ApiError::Forbidden)?;
+            let id = caller.agency_id.ok_or(ServiceError::Forbidden)?;
             let agency = agency::Entity::find_by_id(id)
                 .one(db)
                 .await?
-                .ok_or(ApiError::Forbidden)?;
+                .ok_or(ServiceError::Forbidden)?;
             AgencyCode::parse(&agency.code)
                 .map(Actor::Agency)
-                .map_err(|e| ApiError::Internal(format!("agency {id}: {e}")))
+                .map_err(|e| ServiceError::Internal(format!("agency {id}: {e}")))
         }
     }
 }
 
 /// A domain error as a problem: the state machine's refusals 409 with the allowed
 /// steps, refusals of permission 403, the rest 422 naming the field.
-pub fn step_error(err: HazardStepError) -> ApiError {
+pub fn step_error(err: HazardStepError) -> ServiceError {
     if err.allowed().is_some() {
-        return ApiError::Conflict(err.to_string());
+        return ServiceError::Conflict(err.to_string());
     }
     match err {
         HazardStepError::WrongActor { .. } | HazardStepError::NotRecorder { .. } => {
-            ApiError::Forbidden
+            ServiceError::Forbidden
         }
         other => field_error(&other.to_string()),
     }
 }
 
 /// A finding refused by the domain, as 422 naming the field.
-pub fn finding_error(err: HazardError) -> ApiError {
+pub fn finding_error(err: HazardError) -> ServiceError {
     field_error(&err.to_string())
 }
 
 /// The domain's messages start with the field: `deadline: 2026-03-01 is before ...`.
-fn field_error(message: &str) -> ApiError {
+fn field_error(message: &str) -> ServiceError {
     match message.split_once(": ") {
-        Some((field, why)) => ApiError::field(field, why),
-        None => ApiError::field("", message),
+        Some((field, why)) => ServiceError::field(field, why),
+        None => ServiceError::field("", message),
     }
 }
 
-fn internal(what: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(what.to_string())
+fn internal(what: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(what.to_string())
 }
 
 /// A visit as the hazard rules see it, and the ids of its agencies by code.
@@ -142,7 +142,7 @@ pub struct VisitFacts {
 pub async fn visit_facts<C: ConnectionTrait>(
     db: &C,
     visit: joint_visit::Model,
-) -> Result<VisitFacts, ApiError> {
+) -> Result<VisitFacts, ServiceError> {
     let enterprise = enterprise::Entity::find_by_id(visit.enterprise_id)
         .one(db)
         .await?
@@ -166,7 +166,7 @@ pub async fn visit_facts<C: ConnectionTrait>(
     let credit = CreditCode::parse(&enterprise.credit_code).map_err(internal)?;
     let id = VisitRef::parse(&visit.id.to_string()).map_err(internal)?;
     let context = VisitContext::new(id, credit, visit.visit_date, agency_ids.keys().cloned())
-        .map_err(|_| ApiError::Conflict(format!("visit {} has no agency teams", visit.id)))?;
+        .map_err(|_| ServiceError::Conflict(format!("visit {} has no agency teams", visit.id)))?;
     Ok(VisitFacts {
         visit,
         context,
@@ -175,7 +175,7 @@ pub async fn visit_facts<C: ConnectionTrait>(
 }
 
 /// The agency code of an agency id.
-async fn agency_code<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<AgencyCode, ApiError> {
+async fn agency_code<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<AgencyCode, ServiceError> {
     let agency = agency::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -188,7 +188,7 @@ async fn finding_of<C: ConnectionTrait>(
     db: &C,
     row: &hazard::Model,
     policy: &DeadlinePolicy,
-) -> Result<Finding, ApiError> {
+) -> Result<Finding, ServiceError> {
     let visit = joint_visit::Entity::find_by_id(row.visit_id)
         .one(db)
         .await?
@@ -231,7 +231,7 @@ pub async fn load<C: ConnectionTrait>(
     db: &C,
     row: &hazard::Model,
     policy: &DeadlinePolicy,
-) -> Result<Hazard, ApiError> {
+) -> Result<Hazard, ServiceError> {
     let finding = finding_of(db, row, policy).await?;
     let events = hazard_event::Entity::find()
         .filter(hazard_event::Column::HazardId.eq(row.id))
@@ -280,12 +280,12 @@ pub async fn find_visible<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
-) -> Result<hazard::Model, ApiError> {
+) -> Result<hazard::Model, ServiceError> {
     hazard::Entity::find_by_id(id)
         .filter(visible(caller))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// A finding as a form gives it.
@@ -316,7 +316,7 @@ pub async fn record(
     caller: &Caller,
     visit_id: Uuid,
     input: &NewFinding,
-) -> Result<hazard::Model, ApiError> {
+) -> Result<hazard::Model, ServiceError> {
     caller.require(&[
         Role::Admin,
         Role::Coordinator,
@@ -324,13 +324,13 @@ pub async fn record(
         Role::Inspector,
     ])?;
     let visit = joint_visit::Entity::find_by_id(visit_id)
-        .filter(crate::http::access::visits(caller, cx.clock.today()))
+        .filter(crate::access::visits(caller, cx.clock.today()))
         .one(cx.db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     let status: VisitStatus = visit.status.parse().map_err(internal)?;
     if !RECORDABLE.contains(&status) {
-        return Err(ApiError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "hazards are recorded in confirmed, in-progress or completed visits; this one is {status}"
         )));
     }
@@ -353,7 +353,7 @@ pub async fn record(
     .map_err(finding_error)?;
     let now = cx.clock.china_now();
     let hazard = Hazard::record(finding, now, actor).map_err(|e| match e {
-        HazardStepError::BeforeVisit { visit_day, .. } => ApiError::Conflict(format!(
+        HazardStepError::BeforeVisit { visit_day, .. } => ServiceError::Conflict(format!(
             "the visit is on {visit_day}: its hazards are recorded from that day on"
         )),
         other => step_error(other),
@@ -443,7 +443,7 @@ pub async fn issue_notice(
     caller: &Caller,
     visit: &joint_visit::Model,
     at: DateTime<Utc>,
-) -> Result<Option<hazard_notice::Model>, ApiError> {
+) -> Result<Option<hazard_notice::Model>, ServiceError> {
     let pending: Vec<Uuid> = hazard::Entity::find()
         .select_only()
         .column(hazard::Column::Id)
@@ -468,7 +468,7 @@ pub async fn issue_notice(
         .transpose()
         .map_err(internal)?;
     let number =
-        NoticeNumber::next(previous, year).map_err(|e| ApiError::Conflict(e.to_string()))?;
+        NoticeNumber::next(previous, year).map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let notice = hazard_notice::ActiveModel {
         id: Set(Uuid::now_v7()),
         enterprise_id: Set(visit.enterprise_id),
@@ -481,7 +481,7 @@ pub async fn issue_notice(
     .insert(txn)
     .await
     .map_err(|e| {
-        ApiError::taken(e, || {
+        ServiceError::taken(e, || {
             "another hazard list of the enterprise was issued meanwhile; try again".to_owned()
         })
     })?;
@@ -542,7 +542,7 @@ pub async fn take_step(
     caller: &Caller,
     id: Uuid,
     step: Step,
-) -> Result<Stepped, ApiError> {
+) -> Result<Stepped, ServiceError> {
     let row = find_visible(cx.db, caller, id).await?;
     let mut hazard = load(cx.db, &row, &cx.config.policy).await?;
     let actor = actor_of(cx.db, caller).await?;
@@ -612,13 +612,13 @@ pub async fn take_step(
     let hazard = hazard::Entity::find_by_id(id)
         .one(cx.db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     Ok(Stepped { hazard, follow_up })
 }
 
-fn step_write_error(err: DbErr) -> ApiError {
+fn step_write_error(err: DbErr) -> ServiceError {
     match err {
-        DbErr::Custom(why) => ApiError::Conflict(why),
+        DbErr::Custom(why) => ServiceError::Conflict(why),
         other => other.into(),
     }
 }
@@ -628,7 +628,7 @@ async fn rectification_evidence(
     db: &DatabaseConnection,
     row: &hazard::Model,
     ids: &[Uuid],
-) -> Result<Vec<EvidenceRef>, ApiError> {
+) -> Result<Vec<EvidenceRef>, ServiceError> {
     let files: BTreeMap<Uuid, evidence_file::Model> = evidence_file::Entity::find()
         .filter(evidence_file::Column::HazardId.eq(row.id))
         .filter(evidence_file::Column::Id.is_in(ids.to_vec()))
@@ -644,7 +644,7 @@ async fn rectification_evidence(
                 .get(id)
                 .is_some_and(|f| f.uploader_role == Role::Enterprise.as_str());
             if !known {
-                return Err(ApiError::field(
+                return Err(ServiceError::field(
                     format!("evidence[{i}]"),
                     format!("{id} is not an evidence file the enterprise uploaded to this hazard"),
                 ));
@@ -656,13 +656,13 @@ async fn rectification_evidence(
 
 /// The re-inspection visit of a major hazard: the visit its follow-up request landed
 /// in, once that visit has taken place (confirmed or later, on or before today).
-async fn reinspection(cx: Context<'_>, request_id: Uuid) -> Result<VisitFacts, ApiError> {
+async fn reinspection(cx: Context<'_>, request_id: Uuid) -> Result<VisitFacts, ServiceError> {
     let request = inspection_request::Entity::find_by_id(request_id)
         .one(cx.db)
         .await?
         .ok_or_else(|| internal("a follow-up request vanished"))?;
     let Some(visit_id) = request.visit_id else {
-        return Err(ApiError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "the re-inspection request {request_id} is not in a visit yet ({}); a major hazard is closed on its re-inspection visit",
             request.status
         )));
@@ -673,7 +673,7 @@ async fn reinspection(cx: Context<'_>, request_id: Uuid) -> Result<VisitFacts, A
         .ok_or_else(|| internal("a visit vanished"))?;
     let status: VisitStatus = visit.status.parse().map_err(internal)?;
     if !RECORDABLE.contains(&status) || visit.visit_date > cx.clock.today() {
-        return Err(ApiError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "the re-inspection visit {visit_id} on {} ({status}) has not taken place yet",
             visit.visit_date
         )));
@@ -812,7 +812,7 @@ async fn book_follow_up(
     row: &hazard::Model,
     need: &onevisit_domain::hazard::FollowUpNeed,
     write: &StepWrite<'_>,
-) -> Result<(inspection_request::Model, Landing), ApiError> {
+) -> Result<(inspection_request::Model, Landing), ServiceError> {
     let booking = NewBooking {
         agency_id: row.responsible_agency_id,
         enterprise_id: row.enterprise_id,
@@ -835,22 +835,10 @@ async fn book_follow_up(
     };
     match booking::book(cx.db, cx.calendar, cx.clock.today(), &booking, &also).await {
         Ok(done) => Ok(done),
-        Err(BookingError::Database(DbErr::Custom(why))) => Err(ApiError::Conflict(why)),
-        Err(BookingError::Contended) => Err(ApiError::Unavailable(
+        Err(BookingError::Database(DbErr::Custom(why))) => Err(ServiceError::Conflict(why)),
+        Err(BookingError::Contended) => Err(ServiceError::Unavailable(
             "too many concurrent bookings; try again".to_owned(),
         )),
         Err(err) => Err(internal(err)),
-    }
-}
-
-impl<'a> Context<'a> {
-    /// The service's context from the application's state.
-    pub fn of(state: &'a crate::app::AppState) -> Self {
-        Self {
-            db: &state.db,
-            clock: &state.clock,
-            calendar: &state.calendar,
-            config: &state.hazards,
-        }
     }
 }

@@ -12,11 +12,11 @@
 //!     'postgres://postgres@127.0.0.1:5432/onevisit_ceiling?sslmode=disable' [seconds] [tasks]
 //! ```
 
-use onevisit_api::audit::{Author, Booked};
-use onevisit_api::booking::{self, BookingError, Crew, NewBooking};
-use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_api::entities::{agency, enterprise};
 use onevisit_domain::{DateRange, RequestKind};
+use onevisit_service::audit::{Author, Booked};
+use onevisit_service::booking::{self, BookingError, Crew, NewBooking};
+use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::entities::{agency, enterprise};
 use rand::Rng;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
@@ -31,14 +31,14 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(20);
     let tasks: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(32);
     let config = DatabaseConfig::new(DatabaseUrl::parse(&url)?);
-    let db = onevisit_api::app::open_database(&config).await?;
-    let today = onevisit_api::app::today();
+    let db = onevisit_service::db::open(&config).await?;
+    let today = onevisit_service::clock::today();
     if enterprise::Entity::find().count(&db).await? > 0 {
         anyhow::bail!("{} holds data already: give an empty database", config.url);
     }
-    let quarters = onevisit_api::app::demo_quarters(today);
-    onevisit_api::app::seed_demo(&db, &quarters, today).await?;
-    let calendar = Arc::new(onevisit_api::store::load_calendar(&db).await?);
+    let quarters = onevisit_service::seed::demo_quarters(today);
+    onevisit_service::seed::seed_demo(&db, &quarters, today).await?;
+    let calendar = Arc::new(onevisit_service::store::load_calendar(&db).await?);
     let fire = agency::Entity::find()
         .filter(agency::Column::Code.eq("fire"))
         .one(&db)

@@ -10,6 +10,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// China Standard Time, UTC+8 (no daylight saving).
 const CHINA_SECONDS: i32 = 8 * 3600;
 
+/// Today in China (UTC+8, no daylight saving), whatever the server's time zone.
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 /// China Standard Time.
 pub fn china() -> FixedOffset {
     FixedOffset::east_opt(CHINA_SECONDS).unwrap_or_else(|| Utc.fix())
@@ -72,10 +77,10 @@ mod tests {
     #[test]
     fn today_is_the_day_in_china_and_moves_with_the_clock() {
         let clock = Clock::default();
-        assert_eq!(clock.today(), crate::app::today());
+        assert_eq!(clock.today(), super::today());
         let shared = clock.clone();
         shared.advance(chrono::Duration::days(3));
-        assert_eq!(clock.today(), crate::app::today() + chrono::Days::new(3));
+        assert_eq!(clock.today(), super::today() + chrono::Days::new(3));
         assert_eq!(clock.china_now().offset().local_minus_utc(), CHINA_SECONDS);
     }
 }

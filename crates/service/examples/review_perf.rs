@@ -6,14 +6,14 @@
 //!
 //! ```sh
 //! psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE onevisit_review_perf'
-//! cargo run --release --example review_perf -- postgres://postgres@127.0.0.1:5432/onevisit_review_perf
-//! cargo run --release --example review_perf -- sqlite:///tmp/onevisit_review_perf.db
+//! cargo run --release -p onevisit-service --example review_perf -- postgres://postgres@127.0.0.1:5432/onevisit_review_perf
+//! cargo run --release -p onevisit-service --example review_perf -- sqlite:///tmp/onevisit_review_perf.db
 //! ```
 
 use chrono::NaiveDate;
-use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_api::review::{self, Scope};
 use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::review::{self, Scope};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -253,9 +253,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: review_perf DATABASE_URL (an empty scratch database)")?;
     let config = DatabaseConfig::new(DatabaseUrl::parse(&url)?);
-    let db = onevisit_api::app::open_database(&config).await?;
+    let db = onevisit_service::db::open(&config).await?;
     let calendar = WorkCalendar::shipped();
-    if onevisit_api::entities::enterprise::Entity::find()
+    if onevisit_service::entities::enterprise::Entity::find()
         .count(&db)
         .await?
         == 0
@@ -267,25 +267,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let counts = [
         (
             "enterprises",
-            onevisit_api::entities::enterprise::Entity::find()
+            onevisit_service::entities::enterprise::Entity::find()
                 .count(&db)
                 .await?,
         ),
         (
             "visits",
-            onevisit_api::entities::joint_visit::Entity::find()
+            onevisit_service::entities::joint_visit::Entity::find()
                 .count(&db)
                 .await?,
         ),
         (
             "requests",
-            onevisit_api::entities::inspection_request::Entity::find()
+            onevisit_service::entities::inspection_request::Entity::find()
                 .count(&db)
                 .await?,
         ),
         (
             "hazards",
-            onevisit_api::entities::hazard::Entity::find()
+            onevisit_service::entities::hazard::Entity::find()
                 .count(&db)
                 .await?,
         ),

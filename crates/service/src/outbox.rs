@@ -276,9 +276,7 @@ mod tests {
     #[tokio::test]
     async fn a_notification_nobody_takes_is_retried_with_backoff_then_dead() {
         let database = crate::testing::TestDatabase::new().await;
-        let db = crate::app::open_database(&database.config)
-            .await
-            .expect("database");
+        let db = crate::db::open(&database.config).await.expect("database");
         // Nothing listens on port 1 of this machine.
         let start: DateTime<Utc> = "2026-11-09T00:00:00Z".parse().expect("time");
         let written = enqueue(
@@ -357,9 +355,7 @@ mod tests {
     #[tokio::test]
     async fn a_lease_is_renewed_only_while_it_is_still_this_process_s() {
         let database = crate::testing::TestDatabase::new().await;
-        let db = crate::app::open_database(&database.config)
-            .await
-            .expect("database");
+        let db = crate::db::open(&database.config).await.expect("database");
         let start: DateTime<Utc> = "2026-11-09T00:00:00Z".parse().expect("time");
         let notification = Notification {
             event: "test.event",

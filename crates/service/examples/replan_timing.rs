@@ -9,14 +9,14 @@
 //! ```
 
 use chrono::Utc;
-use onevisit_api::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_api::entities::{
+use onevisit_domain::DateRange;
+use onevisit_scheduler::generate::{GenParams, generate};
+use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
     inspector_unavailable_day, quiet_period,
 };
-use onevisit_api::store::{self, insert_chunked};
-use onevisit_domain::DateRange;
-use onevisit_scheduler::generate::{GenParams, generate};
+use onevisit_service::store::{self, insert_chunked};
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -33,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
     let config = DatabaseConfig::new(DatabaseUrl::parse(&raw)?);
-    let db = onevisit_api::app::open_database(&config).await?;
+    let db = onevisit_service::db::open(&config).await?;
     if enterprise::Entity::find().count(&db).await? > 0 {
         anyhow::bail!("{} holds data already: give an empty database", config.url);
     }
@@ -168,12 +168,12 @@ async fn main() -> anyhow::Result<()> {
     let horizon = DateRange::new(problem.horizon.start, problem.horizon.end)?;
     for run in ["from open requests", "again, over the proposed plan"] {
         let started = Instant::now();
-        let summary = onevisit_api::replan::replan(
+        let summary = onevisit_service::replan::replan(
             &db,
             &calendar,
             horizon,
             true,
-            onevisit_api::audit::Author::Job("replan timing"),
+            onevisit_service::audit::Author::Job("replan timing"),
         )
         .await?;
         eprintln!(

@@ -1,0 +1,32 @@
+//! OneVisit's service layer: persistence (sea-orm) and the operations users perform
+//! (book, re-plan, record a hazard, confirm a visit, fire a periodic plan, deliver the
+//! outbox). No HTTP here: `onevisit-api` translates requests into these calls and their
+//! errors ([`ServiceError`] and each operation's own) into problem documents.
+//!
+//! The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
+
+pub mod access;
+pub mod audit;
+pub mod booking;
+mod caller;
+pub mod clock;
+pub mod db;
+pub mod entities;
+mod error;
+pub mod export;
+pub mod hazards;
+pub mod jobs;
+pub mod outbox;
+pub mod password;
+pub mod periodic;
+pub mod planning;
+pub mod replan;
+pub mod review;
+pub mod seed;
+pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+pub mod views;
+
+pub use caller::{Caller, Role};
+pub use error::{FieldError, ServiceError};
