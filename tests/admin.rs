@@ -149,12 +149,7 @@ async fn an_agency_manages_its_inspectors() {
     assert_eq!(leave["unavailable"], json!(["2026-12-01", "2026-12-03"]));
 
     let office = app.token("office").await;
-    let enterprises: Value = app
-        .get_as(&office, "/enterprises?limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let enterprises: Value = app.get_json(&office, "/enterprises?limit=1").await;
     let plant = &enterprises["items"][0]["id"];
     let conflicts = app
         .client
@@ -213,12 +208,7 @@ async fn the_office_imports_enterprises_from_csv_all_or_nothing() {
     assert_eq!(errors[0]["field"], "credit_code");
     assert_eq!(errors[1]["line"], 4);
     assert_eq!(errors[1]["field"], "sector");
-    let listed: Value = app
-        .get_as(&office, "/enterprises")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = app.get_json(&office, "/enterprises").await;
     assert_eq!(listed["total"], 0, "nothing was written");
 
     let good = format!(

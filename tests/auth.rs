@@ -22,16 +22,11 @@ async fn demo_users_sign_in_and_see_who_they_are() {
         assert_eq!(body["token_type"], "Bearer");
         assert_eq!(body["expires_in"], 900);
         let token = body["access_token"].as_str().expect("token");
-        let me: Value = app.get_as(token, "/me").await.json().await.expect("json");
+        let me: Value = app.get_json(token, "/me").await;
         assert_eq!(me["username"], username);
         assert_eq!(me["role"], role);
     }
-    let fire: Value = app
-        .get_as(&app.token("fire").await, "/me")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let fire: Value = app.get_json(&app.token("fire").await, "/me").await;
     assert!(
         fire["agency_id"].is_string(),
         "an agency user is scoped to its agency"

@@ -15,11 +15,8 @@ fn booking_day() -> chrono::NaiveDate {
 
 async fn enterprises(app: &TestApp, token: &str, n: usize) -> Vec<Value> {
     let page: Value = app
-        .get_as(token, &format!("/enterprises?status=operating&limit={n}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(token, &format!("/enterprises?status=operating&limit={n}"))
+        .await;
     page["items"].as_array().expect("items").clone()
 }
 
@@ -33,14 +30,11 @@ async fn enterprise_without_visits(
     for candidate in enterprises(app, &office, 200).await {
         let id = candidate["id"].as_str().expect("id");
         let visits: Value = app
-            .get_as(
+            .get_json(
                 &office,
                 &format!("/visits?enterprise_id={id}&from={from}&to={to}"),
             )
-            .await
-            .json()
-            .await
-            .expect("json");
+            .await;
         if visits["total"] == 0 && candidate["burden_cap"].is_null() {
             return candidate;
         }
@@ -118,11 +112,8 @@ async fn two_agencies_booking_one_enterprise_share_one_visit() {
         .token(target["credit_code"].as_str().expect("code"))
         .await;
     let mine: Value = app
-        .get_as(&owner, &format!("/visits?from={day}&to={window_end}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&owner, &format!("/visits?from={day}&to={window_end}"))
+        .await;
     assert_eq!(mine["total"], 1);
     assert_eq!(mine["items"][0]["id"], visit["id"]);
     let stranger_code = enterprises(&app, &fire, 2).await[1]["credit_code"]
@@ -278,7 +269,7 @@ async fn a_retry_with_the_same_key_books_nothing_new() {
         target["id"].as_str().expect("id")
     );
     let count = || async {
-        let page: Value = app.get_as(&fire, &path).await.json().await.expect("json");
+        let page: Value = app.get_json(&fire, &path).await;
         page["total"].as_u64().expect("total")
     };
     let before = count().await;
@@ -421,11 +412,8 @@ async fn the_rules_hold_under_200_concurrent_bookings() {
 
     let office = app.token("office").await;
     let page: Value = app
-        .get_as(&office, &format!("/visits?from={day}&to={day}&limit=500"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, &format!("/visits?from={day}&to={day}&limit=500"))
+        .await;
     let visits = page["items"].as_array().expect("items");
     let mut per_agency = std::collections::BTreeMap::<String, usize>::new();
     let mut per_enterprise = std::collections::BTreeMap::<String, usize>::new();
@@ -486,20 +474,14 @@ async fn the_office_filters_requests_and_visits_by_agency() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
     let ecology: Value = app
-        .get_as(&office, "/requests?agency=ecology&limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/requests?agency=ecology&limit=500")
+        .await;
     let items = ecology["items"].as_array().expect("items");
     assert!(!items.is_empty());
     assert!(items.iter().all(|r| r["agency"] == "ecology"));
     let visits: Value = app
-        .get_as(&office, "/visits?agency=ecology&limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/visits?agency=ecology&limit=500")
+        .await;
     for visit in visits["items"].as_array().expect("items") {
         assert!(
             visit["teams"]
@@ -562,16 +544,13 @@ async fn concurrent_retries_with_one_key_all_get_the_first_answer_byte_for_byte(
     assert_eq!(&later, first, "and so does one long after");
     let office = app.token("office").await;
     let booked: Value = app
-        .get_as(
+        .get_json(
             &office,
             &format!(
                 "/requests?enterprise_id={}&agency=fire&from={day}&to={window_end}",
                 target["id"].as_str().expect("id")
             ),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(booked["total"], 1, "one request was booked: {booked}");
 }

@@ -237,12 +237,7 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
     fits_a_phone(&client, "office-dashboard").await;
 
     let office = app.token("office").await;
-    let overview: Value = app
-        .get_as(&office, "/review/overview")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let overview: Value = app.get_json(&office, "/review/overview").await;
     assert!(
         overview["totals"]["visits"].as_i64() > Some(0),
         "the demo has visits"
@@ -311,14 +306,11 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
     let from = overview["totals"]["from"].as_str().expect("from");
     let to = overview["totals"]["to"].as_str().expect("to");
     let fire: Value = app
-        .get_as(
+        .get_json(
             &office,
             &format!("/review/overview?from={from}&to={to}&agency=fire"),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert!(fire["totals"]["visits"].as_i64() < overview["totals"]["visits"].as_i64());
     assert_figures_match(&client, &fire["totals"]).await;
     screenshot(&client, "office-dashboard-fire").await;
@@ -339,17 +331,14 @@ async fn the_office_sees_the_api_s_figures_and_drills_down_to_an_enterprise() {
         .expect("text");
     assert_eq!(name, nearest["name"].as_str().expect("name"));
     let timeline: Value = app
-        .get_as(
+        .get_json(
             &office,
             &format!(
                 "/review/enterprises/{}/timeline",
                 nearest["enterprise_id"].as_str().expect("id")
             ),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let events = client
         .find_all(Locator::Css("#timeline li"))
         .await
@@ -374,14 +363,11 @@ async fn enterprise_with_visits_ahead(app: &TestApp) -> (String, String) {
     let office = app.token("office").await;
     let today = onevisit_service::clock::today();
     let visits: Value = app
-        .get_as(
+        .get_json(
             &office,
             &format!("/visits?from={today}&status=confirmed&limit=50"),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let visit = visits["items"]
         .as_array()
         .expect("items")
@@ -389,12 +375,7 @@ async fn enterprise_with_visits_ahead(app: &TestApp) -> (String, String) {
         .find(|v| v["announced"] == true)
         .expect("the demo confirms announced visits ahead");
     let id = visit["enterprise_id"].as_str().expect("id").to_owned();
-    let enterprise: Value = app
-        .get_as(&office, &format!("/enterprises/{id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let enterprise: Value = app.get_json(&office, &format!("/enterprises/{id}")).await;
     (
         id,
         enterprise["credit_code"].as_str().expect("code").to_owned(),
@@ -418,11 +399,8 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
     let token = app.token(&credit_code).await;
     let today = onevisit_service::clock::today();
     let mine: Value = app
-        .get_as(&token, &format!("/visits?from={today}&limit=500"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&token, &format!("/visits?from={today}&limit=500"))
+        .await;
     let mut expected: Vec<String> = mine["items"]
         .as_array()
         .expect("items")
@@ -451,11 +429,8 @@ async fn an_enterprise_sees_only_its_own_visits_and_is_refused_the_office_s_page
     // A confirmed visit shows the code the API gives for it.
     let first = &shown[0];
     let code: Value = app
-        .get_as(&token, &format!("/visits/{first}/verification"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&token, &format!("/visits/{first}/verification"))
+        .await;
     let cell = client
         .find(Locator::Css(&format!("tr[data-visit='{first}'] td.code")))
         .await
@@ -527,11 +502,8 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
     // The office records a hazard on a completed visit: it is issued to the enterprise at once.
     let office = app.token("office").await;
     let visits: Value = app
-        .get_as(&office, "/visits?status=completed&limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/visits?status=completed&limit=1")
+        .await;
     let visit = &visits["items"][0];
     let recorded = app
         .post_as(
@@ -548,17 +520,14 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
     let hazard: Value = recorded.json().await.expect("json");
     let hazard_id = hazard["id"].as_str().expect("id").to_owned();
     let enterprise: Value = app
-        .get_as(
+        .get_json(
             &office,
             &format!(
                 "/enterprises/{}",
                 visit["enterprise_id"].as_str().expect("id")
             ),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let credit_code = enterprise["credit_code"].as_str().expect("code");
 
     let Some((_driver, client)) = browser("rectification").await else {
@@ -614,12 +583,7 @@ async fn an_enterprise_submits_a_rectification_with_evidence_and_sees_its_status
 
     // The API tells the same, with the evidence attached.
     let token = app.token(credit_code).await;
-    let seen: Value = app
-        .get_as(&token, &format!("/hazards/{hazard_id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let seen: Value = app.get_json(&token, &format!("/hazards/{hazard_id}")).await;
     assert_eq!(seen["status"], "rectification_submitted");
     assert_eq!(seen["evidence"].as_array().map(Vec::len), Some(1), "{seen}");
     client.close().await.expect("close the browser");

@@ -13,11 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// An enterprise with at least two announced, upcoming proposed visits, and its user's token.
 async fn enterprise_with_visits(app: &TestApp, office: &str) -> (String, String) {
     let page: Value = app
-        .get_as(office, "/visits?status=proposed&limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(office, "/visits?status=proposed&limit=500")
+        .await;
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for v in page["items"].as_array().expect("items") {
         if v["announced"] == true {
@@ -31,12 +28,7 @@ async fn enterprise_with_visits(app: &TestApp, office: &str) -> (String, String)
         .find(|(_, n)| *n >= 2)
         .map(|(id, _)| id)
         .expect("an enterprise with two proposed visits");
-    let enterprise: Value = app
-        .get_as(office, &format!("/enterprises/{id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let enterprise: Value = app.get_json(office, &format!("/enterprises/{id}")).await;
     let token = app
         .token(enterprise["credit_code"].as_str().expect("credit code"))
         .await;
@@ -104,12 +96,7 @@ async fn the_feed_holds_the_visits_the_enterprise_sees() {
     let got = events(&calendar);
 
     // Exactly the visits the enterprise's own users see.
-    let seen: Value = app
-        .get_as(&enterprise, "/visits?limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let seen: Value = app.get_json(&enterprise, "/visits?limit=500").await;
     let seen = seen["items"].as_array().expect("items");
     assert!(seen.len() >= 2);
     let expected: BTreeSet<String> = seen
@@ -215,12 +202,7 @@ async fn rotating_the_token_kills_the_old_url_and_tokens_do_not_cross_enterprise
 
     // The token opens only its own enterprise's feed.
     let token = second.split("token=").nth(1).expect("a token").to_owned();
-    let others: Value = app
-        .get_as(&office, "/enterprises?limit=5")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let others: Value = app.get_json(&office, "/enterprises?limit=5").await;
     let other = others["items"]
         .as_array()
         .expect("items")
@@ -259,11 +241,8 @@ async fn rotating_the_token_kills_the_old_url_and_tokens_do_not_cross_enterprise
 
     // Another enterprise's user cannot rotate this feed (not found); agencies may not at all.
     let other_code: Value = app
-        .get_as(&office, &format!("/enterprises/{other}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, &format!("/enterprises/{other}"))
+        .await;
     let other_user = app
         .token(other_code["credit_code"].as_str().expect("credit code"))
         .await;

@@ -33,7 +33,7 @@ async fn signing_out_or_deactivating_the_account_ends_its_tokens_at_once() {
     assert_eq!(me(&app, &fire).await, 401, "a signed-out token");
 
     let again = app.token("fire").await;
-    let user: Value = app.get_as(&again, "/me").await.json().await.expect("json");
+    let user: Value = app.get_json(&again, "/me").await;
     let admin = app.token("admin").await;
     let deactivated = app
         .client
@@ -166,12 +166,7 @@ async fn numbers_past_any_list_and_nul_characters_are_refused_naming_the_field()
         .await
         .expect("webhook");
     assert_eq!(refused_field(webhook).await, "url");
-    let webhooks: Value = app
-        .get_as(&office, "/webhooks")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let webhooks: Value = app.get_json(&office, "/webhooks").await;
     assert_eq!(webhooks, json!([]), "nothing was registered");
 }
 
@@ -181,20 +176,12 @@ async fn a_body_with_garbage_after_it_books_nothing() {
     let fire = app.token("fire").await;
     let office = app.token("office").await;
     let enterprises: Value = app
-        .get_as(&office, "/enterprises?status=operating&limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/enterprises?status=operating&limit=1")
+        .await;
     let day = onevisit_service::clock::today() + chrono::Days::new(10);
     let body = json!({"enterprise_id": enterprises["items"][0]["id"], "earliest": day,
         "latest": day + chrono::Days::new(14), "team_size": 1, "kind": "routine", "topics": []});
-    let before: Value = app
-        .get_as(&fire, "/requests?limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let before: Value = app.get_json(&fire, "/requests?limit=1").await;
     for trailing in [" {\"team_size\": 9}", "garbage", "}"] {
         let response = app
             .client
@@ -214,12 +201,7 @@ async fn a_body_with_garbage_after_it_books_nothing() {
             "{refused}"
         );
     }
-    let after: Value = app
-        .get_as(&fire, "/requests?limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let after: Value = app.get_json(&fire, "/requests?limit=1").await;
     assert_eq!(before["total"], after["total"], "nothing was booked");
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Monday 9 November 2026, 08:00 in China, and the clock stays there.
 fn monday_morning() -> Clock {
@@ -623,16 +623,25 @@ async fn a_notification_written_before_a_crash_is_delivered_once_after_the_resta
     assert!(received.lock().expect("lock").is_empty());
 
     let second = Server::start(&database, &["--delivery-schedule", "* * * * * *"]);
-    let started = Instant::now();
-    while received.lock().expect("lock").is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the notification was not delivered after the restart"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // A few more delivery ticks pass: still exactly one delivery.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    common::eventually(
+        "the notification is delivered after the restart",
+        Duration::from_secs(30),
+        || async { (!received.lock().expect("lock").is_empty()).then_some(()) },
+    )
+    .await;
+    // Three more delivery runs finish: still exactly one delivery.
+    let delivered = chrono::Utc::now();
+    let db = onevisit_service::db::connect(&database.config)
+        .await
+        .expect("connect");
+    common::eventually(
+        "three more delivery runs finish",
+        Duration::from_secs(30),
+        || async {
+            (common::runs_after(&db, "outbox-delivery", delivered).await >= 3).then_some(())
+        },
+    )
+    .await;
     let deliveries = received.lock().expect("lock").clone();
     assert_eq!(deliveries.len(), 1);
     let (headers, body) = &deliveries[0];
@@ -683,11 +692,17 @@ async fn two_servers_on_one_postgresql_run_each_tick_of_a_per_second_job_exactly
     let from = chrono::Utc::now() + chrono::Duration::seconds(2);
     let from = from - chrono::Duration::nanoseconds(i64::from(from.timestamp_subsec_nanos()));
     let until = from + chrono::Duration::seconds(30);
-    tokio::time::sleep(Duration::from_secs(34)).await;
     use sea_orm::{ConnectionTrait, Statement};
     let db = onevisit_service::db::connect(&database.config)
         .await
         .expect("connect");
+    // Until a tick after the window has run: each tick of it had both replicas' claims.
+    common::eventually(
+        "the ticks of the 30 seconds run",
+        Duration::from_secs(90),
+        || async { (common::runs_after(&db, "outbox-delivery", until).await > 0).then_some(()) },
+    )
+    .await;
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,

@@ -218,12 +218,7 @@ async fn each_role_opens_only_its_own_pages() {
     );
 
     let office = app.token("office").await;
-    let enterprises: serde_json::Value = app
-        .get_as(&office, "/enterprises?limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let enterprises: serde_json::Value = app.get_json(&office, "/enterprises?limit=1").await;
     let credit_code = enterprises["items"][0]["credit_code"]
         .as_str()
         .expect("code")
@@ -264,12 +259,7 @@ fn text_of(html: &str) -> String {
 async fn the_timeline_shows_statuses_kinds_and_sectors_in_the_user_s_words() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let overview: serde_json::Value = app
-        .get_as(&office, "/review/overview")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let overview: serde_json::Value = app.get_json(&office, "/review/overview").await;
     let id = overview["nearest_cap"][0]["enterprise_id"]
         .as_str()
         .expect("a demo enterprise near its cap")
@@ -351,12 +341,7 @@ fn language_switch(html: &str) -> String {
 async fn the_language_switch_of_a_form_s_answer_leads_to_a_page() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let page: serde_json::Value = app
-        .get_as(&office, "/enterprises?limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page: serde_json::Value = app.get_json(&office, "/enterprises?limit=1").await;
     let code = page["items"][0]["credit_code"]
         .as_str()
         .expect("credit code")

@@ -10,12 +10,7 @@ use serde_json::{Value, json};
 async fn the_demo_quarter_is_planned_and_under_way() {
     let app = spawn_app(true).await;
     let office = app.token("office").await;
-    let visits: Value = app
-        .get_as(&office, "/visits?limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let visits: Value = app.get_json(&office, "/visits?limit=500").await;
     assert!(
         visits["total"].as_u64().expect("total") > 100,
         "{}",
@@ -29,11 +24,8 @@ async fn the_demo_quarter_is_planned_and_under_way() {
         }
     }
     let scheduled: Value = app
-        .get_as(&office, "/requests?status=scheduled&limit=1")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/requests?status=scheduled&limit=1")
+        .await;
     assert!(scheduled["total"].as_u64().expect("total") > 200);
 }
 
@@ -129,11 +121,8 @@ async fn a_visit_the_office_rescheduled_is_kept_by_the_next_replan() {
     let office = app.token("office").await;
     let today = onevisit_service::clock::today();
     let page: Value = app
-        .get_as(&office, "/visits?status=proposed&limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, "/visits?status=proposed&limit=500")
+        .await;
     // The first upcoming proposed visit the office can move to another day.
     let mut moved = None;
     'visits: for visit in page["items"].as_array().expect("items") {
@@ -174,12 +163,7 @@ async fn a_visit_the_office_rescheduled_is_kept_by_the_next_replan() {
         "{}",
         response.text().await.unwrap_or_default()
     );
-    let visit: Value = app
-        .get_as(&office, &format!("/visits/{id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let visit: Value = app.get_json(&office, &format!("/visits/{id}")).await;
     assert_eq!(visit["date"], day.to_string(), "{visit}");
     assert_eq!(visit["status"], "proposed");
 }

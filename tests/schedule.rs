@@ -27,11 +27,8 @@ fn visit<'a>(page: &'a Value, id: &str) -> Option<&'a Value> {
 async fn enterprise_with_a_visit(app: &TestApp, office: &str) -> (Value, String) {
     let today = onevisit_service::clock::today();
     let page: Value = app
-        .get_as(office, "/visits?status=proposed&limit=500")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(office, "/visits?status=proposed&limit=500")
+        .await;
     let visit = page["items"]
         .as_array()
         .expect("items")
@@ -44,17 +41,14 @@ async fn enterprise_with_a_visit(app: &TestApp, office: &str) -> (Value, String)
         .expect("an upcoming proposed visit")
         .clone();
     let enterprise: Value = app
-        .get_as(
+        .get_json(
             office,
             &format!(
                 "/enterprises/{}",
                 visit["enterprise_id"].as_str().expect("id")
             ),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let token = app
         .token(enterprise["credit_code"].as_str().expect("credit code"))
         .await;

@@ -34,11 +34,8 @@ fn today() -> NaiveDate {
 /// The office's view of visits with a status, by date.
 async fn visits_with_status(app: &TestApp, office: &str, status: &str) -> Vec<Value> {
     let page: Value = app
-        .get_as(office, &format!("/visits?status={status}&limit=500"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(office, &format!("/visits?status={status}&limit=500"))
+        .await;
     page["items"].as_array().expect("items").clone()
 }
 
@@ -69,7 +66,7 @@ async fn credit_code_of(app: &TestApp, office: &str, visit: &Value) -> String {
         "/enterprises/{}",
         visit["enterprise_id"].as_str().expect("id")
     );
-    let enterprise: Value = app.get_as(office, &path).await.json().await.expect("json");
+    let enterprise: Value = app.get_json(office, &path).await;
     enterprise["credit_code"]
         .as_str()
         .expect("credit code")
@@ -127,11 +124,8 @@ async fn a_confirmed_visit_carries_a_code_that_verifies_until_it_is_cancelled() 
 
     // Not confirmed yet: no code.
     let before: Value = app
-        .get_as(&office, &format!("/visits/{id}/verification"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&office, &format!("/visits/{id}/verification"))
+        .await;
     assert_eq!(before["verification_code"], Value::Null);
 
     let response = app
@@ -155,11 +149,8 @@ async fn a_confirmed_visit_carries_a_code_that_verifies_until_it_is_cancelled() 
     let member_agency = first_agency(&visit);
     for token in [&office, &enterprise, &app.token(&member_agency).await] {
         let seen: Value = app
-            .get_as(token, &format!("/visits/{id}/verification"))
-            .await
-            .json()
-            .await
-            .expect("json");
+            .get_json(token, &format!("/visits/{id}/verification"))
+            .await;
         assert_eq!(seen["verification_code"], code.as_str());
     }
     // An agency not on the visit does not learn that it exists.

@@ -78,6 +78,15 @@ impl TestApp {
         body["access_token"].as_str().expect("a token").to_owned()
     }
 
+    /// GET with a bearer token, answered 200 with a JSON body read as `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, token: &str, path: &str) -> T {
+        let response = self.get_as(token, path).await;
+        let status = response.status();
+        let body = response.text().await.expect("a body");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
     /// GET with a bearer token.
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
@@ -172,6 +181,43 @@ impl TestApp {
             .await
             .expect("connect to the test database")
     }
+}
+
+/// Asks `check` every 100 ms until it answers `Some`, and fails naming `what` once
+/// `deadline` has passed: for what a background job does in its own time.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "{what}: not within {deadline:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// How many finished runs of `job` the job log holds for ticks after `after`.
+pub async fn runs_after(
+    db: &sea_orm::DatabaseConnection,
+    job: &str,
+    after: chrono::DateTime<chrono::Utc>,
+) -> u64 {
+    use onevisit_service::entities::job_run;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    job_run::Entity::find()
+        .filter(job_run::Column::Job.eq(job))
+        .filter(job_run::Column::Tick.gt(after))
+        .filter(job_run::Column::FinishedAt.is_not_null())
+        .count(db)
+        .await
+        .expect("count the job's runs")
 }
 
 /// How many rows `table` holds.
