@@ -19,7 +19,6 @@
 use crate::periodic::CronSchedule;
 use chrono::{DateTime, SubsecRound, Utc};
 use croner::Cron;
-use croner::parser::{CronParser, Seconds};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,10 +113,7 @@ pub enum RunnerError {
 }
 
 fn cron(schedule: &CronSchedule) -> Option<Cron> {
-    CronParser::builder()
-        .seconds(Seconds::Required)
-        .dom_and_dow(true)
-        .build()
+    crate::periodic::cron::parser()
         .parse(schedule.as_str())
         .ok()
 }

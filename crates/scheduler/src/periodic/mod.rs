@@ -125,7 +125,7 @@
 //! the operating system's random source after the pool is fixed, and publish record and
 //! digest at once. That is the service's side; this module only computes and checks.
 
-mod cron;
+pub(crate) mod cron;
 mod draw;
 mod plan;
 mod requests;
