@@ -9,6 +9,7 @@ use onevisit_service::jobs::JobsConfig;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What a configuration file may set. Unknown keys are refused.
 #[derive(Debug, Default, Deserialize)]
@@ -28,6 +29,8 @@ pub struct FileConfig {
     pub notice_working_days: Option<u32>,
     /// When the outbox is delivered (cron, seconds first).
     pub delivery_schedule: Option<String>,
+    /// How many seconds the nightly re-plan may spend improving the plan (0: none).
+    pub replan_time_limit_seconds: Option<u64>,
     /// The webhooks' signing secret. Prefer the environment variable.
     pub webhook_secret: Option<String>,
     /// Mark the web pages' session cookies Secure (when served over TLS).
@@ -80,6 +83,7 @@ pub struct JobFlags<'a> {
     pub no_jobs: bool,
     pub notice_working_days: Option<u32>,
     pub delivery_schedule: Option<&'a str>,
+    pub replan_time_limit_seconds: Option<u64>,
     pub webhook_secret: Option<&'a str>,
 }
 
@@ -167,6 +171,12 @@ impl FileConfig {
         {
             config.delivery_schedule =
                 CronSchedule::parse(raw).map_err(|e| ConfigError::Schedule(e.to_string()))?;
+        }
+        if let Some(seconds) = flags
+            .replan_time_limit_seconds
+            .or(self.replan_time_limit_seconds)
+        {
+            config.replan_time_limit = (seconds > 0).then(|| Duration::from_secs(seconds));
         }
         Ok(config)
     }
@@ -274,6 +284,26 @@ mod tests {
             ..JobFlags::default()
         };
         assert_eq!(file.jobs(&flags).expect("jobs").notice_working_days, 2);
+        assert_eq!(
+            from_file.replan_time_limit,
+            Some(onevisit_service::jobs::DEFAULT_REPLAN_TIME_LIMIT)
+        );
+        let budget: FileConfig = toml::from_str("replan_time_limit_seconds = 0").expect("toml");
+        assert_eq!(
+            budget
+                .jobs(&JobFlags::default())
+                .expect("jobs")
+                .replan_time_limit,
+            None
+        );
+        let flags = JobFlags {
+            replan_time_limit_seconds: Some(120),
+            ..JobFlags::default()
+        };
+        assert_eq!(
+            budget.jobs(&flags).expect("jobs").replan_time_limit,
+            Some(Duration::from_secs(120))
+        );
         let short = JobFlags {
             webhook_secret: Some("short"),
             ..JobFlags::default()

@@ -65,6 +65,9 @@ enum Command {
         /// When notifications are delivered, cron with seconds first [default: */5 * * * * *]
         #[arg(long, env = "ONEVISIT_DELIVERY_SCHEDULE", value_name = "CRON")]
         delivery_schedule: Option<String>,
+        /// Seconds the nightly re-plan may spend improving the plan, 0 for none [default: 30]
+        #[arg(long, env = "ONEVISIT_REPLAN_TIME_LIMIT", value_name = "SECONDS")]
+        replan_time_limit: Option<u64>,
         /// The webhooks' signing secret, at least 16 bytes (environment only, never a flag).
         #[arg(skip = std::env::var("ONEVISIT_WEBHOOK_SECRET").ok())]
         webhook_secret: Option<String>,
@@ -296,6 +299,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
             no_jobs,
             notice_days,
             delivery_schedule,
+            replan_time_limit,
             webhook_secret,
             secure_cookies,
             evidence_dir,
@@ -316,6 +320,7 @@ async fn run(command: Command, file: &FileConfig) -> Result<(), Failure> {
                     no_jobs,
                     notice_working_days: notice_days,
                     delivery_schedule: delivery_schedule.as_deref(),
+                    replan_time_limit_seconds: replan_time_limit,
                     webhook_secret: webhook_secret.as_deref(),
                 })?,
                 hazards: file.hazards(evidence_dir.as_deref())?,

@@ -1251,3 +1251,23 @@ async fn a_firing_that_fails_half_way_leaves_nothing_behind() {
         "{runs}"
     );
 }
+
+#[tokio::test]
+async fn the_nightly_re_plan_runs_with_its_time_budget() {
+    let app = spawn_app_at(true, monday_morning(), false).await;
+    let office = app.token("office").await;
+    let run = json_of(
+        app.post_as(&office, "/jobs/replan/run", &json!({})).await,
+        200,
+    )
+    .await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert!(
+        run["counts"]["requests"].as_u64().expect("requests") > 0,
+        "{run}"
+    );
+    let proposed: Value = app
+        .get_json(&office, "/visits?status=proposed&limit=1")
+        .await;
+    assert!(proposed["total"].as_u64().expect("total") > 0, "{proposed}");
+}

@@ -174,6 +174,7 @@ async fn main() -> anyhow::Result<()> {
             horizon,
             true,
             onevisit_service::audit::Author::Job("replan timing"),
+            &Default::default(),
         )
         .await?;
         eprintln!(

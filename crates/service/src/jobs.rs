@@ -16,6 +16,7 @@ use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run,
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
 use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::jobs::{
     Claim, Job, JobCounts, JobStore, RunOutcome, Runner, RunnerError, occurrences_between, run_tick,
 };
@@ -50,10 +51,16 @@ pub struct JobsConfig {
     pub delivery_schedule: CronSchedule,
     /// This process's name in the job-run log.
     pub replica: String,
+    /// How long the nightly re-plan may keep improving the plan ([`PlanOptions`]);
+    /// `None` stops after the planner's bounded passes.
+    pub replan_time_limit: Option<std::time::Duration>,
 }
 
 /// Notice given to enterprises unless configured otherwise.
 pub const DEFAULT_NOTICE_WORKING_DAYS: u32 = 3;
+/// The nightly re-plan's budget unless configured otherwise: the night is long, and the
+/// planner stops sooner once a round gains nothing.
+pub const DEFAULT_REPLAN_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Every five seconds.
 pub const DEFAULT_DELIVERY_SCHEDULE: &str = "*/5 * * * * *";
 
@@ -74,6 +81,7 @@ impl JobsConfig {
             notice_working_days: DEFAULT_NOTICE_WORKING_DAYS,
             webhook_secret: Arc::from(secret),
             delivery_schedule: schedule(DEFAULT_DELIVERY_SCHEDULE),
+            replan_time_limit: Some(DEFAULT_REPLAN_TIME_LIMIT),
             replica: format!(
                 "pid-{}-{}",
                 std::process::id(),
@@ -317,6 +325,9 @@ impl Job for Replan {
             horizon,
             true,
             audit::Author::Job("nightly re-plan"),
+            &PlanOptions {
+                time_limit: self.state.jobs.replan_time_limit,
+            },
         )
         .await
         .map_err(|e| e.to_string())?;

@@ -19,6 +19,7 @@ use crate::planning::{self, HeldRequest, HeldVisit};
 use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
 use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -78,13 +79,15 @@ pub enum ReplanError {
     Planner(String),
 }
 
-/// Plans the horizon again and, with `apply`, writes the result.
+/// Plans the horizon again and, with `apply`, writes the result. `options` says how
+/// hard the planner tries (the nightly job gives it a time budget).
 pub async fn replan<C: Connection>(
     db: &C,
     calendar: &WorkCalendar,
     horizon: DateRange,
     apply: bool,
     by: Author<'_>,
+    options: &PlanOptions,
 ) -> Result<ReplanSummary, ReplanError> {
     let txn = db.begin().await?;
     lock(&txn).await?;
@@ -183,8 +186,8 @@ pub async fn replan<C: Connection>(
         requests: request_specs,
         locked: locked_specs,
     };
-    let plan =
-        onevisit_scheduler::plan(&problem).map_err(|e| ReplanError::Planner(e.to_string()))?;
+    let plan = onevisit_scheduler::plan_with(&problem, options)
+        .map_err(|e| ReplanError::Planner(e.to_string()))?;
 
     // The difference.
     let before: BTreeMap<Uuid, Option<NaiveDate>> = requests

@@ -55,6 +55,7 @@ pub async fn replan(
         horizon,
         body.apply,
         (&caller).into(),
+        &Default::default(),
     )
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;

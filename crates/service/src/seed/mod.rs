@@ -321,6 +321,7 @@ async fn seed_demo_quarter<C: crate::db::Connection>(
             quarter.range(),
             true,
             crate::audit::Author::Job("demo seed"),
+            &onevisit_scheduler::PlanOptions::default(),
         )
         .await
         .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
