@@ -8,7 +8,7 @@
 //!
 //! ```sh
 //! psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE onevisit_ceiling'
-//! cargo run --release -p onevisit-api --example booking_ceiling -- \
+//! cargo run --release -p onevisit-service --example booking_ceiling -- \
 //!     'postgres://postgres@127.0.0.1:5432/onevisit_ceiling?sslmode=disable' [seconds] [tasks]
 //! ```
 

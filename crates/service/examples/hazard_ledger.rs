@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE onevisit_ledger_bench'
-//! cargo run --release -p onevisit-api --example hazard_ledger -- \
+//! cargo run --release -p onevisit-service --example hazard_ledger -- \
 //!     postgres://postgres@127.0.0.1:5432/onevisit_ledger_bench [HAZARDS]
 //! ```
 //!

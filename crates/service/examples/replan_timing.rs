@@ -5,7 +5,7 @@
 //! requests, then again over the 10,000 proposed ones it wrote.
 //!
 //! ```sh
-//! cargo run --release -p onevisit-api --example replan_timing -- postgres://postgres@127.0.0.1:5432/DB
+//! cargo run --release -p onevisit-service --example replan_timing -- postgres://postgres@127.0.0.1:5432/DB
 //! ```
 
 use chrono::Utc;

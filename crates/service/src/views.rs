@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryResult, QuerySelect,
+    QueryResult, QuerySelect, RelationTrait,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -238,11 +238,7 @@ pub async fn visit_page<C: ConnectionTrait>(
     // Counted before the limit applies: the page and the total in one round trip.
     page.expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
         .from(joint_visit::Entity)
-        .inner_join(
-            enterprise::Entity,
-            Expr::col((enterprise::Entity, enterprise::Column::Id))
-                .equals((joint_visit::Entity, joint_visit::Column::EnterpriseId)),
-        )
+        .inner_join(enterprise::Entity, joint_visit::Relation::Enterprise.def())
         .cond_where(filter.clone())
         .order_by(
             (joint_visit::Entity, joint_visit::Column::VisitDate),
@@ -325,12 +321,7 @@ fn with_teams(select: &mut SelectStatement, join: JoinType) {
             Expr::col((inspector::Entity, inspector::Column::Name)),
             "inspector_name",
         )
-        .join(
-            join,
-            agency::Entity,
-            Expr::col((agency::Entity, agency::Column::Id))
-                .equals((visit_team::Entity, visit_team::Column::AgencyId)),
-        )
+        .join(join, agency::Entity, visit_team::Relation::Agency.def())
         .left_join(
             visit_inspector::Entity,
             Expr::col((visit_inspector::Entity, visit_inspector::Column::VisitId))
@@ -342,10 +333,7 @@ fn with_teams(select: &mut SelectStatement, join: JoinType) {
         )
         .left_join(
             inspector::Entity,
-            Expr::col((inspector::Entity, inspector::Column::Id)).equals((
-                visit_inspector::Entity,
-                visit_inspector::Column::InspectorId,
-            )),
+            visit_inspector::Relation::Inspector.def(),
         )
         .order_by((agency::Entity, agency::Column::Code), Order::Asc)
         .order_by((inspector::Entity, inspector::Column::Code), Order::Asc);

@@ -11,6 +11,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::inspection_request::Entity",
+        from = "Column::RequestId",
+        to = "super::inspection_request::Column::Id"
+    )]
+    Request,
+}
+
+impl Related<super::inspection_request::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Request.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

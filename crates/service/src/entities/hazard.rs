@@ -36,6 +36,55 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::joint_visit::Entity",
+        from = "Column::VisitId",
+        to = "super::joint_visit::Column::Id"
+    )]
+    Visit,
+    #[sea_orm(
+        belongs_to = "super::enterprise::Entity",
+        from = "Column::EnterpriseId",
+        to = "super::enterprise::Column::Id"
+    )]
+    Enterprise,
+    #[sea_orm(
+        belongs_to = "super::agency::Entity",
+        from = "Column::ResponsibleAgencyId",
+        to = "super::agency::Column::Id"
+    )]
+    ResponsibleAgency,
+    #[sea_orm(
+        belongs_to = "super::hazard_notice::Entity",
+        from = "Column::NoticeId",
+        to = "super::hazard_notice::Column::Id"
+    )]
+    Notice,
+}
+
+impl Related<super::joint_visit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visit.def()
+    }
+}
+
+impl Related<super::enterprise::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Enterprise.def()
+    }
+}
+
+impl Related<super::agency::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ResponsibleAgency.def()
+    }
+}
+
+impl Related<super::hazard_notice::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Notice.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -20,6 +20,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::hazard::Entity",
+        from = "Column::HazardId",
+        to = "super::hazard::Column::Id"
+    )]
+    Hazard,
+}
+
+impl Related<super::hazard::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Hazard.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

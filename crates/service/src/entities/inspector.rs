@@ -17,6 +17,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::agency::Entity",
+        from = "Column::AgencyId",
+        to = "super::agency::Column::Id"
+    )]
+    Agency,
+}
+
+impl Related<super::agency::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Agency.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

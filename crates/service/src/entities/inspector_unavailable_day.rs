@@ -12,6 +12,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::inspector::Entity",
+        from = "Column::InspectorId",
+        to = "super::inspector::Column::Id"
+    )]
+    Inspector,
+}
+
+impl Related<super::inspector::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Inspector.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::joint_visit::Entity",
+        from = "Column::VisitId",
+        to = "super::joint_visit::Column::Id"
+    )]
+    Visit,
+    #[sea_orm(
+        belongs_to = "super::inspector::Entity",
+        from = "Column::InspectorId",
+        to = "super::inspector::Column::Id"
+    )]
+    Inspector,
+}
+
+impl Related<super::joint_visit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Visit.def()
+    }
+}
+
+impl Related<super::inspector::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Inspector.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -8,10 +8,10 @@ use crate::ServiceError;
 use crate::entities::{agency, enterprise, hazard, hazard_notice, joint_visit, visit_team};
 use chrono::NaiveDate;
 use onevisit_domain::HazardStatus;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, RelationTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -307,11 +307,7 @@ pub async fn totals<C: ConnectionTrait>(
             Alias::new("major_open"),
         )
         .from(hazard::Entity)
-        .inner_join(
-            enterprise::Entity,
-            Expr::col((enterprise::Entity, enterprise::Column::Id))
-                .equals((hazard::Entity, hazard::Column::EnterpriseId)),
-        )
+        .inner_join(enterprise::Entity, hazard::Relation::Enterprise.def())
         .cond_where(condition(caller, filter, today))
         .group_by_col(district)
         .order_by(district, sea_orm::sea_query::Order::Asc)
