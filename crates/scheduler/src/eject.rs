@@ -19,22 +19,8 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
     let m = std::sync::Arc::clone(&st.m);
     let m = &*m;
     let days = m.days as usize;
-    // The new visits with a team of each agency on each day; entries are checked when
-    // used (a visit may have moved since).
-    let mut by_slot: Vec<Vec<u32>> = vec![Vec::new(); m.agency_orig.len() * days];
-    let index = |by_slot: &mut Vec<Vec<u32>>, st: &State, v: u32| {
-        let vs = &st.visits[v as usize];
-        for t in &vs.teams {
-            by_slot[t.agency as usize * days + vs.day as usize].push(v);
-        }
-    };
-    for v in 0..st.visits.len() as u32 {
-        let vs = &st.visits[v as usize];
-        if vs.alive && vs.locked.is_none() && vs.day != NONE {
-            index(&mut by_slot, st, v);
-        }
-    }
-    let mut stuck = vec![false; by_slot.len()];
+    let mut blockers = Blockers::new(st);
+    let mut stuck = vec![false; m.agency_orig.len() * days];
     let mut budget = effort
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
@@ -84,21 +70,7 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
             if stuck[slot] {
                 continue;
             }
-            let mut candidates = Vec::new();
-            for &b in &by_slot[slot] {
-                if candidates.len() == effort.blockers {
-                    break;
-                }
-                let vs = &st.visits[b as usize];
-                if vs.alive
-                    && vs.day == day
-                    && vs.ent != e
-                    && vs.locked.is_none()
-                    && vs.teams.iter().any(|t| t.agency == a)
-                {
-                    candidates.push(b);
-                }
-            }
+            let candidates = blockers.on(st, a, day, e, effort.blockers);
             let (mut tried, mut freed) = (false, false);
             for b in candidates {
                 let frees = st.visits[b as usize]
@@ -125,14 +97,14 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                 }
                 freed = true;
                 moved = true;
-                index(&mut by_slot, st, b);
+                blockers.add(st, b);
                 match own {
                     Some(v) if st.join_cost(v, r).is_some() => {
                         st.join(v, r);
                     }
                     None if st.can_open(r, day) => {
                         let v = st.open(r, day);
-                        index(&mut by_slot, st, v);
+                        blockers.add(st, v);
                     }
                     _ => {
                         if !crate::reopt::reoptimise_enterprise(st, agenda, e as usize) {
@@ -140,7 +112,7 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                         }
                         let own_visits: Vec<u32> = st.ent_visits[e as usize].to_vec();
                         for v in own_visits {
-                            index(&mut by_slot, st, v);
+                            blockers.add(st, v);
                         }
                     }
                 }
@@ -154,4 +126,58 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
         }
     }
     moved
+}
+
+/// The new visits with a team of each agency on each day, to find the ones holding an
+/// agency-day. Entries are checked when used (a visit may have moved since); a visit
+/// that moves is added again under its new day.
+pub(crate) struct Blockers {
+    days: usize,
+    by_slot: Vec<Vec<u32>>,
+}
+
+impl Blockers {
+    pub fn new(st: &State) -> Blockers {
+        let days = st.m.days as usize;
+        let mut b = Blockers {
+            days,
+            by_slot: vec![Vec::new(); st.m.agency_orig.len() * days],
+        };
+        for v in 0..st.visits.len() as u32 {
+            let vs = &st.visits[v as usize];
+            if vs.alive && vs.locked.is_none() && vs.day != NONE {
+                b.add(st, v);
+            }
+        }
+        b
+    }
+
+    pub fn add(&mut self, st: &State, v: u32) {
+        let vs = &st.visits[v as usize];
+        for t in &vs.teams {
+            self.by_slot[t.agency as usize * self.days + vs.day as usize].push(v);
+        }
+    }
+
+    /// Up to `limit` new visits of enterprises other than `ent` with a team of
+    /// `agency` on `day` as the plan stands.
+    pub fn on(&self, st: &State, agency: u32, day: u32, ent: u32, limit: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &b in &self.by_slot[agency as usize * self.days + day as usize] {
+            if out.len() == limit {
+                break;
+            }
+            let vs = &st.visits[b as usize];
+            if vs.alive
+                && vs.day == day
+                && vs.ent != ent
+                && vs.locked.is_none()
+                && vs.teams.iter().any(|t| t.agency == agency)
+                && !out.contains(&b)
+            {
+                out.push(b);
+            }
+        }
+        out
+    }
 }

@@ -486,6 +486,8 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     empty_visits(st);
     // 3b. Re-choose the days of each enterprise that may improve, against the rest.
     crate::reopt::reoptimise(st, &agenda, None);
+    // 3c. Merge an enterprise's visits onto a full day, moving others off it.
+    crate::merge::merge_visits(st, &Effort::BOUNDED);
     // 4. Inspectors: spread the work over each roster.
     spread_inspectors(st);
     // 5. Last chance for the requests still out, against the final plan (this makes
@@ -504,6 +506,8 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     //    a move frees may take others too.
     let order: Vec<u32> = urgent_list.iter().chain(&routine_list).copied().collect();
     if crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED) {
+        // The requests let in may open visits a merge can save.
+        crate::merge::merge_visits(st, &Effort::BOUNDED);
         last_chance(st);
     }
     // 7. With a time limit: unbounded rounds of both until one gains nothing.
@@ -516,6 +520,7 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
             let before = objective(st, &order);
             crate::reopt::reoptimise(st, &agenda, effort.deadline);
             crate::eject::make_room(st, &agenda, &order, &effort);
+            crate::merge::merge_visits(st, &effort);
             last_chance(st);
             if objective(st, &order) <= before || effort.out_of_time() {
                 break;
@@ -542,8 +547,12 @@ fn objective(st: &State, order: &[u32]) -> (u32, u32, i64) {
 pub(crate) struct Effort {
     /// Day checks allowed per request of the problem (`None`: no bound).
     pub days_per_request: Option<u64>,
-    /// Blocking visits tried per request and day.
+    /// Blocking visits tried per request and day by the ejection pass.
     pub blockers: usize,
+    /// Blocking visits tried per agency and day by a merge: merges are few (only
+    /// enterprises with more visits than their stabbing count try) and each one saves
+    /// a visit, so they may try many more.
+    pub merge_blockers: usize,
     pub deadline: Option<Instant>,
 }
 
@@ -552,11 +561,13 @@ impl Effort {
     pub const BOUNDED: Effort = Effort {
         days_per_request: Some(64),
         blockers: 3,
+        merge_blockers: 64,
         deadline: None,
     };
     const UNBOUNDED: Effort = Effort {
         days_per_request: None,
         blockers: usize::MAX,
+        merge_blockers: usize::MAX,
         deadline: None,
     };
 
