@@ -7,13 +7,14 @@ use crate::planner::{Agenda, Effort};
 use crate::state::State;
 
 /// For each request left out (in `order`), on each open day of its window (latest
-/// first), tries moving one blocking visit (another enterprise's new visit with a team
-/// of the request's agency that day) to another day where every rule holds, then
-/// places the request on the freed day (or re-chooses its enterprise's days when it
-/// can neither join nor open there, as with a burden cap used up). A move that frees too little changes nothing
-/// in the objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day
-/// checks are capped in proportion to the number of requests and three blockers are
-/// tried per day, so the pass stays linear where capacity binds everywhere.
+/// first), moves blocking visits (other enterprises' new visits with a team of the
+/// request's agency that day), one at a time, to other days where every rule holds,
+/// until the request joins or opens its visit on the freed day; when the burden cap is
+/// what keeps it from opening one, its enterprise's days are re-chosen instead (once
+/// per pass if that fails). A move that frees too little changes nothing in the
+/// objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day checks
+/// are capped in proportion to the number of requests and 64 blockers are tried per
+/// day, so the pass stays linear where capacity binds everywhere.
 /// Returns whether any visit moved.
 pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: &Effort) -> bool {
     let m = std::sync::Arc::clone(&st.m);
@@ -21,6 +22,9 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
     let days = m.days as usize;
     let mut blockers = Blockers::new(st);
     let mut stuck = vec![false; m.agency_orig.len() * days];
+    // Enterprises whose re-optimisation failed in this pass: on a big enterprise it
+    // costs far more than a move, and another move rarely changes its answer.
+    let mut reopt_failed = vec![false; m.ent_orig.len()];
     let mut budget = effort
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
@@ -106,8 +110,13 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                         let v = st.open(r, day);
                         blockers.add(st, v);
                     }
-                    _ => {
+                    // Short of people still: the next blocker may free more.
+                    Some(_) => continue,
+                    None if q.urgent || !capped || reopt_failed[e as usize] => continue,
+                    // The cap is what keeps it out: re-choosing its days may fit it in.
+                    None => {
                         if !crate::reopt::reoptimise_enterprise(st, agenda, e as usize) {
+                            reopt_failed[e as usize] = true;
                             continue;
                         }
                         let own_visits: Vec<u32> = st.ent_visits[e as usize].to_vec();

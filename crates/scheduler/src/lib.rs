@@ -108,14 +108,15 @@
 //!
 //! **6. Ejection across enterprises.** Every request still out tries each open day of
 //! its window (latest first) where its agency is at capacity or short of people: up to
-//! three visits of other enterprises holding that agency that day are tried in turn,
-//! each moved (whole) to the latest other day of its window where every rule holds;
-//! once one moves, the request joins or opens its visit on the freed day, or, when it
-//! can do neither (a burden cap used up), its enterprise is re-optimised as in 3b. A
-//! move that frees too little changes nothing in the objective. Day checks are capped
-//! at 64 per request of the problem, so the pass stays linear where capacity binds
-//! everywhere. If anything moved, the last chance (5) runs again, so local optimality
-//! still holds at the end.
+//! 64 visits of other enterprises holding that agency that day are tried in turn, each
+//! moved (whole) to the latest other day of its window where every rule holds, until
+//! the request joins or opens its visit on the freed day; when only its burden cap
+//! keeps it from opening one, its enterprise is re-optimised as in 3b instead (once
+//! per pass if that fails: on a big enterprise it costs far more than a move). A move
+//! that frees too little changes nothing in the objective. Day checks are capped at 64
+//! per request of the problem (a move counts as a day check per horizon day), so the
+//! pass stays linear where capacity binds everywhere. If anything moved, 3c and the
+//! last chance (5) run again, so local optimality still holds at the end.
 //!
 //! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
 //! rounds of 3b for every enterprise, 6 and 3c without their bounds (every blocking

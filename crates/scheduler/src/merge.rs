@@ -215,7 +215,7 @@ fn make_room(
                 break;
             }
             let mut moved = false;
-            for b in blockers.on(st, a, day, e, effort.merge_blockers) {
+            for b in blockers.on(st, a, day, e, effort.blockers) {
                 let frees = st.visits[b as usize]
                     .teams
                     .iter()

@@ -547,12 +547,8 @@ fn objective(st: &State, order: &[u32]) -> (u32, u32, i64) {
 pub(crate) struct Effort {
     /// Day checks allowed per request of the problem (`None`: no bound).
     pub days_per_request: Option<u64>,
-    /// Blocking visits tried per request and day by the ejection pass.
+    /// Blocking visits tried per agency and day (by the ejection and merge passes).
     pub blockers: usize,
-    /// Blocking visits tried per agency and day by a merge: merges are few (only
-    /// enterprises with more visits than their stabbing count try) and each one saves
-    /// a visit, so they may try many more.
-    pub merge_blockers: usize,
     pub deadline: Option<Instant>,
 }
 
@@ -560,14 +556,12 @@ impl Effort {
     /// The default run: linear in the problem.
     pub const BOUNDED: Effort = Effort {
         days_per_request: Some(64),
-        blockers: 3,
-        merge_blockers: 64,
+        blockers: 64,
         deadline: None,
     };
     const UNBOUNDED: Effort = Effort {
         days_per_request: None,
         blockers: usize::MAX,
-        merge_blockers: usize::MAX,
         deadline: None,
     };
 
