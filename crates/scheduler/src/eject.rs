@@ -6,12 +6,16 @@ use crate::model::NONE;
 use crate::planner::{Agenda, Effort};
 use crate::state::State;
 
+/// The failed re-optimisations an enterprise may spend per pass, in (its requests)²:
+/// about ten tries for twenty requests, one for sixty-four or more.
+const REOPT_SPEND: u64 = 4096;
+
 /// For each request left out (in `order`), on each open day of its window (latest
 /// first), moves blocking visits (other enterprises' new visits with a team of the
 /// request's agency that day), one at a time, to other days where every rule holds,
 /// until the request joins or opens its visit on the freed day; when the burden cap is
-/// what keeps it from opening one, its enterprise's days are re-chosen instead (once
-/// per pass if that fails). A move that frees too little changes nothing in the
+/// what keeps it from opening one, its enterprise's days are re-chosen instead (a bounded
+/// number of times per pass if that fails). A move that frees too little changes nothing in the
 /// objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day checks
 /// are capped in proportion to the number of requests and 64 blockers are tried per
 /// day, so the pass stays linear where capacity binds everywhere.
@@ -22,9 +26,10 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
     let days = m.days as usize;
     let mut blockers = Blockers::new(st);
     let mut stuck = vec![false; m.agency_orig.len() * days];
-    // Enterprises whose re-optimisation failed in this pass: on a big enterprise it
-    // costs far more than a move, and another move rarely changes its answer.
-    let mut reopt_failed = vec![false; m.ent_orig.len()];
+    // What failed re-optimisations cost each enterprise in this pass, in (its
+    // requests)²: a big enterprise's costs far more than a move and another move
+    // rarely changes its answer, while a small one's is cheap to try again.
+    let mut reopt_spent = vec![0u64; m.ent_orig.len()];
     let mut budget = effort
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
@@ -112,11 +117,14 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                     }
                     // Short of people still: the next blocker may free more.
                     Some(_) => continue,
-                    None if q.urgent || !capped || reopt_failed[e as usize] => continue,
+                    None if q.urgent || !capped || reopt_spent[e as usize] >= REOPT_SPEND => {
+                        continue;
+                    }
                     // The cap is what keeps it out: re-choosing its days may fit it in.
                     None => {
                         if !crate::reopt::reoptimise_enterprise(st, agenda, e as usize) {
-                            reopt_failed[e as usize] = true;
+                            let k = agenda.of(e as usize).len() as u64;
+                            reopt_spent[e as usize] += k * k;
                             continue;
                         }
                         let own_visits: Vec<u32> = st.ent_visits[e as usize].to_vec();

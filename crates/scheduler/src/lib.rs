@@ -111,8 +111,9 @@
 //! 64 visits of other enterprises holding that agency that day are tried in turn, each
 //! moved (whole) to the latest other day of its window where every rule holds, until
 //! the request joins or opens its visit on the freed day; when only its burden cap
-//! keeps it from opening one, its enterprise is re-optimised as in 3b instead (once
-//! per pass if that fails: on a big enterprise it costs far more than a move). A move
+//! keeps it from opening one, its enterprise is re-optimised as in 3b instead (failed
+//! tries are bounded per enterprise and pass by its size squared: on a big enterprise
+//! one costs far more than a move, on a small one little). A move
 //! that frees too little changes nothing in the objective. Day checks are capped at 64
 //! per request of the problem (a move counts as a day check per horizon day), so the
 //! pass stays linear where capacity binds everywhere. If anything moved, 3c and the
