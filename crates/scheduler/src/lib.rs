@@ -116,12 +116,20 @@
 //! one costs far more than a move, on a small one little). A move
 //! that frees too little changes nothing in the objective. Day checks are capped at 64
 //! per request of the problem (a move counts as a day check per horizon day), so the
-//! pass stays linear where capacity binds everywhere. If anything moved, 3c and the
-//! last chance (5) run again, so local optimality still holds at the end.
+//! pass stays linear where capacity binds everywhere. Then 6b; if anything moved, 3c
+//! and the last chance (5) run again, so local optimality still holds at the end.
+//!
+//! **6b. One out, two in.** Where people bind, a visit holding a single routine
+//! request with a team of two or three uses the inspector-days two or three requests
+//! of one inspector each could have. Each such visit is taken out when at least two
+//! requests left out of its agency (urgent first, then the smallest teams; 16 tried)
+//! can then join or open a visit on its day; else it is put back exactly. The
+//! request taken out may come back in the last chance. This schedules more, at the
+//! price of a visit or so, as the objective's order wants.
 //!
 //! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
-//! rounds of 3b for every enterprise, 6 and 3c without their bounds (every blocking
-//! visit, no cap on day checks) and 5, until a round gains nothing or the limit is reached (it
+//! rounds of 3b for every enterprise, 6, 6b and 3c without their bounds (every
+//! blocking visit, no cap on day checks) and 5, until a round gains nothing or the limit is reached (it
 //! is checked every 256 enterprises, every request and before every move). Moves never make the plan worse and
 //! always keep it valid, so stopping anywhere returns the best plan found. Only this
 //! mode can depend on the machine's speed.
@@ -199,6 +207,7 @@ mod render;
 mod reopt;
 mod small;
 mod state;
+mod swap;
 
 pub use model::MAX_HORIZON_DAYS;
 pub use place::{Placement, PlanIndex, place};

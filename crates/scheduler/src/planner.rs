@@ -505,7 +505,10 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     // 6. Ejection: move another enterprise's visit off a full day to make room; what
     //    a move frees may take others too.
     let order: Vec<u32> = urgent_list.iter().chain(&routine_list).copied().collect();
-    if crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED) {
+    let ejected = crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED);
+    // 6b. Where people bind, one request with a big team out for two or more in.
+    let swapped = crate::swap::swap_in(st, &order, &Effort::BOUNDED);
+    if ejected || swapped {
         // The requests let in may open visits a merge can save.
         crate::merge::merge_visits(st, &Effort::BOUNDED);
         last_chance(st);
@@ -520,6 +523,7 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
             let before = objective(st, &order);
             crate::reopt::reoptimise(st, &agenda, effort.deadline);
             crate::eject::make_room(st, &agenda, &order, &effort);
+            crate::swap::swap_in(st, &order, &effort);
             crate::merge::merge_visits(st, &effort);
             last_chance(st);
             if objective(st, &order) <= before || effort.out_of_time() {
