@@ -124,8 +124,9 @@
 //! of one inspector each could have. Each such visit is taken out when at least two
 //! requests left out of its agency (urgent first, then the smallest teams; 16 tried)
 //! can then join or open a visit on its day; else it is put back exactly. The
-//! request taken out may come back in the last chance. This schedules more, at the
-//! price of a visit or so, as the objective's order wants.
+//! request taken out may come back in the last chance (5), which runs after each of
+//! two rounds. This schedules more, at the price of a visit or so, as the objective's
+//! order wants.
 //!
 //! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
 //! rounds of 3b for every enterprise, 6, 6b and 3c without their bounds (every

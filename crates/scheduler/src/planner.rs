@@ -506,8 +506,14 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     //    a move frees may take others too.
     let order: Vec<u32> = urgent_list.iter().chain(&routine_list).copied().collect();
     let ejected = crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED);
-    // 6b. Where people bind, one request with a big team out for two or more in.
-    let swapped = crate::swap::swap_in(st, &order, &Effort::BOUNDED);
+    // 6b. Where people bind, one request with a big team out for two or more in;
+    //     twice, as the last chance between places again what the first round took
+    //     out, and what that moves lets the second round swap more.
+    let mut swapped = false;
+    for _ in 0..2 {
+        swapped |= crate::swap::swap_in(st, &order, &Effort::BOUNDED);
+        last_chance(st);
+    }
     if ejected || swapped {
         // The requests let in may open visits a merge can save.
         crate::merge::merge_visits(st, &Effort::BOUNDED);
