@@ -146,9 +146,9 @@
 //! checks per request (ejection skips agency-days where nothing could move); the
 //! inspector pass is linear in team slots; 6b lists the requests left out by agency
 //! and day of their window, O(their windows). Measured (instructions, callgrind, generated
-//! 160,000-request quarters) the default run with 3c, 6b and 64 blockers costs 3 %
-//! more than without them with ample capacity and 23 % more with capacity binding
-//! (where it schedules 2,784 more requests with 1.0035 × the lower bound's visits, not
+//! 160,000-request quarters) the default run with 3c, 6b and 64 blockers costs 6 %
+//! more than without them with ample capacity and 40 % more with capacity binding
+//! (where it schedules 3,880 more requests with 1.0048 × the lower bound's visits, not
 //! 1.020).
 //! Memory is a few dozen bytes per request beyond the problem itself, plus a days ×
 //! inspectors table (day-major, so a day's roster is contiguous). A visit keeps its
