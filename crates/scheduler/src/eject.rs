@@ -6,35 +6,30 @@ use crate::model::NONE;
 use crate::planner::{Agenda, Effort};
 use crate::state::State;
 
+/// The failed re-optimisations an enterprise may spend per pass, in (its requests)²:
+/// about ten tries for twenty requests, one for sixty-four or more.
+const REOPT_SPEND: u64 = 4096;
+
 /// For each request left out (in `order`), on each open day of its window (latest
-/// first), tries moving one blocking visit (another enterprise's new visit with a team
-/// of the request's agency that day) to another day where every rule holds, then
-/// places the request on the freed day (or re-chooses its enterprise's days when it
-/// can neither join nor open there, as with a burden cap used up). A move that frees too little changes nothing
-/// in the objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day
-/// checks are capped in proportion to the number of requests and three blockers are
-/// tried per day, so the pass stays linear where capacity binds everywhere.
+/// first), moves blocking visits (other enterprises' new visits with a team of the
+/// request's agency that day), one at a time, to other days where every rule holds,
+/// until the request joins or opens its visit on the freed day; when the burden cap is
+/// what keeps it from opening one, its enterprise's days are re-chosen instead (a bounded
+/// number of times per pass if that fails). A move that frees too little changes nothing in the
+/// objective and keeps the plan valid. By default ([`Effort::BOUNDED`]) the day checks
+/// are capped in proportion to the number of requests and 64 blockers are tried per
+/// day, so the pass stays linear where capacity binds everywhere.
 /// Returns whether any visit moved.
 pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: &Effort) -> bool {
     let m = std::sync::Arc::clone(&st.m);
     let m = &*m;
     let days = m.days as usize;
-    // The new visits with a team of each agency on each day; entries are checked when
-    // used (a visit may have moved since).
-    let mut by_slot: Vec<Vec<u32>> = vec![Vec::new(); m.agency_orig.len() * days];
-    let index = |by_slot: &mut Vec<Vec<u32>>, st: &State, v: u32| {
-        let vs = &st.visits[v as usize];
-        for t in &vs.teams {
-            by_slot[t.agency as usize * days + vs.day as usize].push(v);
-        }
-    };
-    for v in 0..st.visits.len() as u32 {
-        let vs = &st.visits[v as usize];
-        if vs.alive && vs.locked.is_none() && vs.day != NONE {
-            index(&mut by_slot, st, v);
-        }
-    }
-    let mut stuck = vec![false; by_slot.len()];
+    let mut blockers = Blockers::new(st);
+    let mut stuck = vec![false; m.agency_orig.len() * days];
+    // What failed re-optimisations cost each enterprise in this pass, in (its
+    // requests)²: a big enterprise's costs far more than a move and another move
+    // rarely changes its answer, while a small one's is cheap to try again.
+    let mut reopt_spent = vec![0u64; m.ent_orig.len()];
     let mut budget = effort
         .days_per_request
         .map_or(u64::MAX, |k| m.req.len() as u64 * k);
@@ -84,21 +79,7 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
             if stuck[slot] {
                 continue;
             }
-            let mut candidates = Vec::new();
-            for &b in &by_slot[slot] {
-                if candidates.len() == effort.blockers {
-                    break;
-                }
-                let vs = &st.visits[b as usize];
-                if vs.alive
-                    && vs.day == day
-                    && vs.ent != e
-                    && vs.locked.is_none()
-                    && vs.teams.iter().any(|t| t.agency == a)
-                {
-                    candidates.push(b);
-                }
-            }
+            let candidates = blockers.on(st, a, day, e, effort.blockers);
             let (mut tried, mut freed) = (false, false);
             for b in candidates {
                 let frees = st.visits[b as usize]
@@ -125,22 +106,30 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
                 }
                 freed = true;
                 moved = true;
-                index(&mut by_slot, st, b);
+                blockers.add(st, b);
                 match own {
                     Some(v) if st.join_cost(v, r).is_some() => {
                         st.join(v, r);
                     }
                     None if st.can_open(r, day) => {
                         let v = st.open(r, day);
-                        index(&mut by_slot, st, v);
+                        blockers.add(st, v);
                     }
-                    _ => {
+                    // Short of people still: the next blocker may free more.
+                    Some(_) => continue,
+                    None if q.urgent || !capped || reopt_spent[e as usize] >= REOPT_SPEND => {
+                        continue;
+                    }
+                    // The cap is what keeps it out: re-choosing its days may fit it in.
+                    None => {
                         if !crate::reopt::reoptimise_enterprise(st, agenda, e as usize) {
+                            let k = agenda.of(e as usize).len() as u64;
+                            reopt_spent[e as usize] += k * k;
                             continue;
                         }
                         let own_visits: Vec<u32> = st.ent_visits[e as usize].to_vec();
                         for v in own_visits {
-                            index(&mut by_slot, st, v);
+                            blockers.add(st, v);
                         }
                     }
                 }
@@ -154,4 +143,58 @@ pub(crate) fn make_room(st: &mut State, agenda: &Agenda, order: &[u32], effort: 
         }
     }
     moved
+}
+
+/// The new visits with a team of each agency on each day, to find the ones holding an
+/// agency-day. Entries are checked when used (a visit may have moved since); a visit
+/// that moves is added again under its new day.
+pub(crate) struct Blockers {
+    days: usize,
+    by_slot: Vec<Vec<u32>>,
+}
+
+impl Blockers {
+    pub fn new(st: &State) -> Blockers {
+        let days = st.m.days as usize;
+        let mut b = Blockers {
+            days,
+            by_slot: vec![Vec::new(); st.m.agency_orig.len() * days],
+        };
+        for v in 0..st.visits.len() as u32 {
+            let vs = &st.visits[v as usize];
+            if vs.alive && vs.locked.is_none() && vs.day != NONE {
+                b.add(st, v);
+            }
+        }
+        b
+    }
+
+    pub fn add(&mut self, st: &State, v: u32) {
+        let vs = &st.visits[v as usize];
+        for t in &vs.teams {
+            self.by_slot[t.agency as usize * self.days + vs.day as usize].push(v);
+        }
+    }
+
+    /// Up to `limit` new visits of enterprises other than `ent` with a team of
+    /// `agency` on `day` as the plan stands.
+    pub fn on(&self, st: &State, agency: u32, day: u32, ent: u32, limit: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &b in &self.by_slot[agency as usize * self.days + day as usize] {
+            if out.len() == limit {
+                break;
+            }
+            let vs = &st.visits[b as usize];
+            if vs.alive
+                && vs.day == day
+                && vs.ent != ent
+                && vs.locked.is_none()
+                && vs.teams.iter().any(|t| t.agency == agency)
+                && !out.contains(&b)
+            {
+                out.push(b);
+            }
+        }
+        out
+    }
 }

@@ -80,6 +80,17 @@
 //! scheduled, −visits), else undone exactly. This is what a burden cap needs: with a cap
 //! of one, the day serving most requests wins over the stabbing greedy's first day.
 //!
+//! **3c. Merging across full days.** For every enterprise with more visits than the
+//! stabbing count of its scheduled requests, pairs of its visits (smallest first) whose
+//! requests share an open day are merged onto such a day (their own days first, then
+//! latest first; onto a locked visit's own day when one is locked): with both taken
+//! out, each agency the merged visit needs gets a place and people on that day by
+//! moving visits of other enterprises that hold the agency there, whole, to other days
+//! of their windows (what the two visits freed included). A day that cannot be made to
+//! fit is undone exactly, moves included. Where capacity binds this is most of the gap
+//! to the lower bound: the day the requests share was full when they were placed. It
+//! runs again after the ejection pass (6) on the visits that pass opened.
+//!
 //! **4. Inspectors.** Per agency and day (days in order), the teams of the new visits
 //! are reassigned as a matching that spreads the work: inspectors are taken
 //! least-loaded first (load = visits so far, locked ones included), ties going to whoever
@@ -97,18 +108,29 @@
 //!
 //! **6. Ejection across enterprises.** Every request still out tries each open day of
 //! its window (latest first) where its agency is at capacity or short of people: up to
-//! three visits of other enterprises holding that agency that day are tried in turn,
-//! each moved (whole) to the latest other day of its window where every rule holds;
-//! once one moves, the request joins or opens its visit on the freed day, or, when it
-//! can do neither (a burden cap used up), its enterprise is re-optimised as in 3b. A
-//! move that frees too little changes nothing in the objective. Day checks are capped
-//! at 64 per request of the problem, so the pass stays linear where capacity binds
-//! everywhere. If anything moved, the last chance (5) runs again, so local optimality
-//! still holds at the end.
+//! 64 visits of other enterprises holding that agency that day are tried in turn, each
+//! moved (whole) to the latest other day of its window where every rule holds, until
+//! the request joins or opens its visit on the freed day; when only its burden cap
+//! keeps it from opening one, its enterprise is re-optimised as in 3b instead (failed
+//! tries are bounded per enterprise and pass by its size squared: on a big enterprise
+//! one costs far more than a move, on a small one little). A move
+//! that frees too little changes nothing in the objective. Day checks are capped at 64
+//! per request of the problem (a move counts as a day check per horizon day), so the
+//! pass stays linear where capacity binds everywhere. Then 6b; if anything moved, 3c
+//! and the last chance (5) run again, so local optimality still holds at the end.
+//!
+//! **6b. One out, two in.** Where people bind, a visit holding a single routine
+//! request with a team of two or three uses the inspector-days two or three requests
+//! of one inspector each could have. Each such visit is taken out when at least two
+//! requests left out of its agency (urgent first, then the smallest teams; 16 tried)
+//! can then join or open a visit on its day; else it is put back exactly. The
+//! request taken out may come back in the last chance (5), which runs after each of
+//! two rounds. This schedules more, at the price of a visit or so, as the objective's
+//! order wants.
 //!
 //! **7. With a time limit** ([`PlanOptions::time_limit`], `onevisit plan --time-limit`):
-//! rounds of 3b for every enterprise, 6 without its bounds (every blocking visit, no
-//! cap on day checks) and 5, until a round gains nothing or the limit is reached (it
+//! rounds of 3b for every enterprise, 6, 6b and 3c without their bounds (every
+//! blocking visit, no cap on day checks) and 5, until a round gains nothing or the limit is reached (it
 //! is checked every 256 enterprises, every request and before every move). Moves never make the plan worse and
 //! always keep it valid, so stopping anywhere returns the best plan found. Only this
 //! mode can depend on the machine's speed.
@@ -119,14 +141,19 @@
 //! **Cost.** Sorting ids and requests is O(n log n); placing a request costs O(window ×
 //! (visits of its enterprise + its conflicts)), bounded by the horizon; re-optimising
 //! an enterprise costs O(window × its requests) per visit it opens, and only
-//! enterprises that may gain are tried; ejection does at most 64 day checks per request
-//! and skips agency-days where nothing could move; the inspector pass is linear in team
-//! slots. Measured (instructions, callgrind, generated 160,000-request quarters) the
-//! default run costs about 10 % more than before 3b and 6 existed with ample capacity,
-//! about 34 % more with capacity binding. Memory is a few dozen bytes per request beyond the
-//! problem itself, plus a days × inspectors table (day-major, so a day's roster is
-//! contiguous). A visit keeps its requests, teams and members inline (up to 3, 2 and 3)
-//! so a million visits do not cost millions of allocations. The JSON of
+//! enterprises that may gain are tried; merging tries only enterprises with more
+//! visits than their stabbing count, and it and ejection are each bounded to 64 day
+//! checks per request (ejection skips agency-days where nothing could move); the
+//! inspector pass is linear in team slots; 6b lists the requests left out by agency
+//! and day of their window, O(their windows). Measured (instructions, callgrind, generated
+//! 160,000-request quarters) the default run with 3c, 6b and 64 blockers costs 6 %
+//! more than without them with ample capacity and 40 % more with capacity binding
+//! (where it schedules 3,880 more requests with 1.0048 × the lower bound's visits, not
+//! 1.020).
+//! Memory is a few dozen bytes per request beyond the problem itself, plus a days ×
+//! inspectors table (day-major, so a day's roster is contiguous). A visit keeps its
+//! requests, teams and members inline (up to 3, 2 and 3; 120 bytes in all) so a
+//! million visits do not cost millions of allocations. The JSON of
 //! [`plan_to_json`] is written by hand from the planner's state (the same bytes as
 //! serde_json's, tested on ids needing escapes) with the ids copied once into contiguous
 //! tables.
@@ -159,7 +186,7 @@
 //!   resources before any other request, and never meet the burden cap.
 //! - **Optimality**: none is claimed. On tiny generated problems (two weeks, two or
 //!   three enterprises, up to seven requests) a test compares the planner with an
-//!   exact branch and bound: 299 of its 300 seeds reach the optimum, but 19 of the
+//!   exact branch and bound: all of its 300 seeds reach the optimum, but 9 of the
 //!   next 1,000 did not (the README gives the split).
 //! - **Inspector matching is greedy**: conflicted visits first, least loaded first, and
 //!   no augmenting paths. With conflicts of interest a request can thus be refused
@@ -172,6 +199,7 @@
 mod eject;
 pub mod generate;
 pub mod jobs;
+mod merge;
 mod model;
 pub mod periodic;
 mod place;
@@ -182,6 +210,7 @@ mod render;
 mod reopt;
 mod small;
 mod state;
+mod swap;
 
 pub use model::MAX_HORIZON_DAYS;
 pub use place::{Placement, PlanIndex, place};

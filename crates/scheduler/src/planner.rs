@@ -486,6 +486,8 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     empty_visits(st);
     // 3b. Re-choose the days of each enterprise that may improve, against the rest.
     crate::reopt::reoptimise(st, &agenda, None);
+    // 3c. Merge an enterprise's visits onto a full day, moving others off it.
+    crate::merge::merge_visits(st, &Effort::BOUNDED);
     // 4. Inspectors: spread the work over each roster.
     spread_inspectors(st);
     // 5. Last chance for the requests still out, against the final plan (this makes
@@ -503,7 +505,18 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
     // 6. Ejection: move another enterprise's visit off a full day to make room; what
     //    a move frees may take others too.
     let order: Vec<u32> = urgent_list.iter().chain(&routine_list).copied().collect();
-    if crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED) {
+    let ejected = crate::eject::make_room(st, &agenda, &order, &Effort::BOUNDED);
+    // 6b. Where people bind, one request with a big team out for two or more in;
+    //     twice, as the last chance between places again what the first round took
+    //     out, and what that moves lets the second round swap more.
+    let mut swapped = false;
+    for _ in 0..2 {
+        swapped |= crate::swap::swap_in(st, &order, &Effort::BOUNDED);
+        last_chance(st);
+    }
+    if ejected || swapped {
+        // The requests let in may open visits a merge can save.
+        crate::merge::merge_visits(st, &Effort::BOUNDED);
         last_chance(st);
     }
     // 7. With a time limit: unbounded rounds of both until one gains nothing.
@@ -516,6 +529,8 @@ pub(crate) fn run(st: &mut State, options: &PlanOptions, started: Instant) -> Ag
             let before = objective(st, &order);
             crate::reopt::reoptimise(st, &agenda, effort.deadline);
             crate::eject::make_room(st, &agenda, &order, &effort);
+            crate::swap::swap_in(st, &order, &effort);
+            crate::merge::merge_visits(st, &effort);
             last_chance(st);
             if objective(st, &order) <= before || effort.out_of_time() {
                 break;
@@ -542,7 +557,7 @@ fn objective(st: &State, order: &[u32]) -> (u32, u32, i64) {
 pub(crate) struct Effort {
     /// Day checks allowed per request of the problem (`None`: no bound).
     pub days_per_request: Option<u64>,
-    /// Blocking visits tried per request and day.
+    /// Blocking visits tried per agency and day (by the ejection and merge passes).
     pub blockers: usize,
     pub deadline: Option<Instant>,
 }
@@ -551,7 +566,7 @@ impl Effort {
     /// The default run: linear in the problem.
     pub const BOUNDED: Effort = Effort {
         days_per_request: Some(64),
-        blockers: 3,
+        blockers: 64,
         deadline: None,
     };
     const UNBOUNDED: Effort = Effort {

@@ -4,39 +4,41 @@
 
 use std::ops::{Deref, DerefMut};
 
+/// Inline or on the heap, never both: a visit's state takes 120 bytes, where a
+/// separate inline array beside an empty `Vec` made it 216 (fewer cache lines read
+/// per visit, less memory touched).
 #[derive(Debug, Clone)]
-pub(crate) struct SmallVec<T, const N: usize> {
-    len: u32,
-    spilled: bool,
-    inline: [T; N],
-    heap: Vec<T>,
+pub(crate) struct SmallVec<T, const N: usize>(Repr<T, N>);
+
+#[derive(Debug, Clone)]
+enum Repr<T, const N: usize> {
+    Inline { len: u8, items: [T; N] },
+    Heap(Vec<T>),
 }
 
 impl<T: Default, const N: usize> Default for SmallVec<T, N> {
     fn default() -> Self {
-        Self {
+        Self(Repr::Inline {
             len: 0,
-            spilled: false,
-            inline: std::array::from_fn(|_| T::default()),
-            heap: Vec::new(),
-        }
+            items: std::array::from_fn(|_| T::default()),
+        })
     }
 }
 
 impl<T: Default, const N: usize> SmallVec<T, N> {
     pub fn push(&mut self, x: T) {
-        if self.spilled {
-            self.heap.push(x);
-        } else if (self.len as usize) < N {
-            self.inline[self.len as usize] = x;
-            self.len += 1;
-        } else {
-            let mut heap = Vec::with_capacity(N * 2);
-            heap.extend(self.inline.iter_mut().map(std::mem::take));
-            heap.push(x);
-            self.heap = heap;
-            self.spilled = true;
-            self.len = 0;
+        match &mut self.0 {
+            Repr::Heap(heap) => heap.push(x),
+            Repr::Inline { len, items } if usize::from(*len) < N => {
+                items[usize::from(*len)] = x;
+                *len += 1;
+            }
+            Repr::Inline { items, .. } => {
+                let mut heap = Vec::with_capacity(N * 2);
+                heap.extend(items.iter_mut().map(std::mem::take));
+                heap.push(x);
+                self.0 = Repr::Heap(heap);
+            }
         }
     }
 
@@ -47,13 +49,15 @@ impl<T: Default, const N: usize> SmallVec<T, N> {
     }
 
     pub fn remove(&mut self, at: usize) -> T {
-        if self.spilled {
-            return self.heap.remove(at);
+        match &mut self.0 {
+            Repr::Heap(heap) => heap.remove(at),
+            Repr::Inline { len, items } => {
+                let n = usize::from(*len);
+                items[at..n].rotate_left(1);
+                *len -= 1;
+                std::mem::take(&mut items[n - 1])
+            }
         }
-        let len = self.len as usize;
-        self.inline[at..len].rotate_left(1);
-        self.len -= 1;
-        std::mem::take(&mut self.inline[len - 1])
     }
 
     pub fn extend(&mut self, items: impl IntoIterator<Item = T>) {
@@ -64,37 +68,31 @@ impl<T: Default, const N: usize> SmallVec<T, N> {
 
     /// Removes and returns the elements from `at` on.
     pub fn split_off(&mut self, at: usize) -> Vec<T> {
-        if self.spilled {
-            return self.heap.split_off(at);
+        match &mut self.0 {
+            Repr::Heap(heap) => heap.split_off(at),
+            Repr::Inline { len, items } => {
+                let out = items[at..usize::from(*len)]
+                    .iter_mut()
+                    .map(std::mem::take)
+                    .collect();
+                *len = at as u8;
+                out
+            }
         }
-        let len = self.len as usize;
-        let out = self.inline[at..len]
-            .iter_mut()
-            .map(std::mem::take)
-            .collect();
-        self.len = at as u32;
-        out
     }
 
     pub fn clear(&mut self) {
-        for x in &mut self.inline[..self.len as usize] {
-            *x = T::default();
-        }
-        self.len = 0;
-        self.heap = Vec::new();
-        self.spilled = false;
+        *self = Self::default();
     }
 }
 
 impl<T: Default, const N: usize> From<Vec<T>> for SmallVec<T, N> {
     fn from(v: Vec<T>) -> Self {
-        let mut out = Self::default();
         if v.len() > N {
-            out.heap = v;
-            out.spilled = true;
-        } else {
-            out.extend(v);
+            return Self(Repr::Heap(v));
         }
+        let mut out = Self::default();
+        out.extend(v);
         out
     }
 }
@@ -102,20 +100,18 @@ impl<T: Default, const N: usize> From<Vec<T>> for SmallVec<T, N> {
 impl<T, const N: usize> Deref for SmallVec<T, N> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        if self.spilled {
-            &self.heap
-        } else {
-            &self.inline[..self.len as usize]
+        match &self.0 {
+            Repr::Heap(heap) => heap,
+            Repr::Inline { len, items } => &items[..usize::from(*len)],
         }
     }
 }
 
 impl<T, const N: usize> DerefMut for SmallVec<T, N> {
     fn deref_mut(&mut self) -> &mut [T] {
-        if self.spilled {
-            &mut self.heap
-        } else {
-            &mut self.inline[..self.len as usize]
+        match &mut self.0 {
+            Repr::Heap(heap) => heap,
+            Repr::Inline { len, items } => &mut items[..usize::from(*len)],
         }
     }
 }
@@ -140,6 +136,11 @@ impl<'a, T, const N: usize> IntoIterator for &'a mut SmallVec<T, N> {
 mod tests {
     use super::SmallVec;
     use proptest::prelude::*;
+
+    #[test]
+    fn three_requests_take_no_more_room_than_a_vec() {
+        assert!(std::mem::size_of::<SmallVec<u32, 3>>() <= std::mem::size_of::<Vec<u32>>());
+    }
 
     proptest! {
         /// Behaves like a `Vec` under any sequence of operations.

@@ -116,6 +116,23 @@ fn a_time_limit_improves_within_it_and_stays_valid() {
 }
 
 #[test]
+fn quality_when_capacity_binds() {
+    // Where capacity binds, a request's best day is often full when it is placed;
+    // merging across full days brings the visits back near the lower bound.
+    for seed in [2, 3] {
+        let p = generate(&GenParams::new(seed, 3_000, 8_000, true));
+        // Validity is checked at county scale below (the checker is quadratic).
+        let s = plan(&p).expect("well-formed").stats;
+        assert!(
+            s.visits as f64 <= 1.015 * s.lower_bound as f64,
+            "visits {} vs lower bound {}",
+            s.visits,
+            s.lower_bound
+        );
+    }
+}
+
+#[test]
 fn a_binding_county_passes_the_checker() {
     // 3,000 requests with capacity binding: where re-optimisation and ejection move
     // the most visits.

@@ -445,3 +445,37 @@ fn direct_json_matches_serde_json_for_odd_ids() {
         onevisit_scheduler::Problem::from_json(p.to_json(true).as_bytes()).expect("reads back");
     assert_eq!(back, p);
 }
+
+#[test]
+fn one_request_with_a_big_team_gives_way_to_two_that_share_its_people() {
+    // E1's team of two, placed first, takes both inspectors on the only day all three
+    // can have; two requests of one inspector each are worth more.
+    let mut p = problem("2026-03-02", "2026-03-06");
+    agency(&mut p, "fire", 5, 2);
+    enterprise(&mut p, "E1", None);
+    enterprise(&mut p, "E2", None);
+    enterprise(&mut p, "E3", None);
+    request(&mut p, "R1 fire E1 2026-03-03..2026-03-03 team=2");
+    request(&mut p, "R2 fire E2 2026-03-03..2026-03-03");
+    request(&mut p, "R3 fire E3 2026-03-03..2026-03-03");
+    let plan = plan_checked(&p);
+    assert_eq!(plan.stats.scheduled, 2);
+    assert_eq!(reason_of(&plan, "R1"), Some(Reason::NoInspector));
+}
+
+#[test]
+fn two_visits_merge_on_a_full_day_when_another_enterprise_s_visit_moves_off_it() {
+    // One fire visit a day. E0 is placed first and takes Tuesday, the only day E1's two
+    // requests share, so E1 gets Monday and Wednesday; moving E0's visit to Monday (freed
+    // by E1's) lets E1's two share Tuesday.
+    let mut p = problem("2026-03-02", "2026-03-06");
+    agency(&mut p, "fire", 1, 5);
+    enterprise(&mut p, "E0", None);
+    enterprise(&mut p, "E1", None);
+    request(&mut p, "R0 fire E0 2026-03-02..2026-03-03");
+    request(&mut p, "R1 fire E1 2026-03-02..2026-03-03");
+    request(&mut p, "R2 fire E1 2026-03-03..2026-03-04");
+    let plan = plan_checked(&p);
+    assert_eq!((plan.stats.scheduled, plan.stats.visits), (3, 2));
+    assert_eq!(plan.stats.lower_bound, 2);
+}
