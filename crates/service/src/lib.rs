@@ -23,9 +23,11 @@ pub mod outbox;
 pub mod password;
 pub mod periodic;
 pub mod planning;
+pub mod portal;
 pub mod replan;
 pub mod review;
 pub mod seed;
+pub mod sessions;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
