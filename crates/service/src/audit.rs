@@ -1,17 +1,22 @@
 //! The audit trail: every change to a hazard, a visit or a request, written in the
 //! transaction of the change. Entries are only ever added; the database refuses
 //! UPDATE and DELETE on the table (see migration 000006), and no route changes one.
+//! Each caller reads the entries about what they may see.
 
-use crate::Caller;
 use crate::booking::{AlsoWrite, Landing};
-use crate::entities::{audit_entry, inspection_request};
-use chrono::{DateTime, Utc};
+use crate::entities::{audit_entry, hazard, inspection_request, joint_visit};
+use crate::{Caller, ServiceError, access};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::future::Future;
 use std::pin::Pin;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What an entry is about.
@@ -184,4 +189,130 @@ impl AlsoWrite for Booked<'_> {
             Ok(())
         })
     }
+}
+
+// Reading the trail.
+
+/// One entry: who, when, what changed from what to what, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryView {
+    /// Entries are numbered in the order they were written.
+    pub id: i32,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    /// The username.
+    pub actor: String,
+    pub actor_role: String,
+    /// hazard, visit or request.
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub action: String,
+    pub from: Option<serde_json::Value>,
+    pub to: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+const ENTITIES: [&str; 4] = ["hazard", "visit", "request", "enterprise"];
+
+fn ids(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    from: impl sea_orm::sea_query::IntoTableRef,
+    cond: Condition,
+) -> SelectStatement {
+    Query::select()
+        .column(column)
+        .from(from)
+        .cond_where(cond)
+        .to_owned()
+}
+
+/// Entries about what the caller may see: the office all; others those of the
+/// hazards, visits and requests they may see.
+fn visible(caller: &Caller, today: NaiveDate) -> Condition {
+    if caller.is_office() {
+        return Condition::all();
+    }
+    let about = |entity: &str, subquery: SelectStatement| {
+        Condition::all()
+            .add(audit_entry::Column::Entity.eq(entity))
+            .add(audit_entry::Column::EntityId.in_subquery(subquery))
+    };
+    Condition::any()
+        .add(about(
+            "hazard",
+            ids(
+                hazard::Column::Id,
+                hazard::Entity,
+                crate::hazards::visible(caller),
+            ),
+        ))
+        .add(about(
+            "visit",
+            ids(
+                joint_visit::Column::Id,
+                joint_visit::Entity,
+                access::visits(caller, today),
+            ),
+        ))
+        .add(about(
+            "request",
+            ids(
+                inspection_request::Column::Id,
+                inspection_request::Entity,
+                access::requests(caller),
+            ),
+        ))
+}
+
+/// One page of the trail of what the caller may see (about `entity`, one of hazard,
+/// visit, request or enterprise, and `entity_id`, if given), oldest first, and how many
+/// entries there are in all.
+pub async fn trail<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    today: NaiveDate,
+    entity: Option<&str>,
+    entity_id: Option<Uuid>,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<AuditEntryView>, u64), ServiceError> {
+    let mut query = audit_entry::Entity::find().filter(visible(caller, today));
+    if let Some(entity) = entity {
+        if !ENTITIES.contains(&entity) {
+            return Err(ServiceError::field(
+                "entity",
+                format!(
+                    "unknown value {entity:?}; expected one of {}",
+                    ENTITIES.join(" ")
+                ),
+            ));
+        }
+        query = query.filter(audit_entry::Column::Entity.eq(entity));
+    }
+    if let Some(id) = entity_id {
+        query = query.filter(audit_entry::Column::EntityId.eq(id));
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_asc(audit_entry::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| AuditEntryView {
+            id: e.id,
+            at: e.at,
+            actor_id: e.actor_id,
+            actor: e.actor,
+            actor_role: e.actor_role,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            action: e.action,
+            from: e.from_value,
+            to: e.to_value,
+            reason: e.reason,
+        })
+        .collect();
+    Ok((items, total))
 }

@@ -6,6 +6,8 @@
 //! The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
 
 pub mod access;
+pub mod accounts;
+pub mod agencies;
 pub mod audit;
 pub mod booking;
 mod caller;
@@ -15,18 +17,23 @@ pub mod entities;
 mod error;
 pub mod export;
 pub mod hazards;
+pub mod inspectors;
 pub mod jobs;
 pub mod outbox;
 pub mod password;
 pub mod periodic;
 pub mod planning;
+pub mod portal;
 pub mod replan;
 pub mod review;
 pub mod seed;
+pub mod sessions;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod tipoffs;
 pub mod views;
+pub mod webhooks;
 
 pub use caller::{Caller, Role};
 pub use error::{FieldError, ServiceError};

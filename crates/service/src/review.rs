@@ -8,6 +8,8 @@ use crate::entities::{
     visit_team,
 };
 use crate::planning::HOLDING;
+use crate::views::{self, RequestView, VisitView};
+use crate::{Caller, Role, ServiceError};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, HazardStatus, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
@@ -15,7 +17,8 @@ use sea_orm::sea_query::{
     SimpleExpr, WindowStatement, WithClause,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -1307,4 +1310,124 @@ pub async fn overdue_hazards<C: ConnectionTrait>(
             })
         })
         .collect()
+}
+
+/// One enterprise, as its timeline shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEnterprise {
+    pub id: Uuid,
+    pub credit_code: String,
+    pub name: String,
+    pub district: String,
+    pub sector: String,
+    pub burden_cap: Option<i32>,
+}
+
+/// Everything that happened to one enterprise: the requests booked for it and the
+/// visits they were merged into (each request names its visit), in time order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Timeline {
+    pub enterprise: TimelineEnterprise,
+    /// Requests by booking time.
+    pub requests: Vec<RequestView>,
+    /// Visits by date, cancelled ones included.
+    pub visits: Vec<VisitView>,
+    /// Hazards found, by the time they were recorded.
+    pub hazards: Vec<TimelineHazard>,
+}
+
+/// A hazard on an enterprise's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineHazard {
+    pub id: Uuid,
+    pub visit_id: Uuid,
+    pub title: String,
+    /// general or major.
+    pub severity: String,
+    /// open, rectification_submitted or closed.
+    pub status: String,
+    pub found_on: NaiveDate,
+    pub deadline: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+}
+
+/// One enterprise's timeline (the office's).
+pub async fn timeline<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Timeline, ServiceError> {
+    caller.require(&[Role::Coordinator, Role::Admin])?;
+    let e = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let requests = inspection_request::Entity::find()
+        .filter(inspection_request::Column::EnterpriseId.eq(id))
+        .order_by_asc(inspection_request::Column::CreatedAt)
+        .order_by_asc(inspection_request::Column::Id)
+        .all(db)
+        .await?;
+    let visits = joint_visit::Entity::find()
+        .filter(joint_visit::Column::EnterpriseId.eq(id))
+        .order_by_asc(joint_visit::Column::VisitDate)
+        .order_by_asc(joint_visit::Column::Id)
+        .all(db)
+        .await?;
+    let hazards = hazard::Entity::find()
+        .filter(hazard::Column::EnterpriseId.eq(id))
+        .order_by_asc(hazard::Column::RecordedAt)
+        .order_by_asc(hazard::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| TimelineHazard {
+            id: h.id,
+            visit_id: h.visit_id,
+            title: h.title,
+            severity: h.severity,
+            status: h.status,
+            found_on: (h.recorded_at + chrono::Duration::hours(8)).date_naive(),
+            deadline: h.deadline,
+            closed_on: h.closed_on,
+        })
+        .collect();
+    Ok(Timeline {
+        hazards,
+        enterprise: TimelineEnterprise {
+            id: e.id,
+            credit_code: e.credit_code,
+            name: e.name,
+            district: e.district,
+            sector: e.sector,
+            burden_cap: e.burden_cap,
+        },
+        requests: views::requests(db, requests).await?,
+        visits: views::visits(db, visits).await?,
+    })
+}
+
+/// The values the review's filters can take: every district and sector with an
+/// enterprise, in order.
+#[derive(Debug, Clone)]
+pub struct FilterValues {
+    pub districts: Vec<String>,
+    pub sectors: Vec<String>,
+}
+
+/// The districts and sectors to filter the review by.
+pub async fn filter_values<C: ConnectionTrait>(db: &C) -> Result<FilterValues, ServiceError> {
+    let distinct = |column: enterprise::Column| {
+        enterprise::Entity::find()
+            .select_only()
+            .column(column)
+            .distinct()
+            .order_by_asc(column)
+            .into_tuple::<String>()
+            .all(db)
+    };
+    Ok(FilterValues {
+        districts: distinct(enterprise::Column::District).await?,
+        sectors: distinct(enterprise::Column::Sector).await?,
+    })
 }

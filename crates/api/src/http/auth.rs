@@ -1,15 +1,14 @@
 //! Signing in: `POST /auth/login` trades a username and password for an access token.
 
 use crate::app::AppState;
-use crate::auth::{AUDIENCE, Caller, Claims, ISSUER, Role, sessions, verify_password};
+use crate::auth::{AUDIENCE, Caller, Claims, ISSUER, Role, verify_password};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use onevisit_service::entities::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use onevisit_service::{accounts, sessions};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -78,11 +77,7 @@ pub async fn sign_in(
             retry_after_seconds: (until - now).num_seconds(),
         });
     }
-    let account = user::Entity::find()
-        .filter(user::Column::Username.eq(&username))
-        .filter(user::Column::Active.eq(true))
-        .one(&state.db)
-        .await?;
+    let account = accounts::active_by_username(&state.db, &username).await?;
     let hash = account.as_ref().map(|u| u.password_hash.clone());
     if !verify_password(password, hash).await {
         state

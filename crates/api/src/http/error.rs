@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 pub use onevisit_service::FieldError;
 use onevisit_service::ServiceError;
 use onevisit_service::store::{CancelError, StoreError};
+use onevisit_service::tipoffs::FilingError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -171,6 +172,19 @@ impl From<CancelError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         Self::Internal(err.to_string())
+    }
+}
+
+impl From<FilingError> for ApiError {
+    fn from(err: FilingError) -> Self {
+        match err {
+            FilingError::TooMany {
+                retry_after_seconds,
+            } => Self::TooManyRequests {
+                retry_after_seconds,
+            },
+            FilingError::Service(err) => err.into(),
+        }
     }
 }
 

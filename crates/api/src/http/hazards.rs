@@ -22,7 +22,6 @@ use onevisit_service::hazards::evidence::{self, Chunks};
 use onevisit_service::hazards::ledger::{self, DistrictTotals, LedgerFilter, LedgerRow};
 use onevisit_service::hazards::notice::{self, NoticeView};
 use onevisit_service::hazards::{self, Context, NewFinding, Step};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -257,23 +256,13 @@ fn event_view(row: hazard_event::Model) -> Result<HazardEventView, ApiError> {
 /// The full view of a hazard row.
 async fn hazard_view(state: &AppState, row: hazard::Model) -> Result<HazardView, ApiError> {
     let loaded = hazards::load(&state.db, &row, &state.hazards.policy).await?;
-    let events = hazard_event::Entity::find()
-        .filter(hazard_event::Column::HazardId.eq(row.id))
-        .order_by_asc(hazard_event::Column::Seq)
-        .all(&state.db)
-        .await?
+    let file = hazards::file_of(&state.db, row.id).await?;
+    let events = file
+        .events
         .into_iter()
         .map(event_view)
         .collect::<Result<Vec<_>, _>>()?;
-    let evidence = evidence_file::Entity::find()
-        .filter(evidence_file::Column::HazardId.eq(row.id))
-        .order_by_asc(evidence_file::Column::UploadedAt)
-        .order_by_asc(evidence_file::Column::Id)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(EvidenceView::from)
-        .collect();
+    let evidence = file.evidence.into_iter().map(EvidenceView::from).collect();
     let (description, legal_basis, regulation, original_deadline, follow_up) = (
         row.description.clone(),
         row.legal_basis.clone(),
@@ -375,7 +364,7 @@ async fn ledger_filter(state: &AppState, q: &LedgerQuery) -> Result<LedgerFilter
     .resolve()?;
     let agency_id = match &q.agency {
         Some(code) => Some(
-            crate::http::admin::agency_by_code(&state.db, code)
+            onevisit_service::agencies::by_code(&state.db, code)
                 .await?
                 .id,
         ),

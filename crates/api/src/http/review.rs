@@ -12,13 +12,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, Quarter};
-use onevisit_service::entities::{enterprise, hazard, inspection_request, joint_visit};
 use onevisit_service::review::{
     self, AgencyLoad, DayLoad, DistrictLoad, DuplicatesAvoided, EnterpriseBurden, HazardFigures,
-    HazardReview, InspectorLoad, OverdueHazard, Overview, Scope, Totals,
+    HazardReview, InspectorLoad, OverdueHazard, Overview, Scope, Timeline, Totals,
 };
-use onevisit_service::views::{self, RequestView, VisitView};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::str::FromStr;
 use utoipa::{IntoParams, ToSchema};
@@ -153,7 +150,7 @@ impl ReviewQuery {
         }
         let agency = match &self.agency {
             Some(code) => Some(
-                crate::http::admin::agency_by_code(&state.db, code)
+                onevisit_service::agencies::by_code(&state.db, code)
                     .await?
                     .id,
             ),
@@ -659,96 +656,6 @@ pub async fn overdue_hazards(
     answer(&query, "overdue-hazards", &scope, rows)
 }
 
-/// One enterprise, as its timeline shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TimelineEnterprise {
-    pub id: Uuid,
-    pub credit_code: String,
-    pub name: String,
-    pub district: String,
-    pub sector: String,
-    pub burden_cap: Option<i32>,
-}
-
-/// Everything that happened to one enterprise: the requests booked for it and the
-/// visits they were merged into (each request names its visit), in time order.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Timeline {
-    pub enterprise: TimelineEnterprise,
-    /// Requests by booking time.
-    pub requests: Vec<RequestView>,
-    /// Visits by date, cancelled ones included.
-    pub visits: Vec<VisitView>,
-    /// Hazards found, by the time they were recorded.
-    pub hazards: Vec<TimelineHazard>,
-}
-
-/// A hazard on an enterprise's timeline.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TimelineHazard {
-    pub id: Uuid,
-    pub visit_id: Uuid,
-    pub title: String,
-    /// general or major.
-    pub severity: String,
-    /// open, rectification_submitted or closed.
-    pub status: String,
-    pub found_on: NaiveDate,
-    pub deadline: NaiveDate,
-    pub closed_on: Option<NaiveDate>,
-}
-
-/// One enterprise's timeline.
-pub async fn timeline_of(state: &AppState, id: Uuid) -> Result<Timeline, ApiError> {
-    let e = enterprise::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let requests = inspection_request::Entity::find()
-        .filter(inspection_request::Column::EnterpriseId.eq(id))
-        .order_by_asc(inspection_request::Column::CreatedAt)
-        .order_by_asc(inspection_request::Column::Id)
-        .all(&state.db)
-        .await?;
-    let visits = joint_visit::Entity::find()
-        .filter(joint_visit::Column::EnterpriseId.eq(id))
-        .order_by_asc(joint_visit::Column::VisitDate)
-        .order_by_asc(joint_visit::Column::Id)
-        .all(&state.db)
-        .await?;
-    let hazards = hazard::Entity::find()
-        .filter(hazard::Column::EnterpriseId.eq(id))
-        .order_by_asc(hazard::Column::RecordedAt)
-        .order_by_asc(hazard::Column::Id)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|h| TimelineHazard {
-            id: h.id,
-            visit_id: h.visit_id,
-            title: h.title,
-            severity: h.severity,
-            status: h.status,
-            found_on: (h.recorded_at + chrono::Duration::hours(8)).date_naive(),
-            deadline: h.deadline,
-            closed_on: h.closed_on,
-        })
-        .collect();
-    Ok(Timeline {
-        hazards,
-        enterprise: TimelineEnterprise {
-            id: e.id,
-            credit_code: e.credit_code,
-            name: e.name,
-            district: e.district,
-            sector: e.sector,
-            burden_cap: e.burden_cap,
-        },
-        requests: views::requests(&state.db, requests).await?,
-        visits: views::visits(&state.db, visits).await?,
-    })
-}
-
 /// One line of an enterprise's timeline, as exported: a request (on the day it was
 /// booked), a visit (on its day) or a hazard (on the day it was found).
 #[derive(Debug, Clone)]
@@ -777,58 +684,56 @@ impl CsvRow for TimelineLine {
     }
 }
 
-impl Timeline {
-    /// Everything on the timeline, in date order.
-    pub fn lines(&self) -> Vec<TimelineLine> {
-        let requests = self.requests.iter().map(|r| TimelineLine {
-            date: onevisit_service::periodic::china_date(r.created_at),
-            what: "request",
-            id: r.id,
-            status: r.status.clone(),
-            agencies: r.agency.clone(),
-            detail: format!(
-                "{} {}–{} {}",
-                r.kind,
-                r.earliest,
-                r.latest,
-                r.topics.join("; ")
-            ),
-        });
-        let visits = self.visits.iter().map(|v| TimelineLine {
-            date: v.date,
-            what: "visit",
-            id: v.id,
-            status: v.status.clone(),
-            agencies: v
-                .teams
-                .iter()
-                .map(|t| t.agency.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            detail: if v.announced {
-                String::new()
-            } else {
-                "unannounced".to_owned()
-            },
-        });
-        let hazards = self.hazards.iter().map(|h| TimelineLine {
-            date: h.found_on,
-            what: "hazard",
-            id: h.id,
-            status: h.status.clone(),
-            agencies: String::new(),
-            detail: format!(
-                "{} ({}), deadline {}{}",
-                h.title,
-                h.severity,
-                h.deadline,
-                opt(h.closed_on.map(|d| format!(", closed {d}")))
-            ),
-        });
-        let mut lines: Vec<TimelineLine> = requests.chain(visits).chain(hazards).collect();
-        lines.sort_by_key(|l| l.date);
-        lines
-    }
+/// Everything on the timeline, in date order.
+fn lines(timeline: &Timeline) -> Vec<TimelineLine> {
+    let requests = timeline.requests.iter().map(|r| TimelineLine {
+        date: onevisit_service::periodic::china_date(r.created_at),
+        what: "request",
+        id: r.id,
+        status: r.status.clone(),
+        agencies: r.agency.clone(),
+        detail: format!(
+            "{} {}–{} {}",
+            r.kind,
+            r.earliest,
+            r.latest,
+            r.topics.join("; ")
+        ),
+    });
+    let visits = timeline.visits.iter().map(|v| TimelineLine {
+        date: v.date,
+        what: "visit",
+        id: v.id,
+        status: v.status.clone(),
+        agencies: v
+            .teams
+            .iter()
+            .map(|t| t.agency.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        detail: if v.announced {
+            String::new()
+        } else {
+            "unannounced".to_owned()
+        },
+    });
+    let hazards = timeline.hazards.iter().map(|h| TimelineLine {
+        date: h.found_on,
+        what: "hazard",
+        id: h.id,
+        status: h.status.clone(),
+        agencies: String::new(),
+        detail: format!(
+            "{} ({}), deadline {}{}",
+            h.title,
+            h.severity,
+            h.deadline,
+            opt(h.closed_on.map(|d| format!(", closed {d}")))
+        ),
+    });
+    let mut lines: Vec<TimelineLine> = requests.chain(visits).chain(hazards).collect();
+    lines.sort_by_key(|l| l.date);
+    lines
 }
 
 /// The drill-down's format.
@@ -858,8 +763,7 @@ pub async fn timeline(
     Path(id): Path<Uuid>,
     ReviewParams(query): ReviewParams<TimelineQuery>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let timeline = timeline_of(&state, id).await?;
+    let timeline = review::timeline(&state.db, &caller, id).await?;
     match query.format.unwrap_or_default() {
         Format::Json => Ok(Json(timeline).into_response()),
         Format::Csv => timeline_csv(&timeline),
@@ -870,6 +774,6 @@ pub async fn timeline(
 pub fn timeline_csv(timeline: &Timeline) -> Result<Response, ApiError> {
     csv_file(
         &format!("onevisit-timeline-{}.csv", timeline.enterprise.credit_code),
-        &timeline.lines(),
+        &lines(timeline),
     )
 }

@@ -2,55 +2,16 @@
 //! the log of job runs.
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::http::error::{ApiError, Problem};
-use crate::http::inspection_plans::check_webhook_url;
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, SubsecRound, Utc};
-use onevisit_scheduler::jobs::{TickOutcome, run_tick};
-use onevisit_service::entities::{job_run, outbox, webhook};
-use onevisit_service::jobs;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-
-/// A webhook to register.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookBody {
-    /// An http or https URL; each notification is POSTed to it as JSON, signed in the
-    /// `X-OneVisit-Signature: sha256=<hex HMAC-SHA256 of the body>` header.
-    #[schema(pattern = "^[hH][tT][tT][pP][sS]?://[^/?#\\s]+")]
-    pub url: String,
-}
-
-/// A registered webhook.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct WebhookView {
-    pub id: Uuid,
-    pub url: String,
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<webhook::Model> for WebhookView {
-    fn from(row: webhook::Model) -> Self {
-        Self {
-            id: row.id,
-            url: row.url,
-            active: row.active,
-            created_at: row.created_at,
-        }
-    }
-}
+use onevisit_service::webhooks::{self, JobRunView, OutboxView, WebhookBody, WebhookView};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// Registers a webhook: it receives every notification written from now on.
 #[utoipa::path(post, path = "/webhooks", operation_id = "create_webhook", tag = "notifications", security(("bearer" = [])),
@@ -65,17 +26,8 @@ pub async fn create(
     caller: Caller,
     ValidJson(body): ValidJson<WebhookBody>,
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let url = check_webhook_url("url", &body.url)?;
-    let row = webhook::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        url: Set(url),
-        active: Set(true),
-        created_at: Set(state.clock.now()),
-    }
-    .insert(&state.db)
-    .await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    let view = webhooks::register(&state.db, &caller, &body, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// The registered webhooks.
@@ -88,46 +40,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<WebhookView>>, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let rows = webhook::Entity::find()
-        .order_by_asc(webhook::Column::CreatedAt)
-        .all(&state.db)
-        .await?;
-    Ok(Json(rows.into_iter().map(WebhookView::from).collect()))
-}
-
-/// A notification and its delivery.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct OutboxView {
-    pub id: Uuid,
-    pub event: String,
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
-    pub url: String,
-    /// pending, delivered or dead (no more attempts).
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl From<outbox::Model> for OutboxView {
-    fn from(row: outbox::Model) -> Self {
-        Self {
-            id: row.id,
-            event: row.event,
-            payload: row.payload,
-            url: row.url,
-            status: row.status,
-            attempts: row.attempts,
-            next_attempt_at: row.next_attempt_at,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            delivered_at: row.delivered_at,
-        }
-    }
+    Ok(Json(webhooks::list(&state.db, &caller).await?))
 }
 
 /// Filters of the outbox.
@@ -156,69 +69,26 @@ pub async fn outbox_list(
     caller: Caller,
     ValidQuery(filter): ValidQuery<OutboxFilter>,
 ) -> Result<Json<Page<OutboxView>>, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
     let (limit, offset) = PageQuery {
         limit: filter.limit,
         offset: filter.offset,
     }
     .resolve()?;
-    let mut query = outbox::Entity::find();
-    if let Some(status) = &filter.status {
-        query = query.filter(outbox::Column::Status.eq(status));
-    }
-    if let Some(event) = &filter.event {
-        query = query.filter(outbox::Column::Event.eq(event));
-    }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(outbox::Column::CreatedAt)
-        .order_by_desc(outbox::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (items, total) = webhooks::outbox_page(
+        &state.db,
+        &caller,
+        filter.status.as_deref(),
+        filter.event.as_deref(),
+        limit,
+        offset,
+    )
+    .await?;
     Ok(Json(Page {
-        items: rows.into_iter().map(OutboxView::from).collect(),
+        items,
         total,
         limit,
         offset,
     }))
-}
-
-/// One run of a job.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct JobRunView {
-    pub id: Uuid,
-    /// plans, plan:<id>, outbox-delivery, replan, visit-reminders.
-    pub job: String,
-    /// The scheduled moment it ran for.
-    pub tick: DateTime<Utc>,
-    /// The process that ran it.
-    pub replica: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// running, succeeded or failed.
-    pub outcome: String,
-    /// What the run did, by what it counts.
-    #[schema(value_type = Option<Object>)]
-    pub counts: Option<serde_json::Value>,
-    pub error: Option<String>,
-}
-
-impl From<job_run::Model> for JobRunView {
-    fn from(row: job_run::Model) -> Self {
-        Self {
-            id: row.id,
-            job: row.job,
-            tick: row.tick,
-            replica: row.replica,
-            started_at: row.started_at,
-            finished_at: row.finished_at,
-            outcome: row.outcome,
-            counts: row.counts,
-            error: row.error,
-        }
-    }
 }
 
 /// Filters of the job-run log.
@@ -247,29 +117,22 @@ pub async fn runs(
     caller: Caller,
     ValidQuery(filter): ValidQuery<RunFilter>,
 ) -> Result<Json<Page<JobRunView>>, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
     let (limit, offset) = PageQuery {
         limit: filter.limit,
         offset: filter.offset,
     }
     .resolve()?;
-    let mut query = job_run::Entity::find();
-    if let Some(job) = &filter.job {
-        query = query.filter(job_run::Column::Job.eq(job));
-    }
-    if let Some(outcome) = &filter.outcome {
-        query = query.filter(job_run::Column::Outcome.eq(outcome));
-    }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(job_run::Column::Tick)
-        .order_by_desc(job_run::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (items, total) = webhooks::runs(
+        &state.db,
+        &caller,
+        filter.job.as_deref(),
+        filter.outcome.as_deref(),
+        limit,
+        offset,
+    )
+    .await?;
     Ok(Json(Page {
-        items: rows.into_iter().map(JobRunView::from).collect(),
+        items,
         total,
         limit,
         offset,
@@ -291,27 +154,7 @@ pub async fn run_now(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<JobRunView>, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let jobs_context = state.jobs_context();
-    let store = jobs::store(&jobs_context);
-    let job = jobs::all(&jobs_context, &store)
-        .into_iter()
-        .find(|j| j.name() == name)
-        .ok_or(ApiError::NotFound)?;
-    let tick = state.clock.now().trunc_subsecs(0);
-    match run_tick(store.as_ref(), &state.clock, job.as_ref(), tick)
-        .await
-        .map_err(ApiError::Internal)?
-    {
-        TickOutcome::Skipped => Err(ApiError::Conflict(format!("{name} ran for {tick} already"))),
-        TickOutcome::Ran(_) => {
-            let row = job_run::Entity::find()
-                .filter(job_run::Column::Job.eq(name.as_str()))
-                .filter(job_run::Column::Tick.eq(tick))
-                .one(&state.db)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            Ok(Json(row.into()))
-        }
-    }
+    Ok(Json(
+        webhooks::run_now(&state.jobs_context(), &caller, &name).await?,
+    ))
 }

@@ -842,3 +842,28 @@ async fn book_follow_up(
         Err(err) => Err(internal(err)),
     }
 }
+
+/// A hazard's history and evidence, as its full view shows them.
+#[derive(Debug, Clone)]
+pub struct HazardFile {
+    /// Its events, in order.
+    pub events: Vec<hazard_event::Model>,
+    /// Its evidence files, by upload time.
+    pub evidence: Vec<evidence_file::Model>,
+}
+
+/// The events and evidence files of the hazard `id`.
+pub async fn file_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<HazardFile, ServiceError> {
+    let events = hazard_event::Entity::find()
+        .filter(hazard_event::Column::HazardId.eq(id))
+        .order_by_asc(hazard_event::Column::Seq)
+        .all(db)
+        .await?;
+    let evidence = evidence_file::Entity::find()
+        .filter(evidence_file::Column::HazardId.eq(id))
+        .order_by_asc(evidence_file::Column::UploadedAt)
+        .order_by_asc(evidence_file::Column::Id)
+        .all(db)
+        .await?;
+    Ok(HazardFile { events, evidence })
+}

@@ -508,7 +508,7 @@ async fn logout(
     if let Some(token) = session::cookie(&headers, session::SESSION_COOKIE)
         && let Ok(claims) = state.auth.verify(&token)
         && let Err(err) =
-            crate::auth::sessions::end(&state.db, claims.sid, chrono::Utc::now()).await
+            onevisit_service::sessions::end(&state.db, claims.sid, chrono::Utc::now()).await
     {
         return failed(lang, None, err.into());
     }

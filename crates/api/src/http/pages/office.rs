@@ -12,11 +12,10 @@ use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use onevisit_service::entities::{agency, enterprise};
+use onevisit_service::agencies;
 use onevisit_service::review::{
     self, EnterpriseBurden, HazardReview, OverdueHazard, Overview, Scope,
 };
-use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 /// The office's session; anyone else gets the page that refuses them.
@@ -53,9 +52,7 @@ struct Choices {
 
 /// Every agency's code and name, by code.
 async fn agency_names(state: &AppState) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(agency::Entity::find()
-        .order_by_asc(agency::Column::Code)
-        .all(&state.db)
+    Ok(agencies::list(&state.db)
         .await?
         .into_iter()
         .map(|a| (a.code, a.name))
@@ -71,18 +68,10 @@ fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
 }
 
 async fn choices(state: &AppState) -> Result<Choices, ApiError> {
-    let distinct = |column: enterprise::Column| {
-        enterprise::Entity::find()
-            .select_only()
-            .column(column)
-            .distinct()
-            .order_by_asc(column)
-            .into_tuple::<String>()
-            .all(&state.db)
-    };
+    let values = review::filter_values(&state.db).await?;
     Ok(Choices {
-        districts: distinct(enterprise::Column::District).await?,
-        sectors: distinct(enterprise::Column::Sector).await?,
+        districts: values.districts,
+        sectors: values.sectors,
         agencies: agency_names(state).await?,
     })
 }
@@ -477,7 +466,8 @@ pub async fn timeline_export(
     Office(session): Office,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let csv = async { api::timeline_csv(&api::timeline_of(&state, id).await?) }.await;
+    let csv =
+        async { api::timeline_csv(&review::timeline(&state.db, &session.caller, id).await?) }.await;
     csv.unwrap_or_else(|err| failed(session.lang, Some(&session), err))
 }
 
@@ -490,7 +480,7 @@ pub async fn timeline(
     let lang = session.lang;
     let found = async {
         Ok::<_, ApiError>((
-            api::timeline_of(&state, id).await?,
+            review::timeline(&state.db, &session.caller, id).await?,
             agency_names(&state).await?,
         ))
     }

@@ -17,11 +17,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use onevisit_service::access;
-use onevisit_service::entities::{enterprise, hazard, joint_visit};
+use onevisit_service::entities::hazard;
 use onevisit_service::hazards::{Context, Step, evidence, take_step};
-use onevisit_service::views;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use onevisit_service::portal::{self, Portal};
 use uuid::Uuid;
 
 /// An enterprise user's session and the enterprise; anyone else gets the page that refuses them.
@@ -51,32 +49,16 @@ async fn portal_body(
 ) -> Result<(String, Markup), ApiError> {
     let lang = session.lang;
     let today = state.clock.today();
-    let name = enterprise::Entity::find_by_id(enterprise_id)
-        .filter(access::enterprises(&session.caller))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?
-        .name;
-    let rows = joint_visit::Entity::find()
-        .filter(access::visits(&session.caller, today))
-        .filter(joint_visit::Column::Announced.eq(true))
-        .filter(joint_visit::Column::VisitDate.gte(today))
-        .order_by_asc(joint_visit::Column::VisitDate)
-        .order_by_asc(joint_visit::Column::Id)
-        .all(&state.db)
-        .await?;
+    let Portal {
+        name,
+        rows,
+        visits,
+        hazards,
+    } = portal::portal(&state.db, &session.caller, enterprise_id, today).await?;
     let codes: Vec<Option<String>> = rows
         .iter()
         .map(|v| code_of(state.auth.verification_key(), v))
         .collect();
-    let visits = views::visits(&state.db, rows).await?;
-    let hazards = hazard::Entity::find()
-        .filter(onevisit_service::hazards::visible(&session.caller))
-        .filter(hazard::Column::Status.ne("closed"))
-        .order_by_asc(hazard::Column::Deadline)
-        .order_by_asc(hazard::Column::Id)
-        .all(&state.db)
-        .await?;
     let body = html! {
         h2 { (lang.t("即将到来的检查", "Upcoming visits")) }
         @if visits.is_empty() {
