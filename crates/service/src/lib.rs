@@ -26,7 +26,9 @@ pub mod seed;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod verification;
 pub mod views;
+pub mod visit_actions;
 
 pub use caller::{Caller, Role};
 pub use error::{FieldError, ServiceError};
