@@ -6,8 +6,10 @@
 //! The rules live in `onevisit-domain`, the planner in `onevisit-scheduler`.
 
 pub mod access;
+pub mod agencies;
 pub mod audit;
 pub mod booking;
+pub mod calendar_feeds;
 mod caller;
 pub mod clock;
 pub mod db;
@@ -21,6 +23,7 @@ pub mod password;
 pub mod periodic;
 pub mod planning;
 pub mod replan;
+pub mod requests;
 pub mod review;
 pub mod seed;
 pub mod store;

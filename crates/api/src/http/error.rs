@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use onevisit_service::FieldError;
 use onevisit_service::ServiceError;
-use onevisit_service::store::{CancelError, StoreError};
+use onevisit_service::store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -155,15 +155,6 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(errors) => Self::Validation(errors),
             ServiceError::Unavailable(why) => Self::Unavailable(why),
             ServiceError::Internal(why) => Self::Internal(why),
-        }
-    }
-}
-
-impl From<CancelError> for ApiError {
-    fn from(err: CancelError) -> Self {
-        match err {
-            CancelError::Database(e) => e.into(),
-            other => Self::Conflict(other.to_string()),
         }
     }
 }

@@ -265,9 +265,9 @@ pub async fn calendar_feed(
     if !csrf_holds(&headers, &form.csrf) {
         return refused(&session);
     }
-    let path = match crate::http::calendar::new_feed(&state.db, id).await {
+    let path = match onevisit_service::calendar_feeds::new_feed(&state.db, id).await {
         Ok(path) => path,
-        Err(err) => return failed(session.lang, Some(&session), err),
+        Err(err) => return failed(session.lang, Some(&session), err.into()),
     };
     let host = headers
         .get(HOST)
