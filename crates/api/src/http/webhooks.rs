@@ -4,7 +4,6 @@
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::http::error::{ApiError, Problem};
-use crate::http::inspection_plans::check_webhook_url;
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
@@ -13,6 +12,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, SubsecRound, Utc};
 use onevisit_scheduler::jobs::{TickOutcome, run_tick};
 use onevisit_service::entities::{job_run, outbox, webhook};
+use onevisit_service::inspection_plans::check_webhook_url;
 use onevisit_service::jobs;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
