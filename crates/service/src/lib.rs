@@ -13,6 +13,7 @@ pub mod calendar_feeds;
 mod caller;
 pub mod clock;
 pub mod db;
+pub mod draws;
 pub mod enterprises;
 pub mod entities;
 mod error;
