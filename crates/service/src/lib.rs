@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod password;
 pub mod periodic;
 pub mod planning;
+pub mod plans;
 pub mod replan;
 pub mod requests;
 pub mod review;
