@@ -28,7 +28,7 @@ pub struct AppState {
     /// The periodic jobs' settings (notice days, webhook secret, delivery schedule).
     pub jobs: Arc<JobsConfig>,
     /// Tip-offs accepted per address and window.
-    pub tipoff_limit: crate::http::tipoffs::TipoffLimit,
+    pub tipoff_limit: onevisit_service::tipoffs::TipoffLimit,
     pub clock: Clock,
     pub hazards: Arc<HazardConfig>,
     /// Enterprises' schedule pages, under their schedule versions.
@@ -146,7 +146,7 @@ impl Application {
                 metrics: Arc::new(Metrics::default()),
                 calendar: Arc::new(calendar),
                 jobs: Arc::new(config.jobs.clone()),
-                tipoff_limit: crate::http::tipoffs::TipoffLimit::default(),
+                tipoff_limit: onevisit_service::tipoffs::TipoffLimit::default(),
                 clock: config.clock.clone(),
                 hazards: Arc::new(config.hazards.clone()),
                 schedules: Arc::default(),

@@ -1,5 +1,6 @@
 //! Enterprises' schedule pages (`GET /visits` as an enterprise), kept as the JSON they
-//! were answered with, under the enterprise's schedule version.
+//! were answered with, under the enterprise's schedule version
+//! ([`onevisit_service::visits::schedule_version`]).
 //!
 //! Every change to what a schedule shows moves the enterprise's version on, in the
 //! change's own transaction (triggers of migration 000015). A request reads the
@@ -11,8 +12,6 @@
 
 use axum::body::Bytes;
 use chrono::NaiveDate;
-use onevisit_service::entities::schedule_version;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -29,14 +28,6 @@ pub struct PageKey<F> {
     pub enterprise: Uuid,
     pub today: NaiveDate,
     pub filter: F,
-}
-
-/// The enterprise's schedule version: 0 until anything was scheduled for it.
-pub async fn version<C: ConnectionTrait>(db: &C, enterprise: Uuid) -> Result<i64, DbErr> {
-    Ok(schedule_version::Entity::find_by_id(enterprise)
-        .one(db)
-        .await?
-        .map_or(0, |row| row.version))
 }
 
 /// Each page with the version it was built at, and their bytes in all.

@@ -9,17 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use onevisit_service::accounts::{self, NewUser, UserView};
 use onevisit_service::agencies::{self, AgencyBody, AgencyView};
-use onevisit_service::entities::agency;
 use uuid::Uuid;
-
-/// The agency with `code`, or a validation error on the field `agency`.
-// Kept for the handlers that still look agencies up themselves.
-pub async fn agency_by_code(
-    db: &impl onevisit_service::db::Connection,
-    code: &str,
-) -> Result<agency::Model, ApiError> {
-    Ok(agencies::by_code(db, code).await?)
-}
 
 /// Every agency.
 #[utoipa::path(get, path = "/agencies", tag = "admin", security(("bearer" = [])),

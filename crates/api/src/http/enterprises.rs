@@ -1,170 +1,17 @@
 //! Enterprises under supervision: the office registers them; agencies look them up.
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::{ValidJson, ValidQuery};
 use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
-use onevisit_domain::enterprise::EnterpriseInput;
-use onevisit_domain::{DateRange, Enterprise, QuietPeriod, RiskMarkers};
-use onevisit_service::access;
-use onevisit_service::entities::{enterprise, quiet_period};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+use onevisit_service::enterprises::{
+    self, EnterpriseFilter, EnterpriseView, ImportReport, NewEnterprise,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// A quiet period: days the enterprise must not be visited.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QuietView {
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-/// The "two key, one major" markers.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RiskView {
-    #[serde(default)]
-    pub key_process: bool,
-    #[serde(default)]
-    pub key_chemical: bool,
-    #[serde(default)]
-    pub major_hazard_source: bool,
-}
-
-/// An enterprise.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EnterpriseView {
-    pub id: Uuid,
-    /// The 18-character unified social credit code.
-    pub credit_code: String,
-    pub name: String,
-    /// chemical, civil_explosives, ship_repair or other.
-    pub sector: String,
-    pub district: String,
-    pub in_chemical_park: bool,
-    pub risk: RiskView,
-    /// operating, suspended, closed or relocated.
-    pub status: String,
-    /// The most visits a quarter (urgent ones not counted); none: no cap.
-    pub burden_cap: Option<i32>,
-    pub quiet_periods: Vec<QuietView>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// A new enterprise.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewEnterprise {
-    pub credit_code: String,
-    pub name: String,
-    pub sector: String,
-    pub district: String,
-    #[serde(default)]
-    pub in_chemical_park: bool,
-    #[serde(default)]
-    pub risk: RiskView,
-    #[serde(default = "operating")]
-    pub status: String,
-    #[serde(default)]
-    pub burden_cap: Option<i64>,
-    #[serde(default)]
-    pub quiet_periods: Vec<QuietView>,
-}
-
-fn operating() -> String {
-    "operating".to_owned()
-}
-
-fn field_of(message: &str) -> String {
-    message.split(':').next().unwrap_or_default().to_owned()
-}
-
-/// Checks a new enterprise with the domain's rules, naming the field that is wrong.
-pub fn parse(body: &NewEnterprise) -> Result<Enterprise, ApiError> {
-    let mut quiet = Vec::with_capacity(body.quiet_periods.len());
-    for (i, q) in body.quiet_periods.iter().enumerate() {
-        let range = DateRange::new(q.start, q.end)
-            .map_err(|e| ApiError::field(format!("quiet_periods[{i}].end"), e.to_string()))?;
-        quiet.push(QuietPeriod {
-            range,
-            reason: q.reason.clone(),
-        });
-    }
-    Enterprise::parse(EnterpriseInput {
-        credit_code: &body.credit_code,
-        name: &body.name,
-        sector: &body.sector,
-        district: &body.district,
-        in_chemical_park: body.in_chemical_park,
-        risk: RiskMarkers {
-            key_process: body.risk.key_process,
-            key_chemical: body.risk.key_chemical,
-            major_hazard_source: body.risk.major_hazard_source,
-        },
-        status: &body.status,
-        burden_cap: body.burden_cap,
-        quiet_periods: quiet,
-    })
-    .map_err(|e| {
-        let message = e.to_string();
-        let field = field_of(&message);
-        let detail = message
-            .split_once(": ")
-            .map_or(message.clone(), |(_, m)| m.to_owned());
-        ApiError::field(field, detail)
-    })
-}
-
-async fn views(
-    state: &AppState,
-    rows: Vec<enterprise::Model>,
-) -> Result<Vec<EnterpriseView>, ApiError> {
-    let quiet = quiet_period::Entity::find()
-        .filter(quiet_period::Column::EnterpriseId.is_in(rows.iter().map(|e| e.id)))
-        .order_by_asc(quiet_period::Column::StartDate)
-        .all(&state.db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| EnterpriseView {
-            quiet_periods: quiet
-                .iter()
-                .filter(|q| q.enterprise_id == e.id)
-                .map(|q| QuietView {
-                    start: q.start_date,
-                    end: q.end_date,
-                    reason: q.reason.clone(),
-                })
-                .collect(),
-            id: e.id,
-            credit_code: e.credit_code,
-            name: e.name,
-            sector: e.sector,
-            district: e.district,
-            in_chemical_park: e.in_chemical_park,
-            risk: RiskView {
-                key_process: e.key_process,
-                key_chemical: e.key_chemical,
-                major_hazard_source: e.major_hazard_source,
-            },
-            status: e.status,
-            burden_cap: e.burden_cap,
-            created_at: e.created_at,
-        })
-        .collect())
-}
 
 /// Registers an enterprise (the coordinating office).
 #[utoipa::path(post, path = "/enterprises", operation_id = "create_enterprise", tag = "enterprises", security(("bearer" = [])),
@@ -180,44 +27,8 @@ pub async fn create(
     caller: Caller,
     ValidJson(body): ValidJson<NewEnterprise>,
 ) -> Result<(StatusCode, Json<EnterpriseView>), ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let e = parse(&body)?;
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let inserted = onevisit_service::store::enterprise_row(&e, id, now)
-        .insert(&txn)
-        .await;
-    let row = inserted.map_err(|err| {
-        ApiError::taken(err, || {
-            format!("credit_code: {} is registered already", e.credit_code)
-        })
-    })?;
-    for q in onevisit_service::store::quiet_rows(&e, id) {
-        q.insert(&txn).await?;
-    }
-    txn.commit().await?;
-    let view = views(&state, vec![row])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound)?;
+    let view = enterprises::create_enterprise(&state.db, &caller, &body).await?;
     Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Filters of the enterprise list.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct EnterpriseFilter {
-    pub district: Option<String>,
-    pub sector: Option<String>,
-    pub status: Option<String>,
-    /// The exact credit code.
-    pub credit_code: Option<String>,
-    /// How many items, 1 to 500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u64>,
-    pub offset: Option<u64>,
 }
 
 /// The enterprises the caller may see (an enterprise user: itself).
@@ -234,26 +45,10 @@ pub async fn list(
         offset: filter.offset,
     }
     .resolve()?;
-    let mut query = enterprise::Entity::find().filter(access::enterprises(&caller));
-    for (value, column) in [
-        (&filter.district, enterprise::Column::District),
-        (&filter.sector, enterprise::Column::Sector),
-        (&filter.status, enterprise::Column::Status),
-        (&filter.credit_code, enterprise::Column::CreditCode),
-    ] {
-        if let Some(value) = value {
-            query = query.filter(column.eq(value.as_str()));
-        }
-    }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_asc(enterprise::Column::CreditCode)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (items, total) =
+        enterprises::list_enterprises(&state.db, &caller, &filter, (limit, offset)).await?;
     Ok(Json(Page {
-        items: views(&state, rows).await?,
+        items,
         total,
         limit,
         offset,
@@ -272,94 +67,9 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<EnterpriseView>, ApiError> {
-    let row = enterprise::Entity::find_by_id(id)
-        .filter(access::enterprises(&caller))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     Ok(Json(
-        views(&state, vec![row])
-            .await?
-            .pop()
-            .ok_or(ApiError::NotFound)?,
+        enterprises::get_enterprise(&state.db, &caller, id).await?,
     ))
-}
-
-/// The columns of an enterprise CSV file, in this order, with a header row.
-pub const CSV_COLUMNS: [&str; 10] = [
-    "credit_code",
-    "name",
-    "sector",
-    "district",
-    "in_chemical_park",
-    "key_process",
-    "key_chemical",
-    "major_hazard_source",
-    "status",
-    "burden_cap",
-];
-
-/// The most rows one import takes.
-pub const MAX_CSV_ROWS: usize = 20_000;
-
-/// One thing wrong with one row of an import.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RowError {
-    /// The line of the file (the header is line 1).
-    pub line: u64,
-    pub field: String,
-    pub message: String,
-}
-
-/// What an import did, or why it did nothing.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Rows written.
-    pub imported: u64,
-    /// Rows whose credit code was registered already (left as they are).
-    pub already_registered: u64,
-    /// Every row that is wrong; when there is one, nothing was written.
-    pub errors: Vec<RowError>,
-}
-
-fn flag(raw: &str) -> Result<bool, String> {
-    match raw.trim().to_lowercase().as_str() {
-        "" | "0" | "false" | "no" | "n" | "否" => Ok(false),
-        "1" | "true" | "yes" | "y" | "是" => Ok(true),
-        other => Err(format!("{other:?} is not yes or no")),
-    }
-}
-
-fn csv_row(record: &csv::StringRecord) -> Result<NewEnterprise, (String, String)> {
-    let get = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
-    let bool_at = |i: usize| flag(&get(i)).map_err(|m| (CSV_COLUMNS[i].to_owned(), m));
-    let cap = get(9);
-    Ok(NewEnterprise {
-        credit_code: get(0),
-        name: get(1),
-        sector: get(2),
-        district: get(3),
-        in_chemical_park: bool_at(4)?,
-        risk: RiskView {
-            key_process: bool_at(5)?,
-            key_chemical: bool_at(6)?,
-            major_hazard_source: bool_at(7)?,
-        },
-        status: if get(8).is_empty() {
-            operating()
-        } else {
-            get(8)
-        },
-        burden_cap: if cap.is_empty() {
-            None
-        } else {
-            Some(
-                cap.parse()
-                    .map_err(|_| ("burden_cap".to_owned(), format!("{cap:?} is not a number")))?,
-            )
-        },
-        quiet_periods: Vec::new(),
-    })
 }
 
 /// Registers enterprises from a CSV file (UTF-8, a header row with the columns
@@ -377,112 +87,12 @@ pub async fn import(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::BadRequest("the file is not UTF-8".to_owned()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| ApiError::BadRequest(format!("the header row cannot be read: {e}")))?
-        .iter()
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    if header != CSV_COLUMNS {
-        return Err(ApiError::field(
-            "header",
-            format!("the columns must be {}", CSV_COLUMNS.join(",")),
-        ));
-    }
-    let mut errors = Vec::new();
-    let mut valid = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = u64::try_from(index).unwrap_or(u64::MAX) + 2;
-        if index >= MAX_CSV_ROWS {
-            return Err(ApiError::field(
-                "rows",
-                format!("at most {MAX_CSV_ROWS} rows an import"),
-            ));
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    line,
-                    field: "row".to_owned(),
-                    message: e.to_string(),
-                });
-                continue;
-            }
-        };
-        let parsed = csv_row(&record).and_then(|row| {
-            parse(&row).map_err(|e| match e {
-                ApiError::Validation(mut fields) if !fields.is_empty() => {
-                    let f = fields.remove(0);
-                    (f.field, f.message)
-                }
-                other => ("row".to_owned(), other.to_string()),
-            })
-        });
-        match parsed {
-            Ok(e) if !seen.insert(e.credit_code.clone()) => errors.push(RowError {
-                line,
-                field: "credit_code".to_owned(),
-                message: format!("{} is listed twice", e.credit_code),
-            }),
-            Ok(e) => valid.push(e),
-            Err((field, message)) => errors.push(RowError {
-                line,
-                field,
-                message,
-            }),
-        }
-    }
-    if !errors.is_empty() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(ImportReport {
-                imported: 0,
-                already_registered: 0,
-                errors,
-            }),
-        ));
-    }
-    let txn = state.db.begin().await?;
-    let existing: std::collections::BTreeSet<String> = enterprise::Entity::find()
-        .select_only()
-        .column(enterprise::Column::CreditCode)
-        .filter(
-            enterprise::Column::CreditCode.is_in(valid.iter().map(|e| e.credit_code.to_string())),
-        )
-        .into_tuple::<String>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let now = Utc::now();
-    let mut imported = 0;
-    let mut already = 0;
-    for e in valid {
-        if existing.contains(e.credit_code.as_str()) {
-            already += 1;
-            continue;
-        }
-        onevisit_service::store::enterprise_row(&e, Uuid::now_v7(), now)
-            .insert(&txn)
-            .await?;
-        imported += 1;
-    }
-    txn.commit().await?;
-    Ok((
-        StatusCode::OK,
-        Json(ImportReport {
-            imported,
-            already_registered: already,
-            errors: Vec::new(),
-        }),
-    ))
+    let report = enterprises::import_enterprises(&state.db, &caller, &body).await?;
+    // A report with wrong rows wrote nothing.
+    let status = if report.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(report)))
 }

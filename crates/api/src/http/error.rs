@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use onevisit_service::FieldError;
 use onevisit_service::ServiceError;
-use onevisit_service::store::{CancelError, StoreError};
+use onevisit_service::store::StoreError;
 use onevisit_service::tipoffs::FilingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -67,15 +67,6 @@ impl ApiError {
             field: field.into(),
             message: message.into(),
         }])
-    }
-
-    /// A unique-constraint violation as 409 with `message` (what is taken); any other
-    /// database error as 500.
-    pub fn taken(err: sea_orm::DbErr, message: impl FnOnce() -> String) -> Self {
-        match err.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message()),
-            _ => err.into(),
-        }
     }
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
@@ -156,15 +147,6 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(errors) => Self::Validation(errors),
             ServiceError::Unavailable(why) => Self::Unavailable(why),
             ServiceError::Internal(why) => Self::Internal(why),
-        }
-    }
-}
-
-impl From<CancelError> for ApiError {
-    fn from(err: CancelError) -> Self {
-        match err {
-            CancelError::Database(e) => e.into(),
-            other => Self::Conflict(other.to_string()),
         }
     }
 }

@@ -1,30 +1,13 @@
 //! The coordinating office re-plans the proposed visits of a horizon.
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ValidJson;
 use axum::Json;
 use axum::extract::State;
-use chrono::NaiveDate;
-use onevisit_domain::DateRange;
-use onevisit_service::replan::{self, ReplanSummary};
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-/// The longest horizon a re-plan takes.
-pub const MAX_HORIZON_DAYS: u32 = 366;
-
-/// Which days to re-plan, and whether to write the result.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplanBody {
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    /// false (the default): only show the difference; true: apply it.
-    #[serde(default)]
-    pub apply: bool,
-}
+use onevisit_service::plans::{self, ReplanBody};
+use onevisit_service::replan::ReplanSummary;
 
 /// Plans every proposed visit of the horizon again around the confirmed ones, shows the
 /// difference against the current proposal, and with `apply` writes it in one transaction.
@@ -40,24 +23,7 @@ pub async fn replan(
     caller: Caller,
     ValidJson(body): ValidJson<ReplanBody>,
 ) -> Result<Json<ReplanSummary>, ApiError> {
-    caller.require(&[Role::Coordinator, Role::Admin])?;
-    let horizon =
-        DateRange::new(body.start, body.end).map_err(|e| ApiError::field("end", e.to_string()))?;
-    if horizon.len_days() > MAX_HORIZON_DAYS {
-        return Err(ApiError::field(
-            "end",
-            format!("a horizon is at most {MAX_HORIZON_DAYS} days"),
-        ));
-    }
-    let summary = replan::replan(
-        &state.db,
-        &state.calendar,
-        horizon,
-        body.apply,
-        (&caller).into(),
-        &Default::default(),
-    )
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(summary))
+    Ok(Json(
+        plans::replan_horizon(&state.db, &state.calendar, &caller, &body).await?,
+    ))
 }

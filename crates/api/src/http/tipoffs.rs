@@ -19,7 +19,7 @@ use onevisit_service::tipoffs::{
     self, ActBody, DismissBody, TipoffBody, TipoffReceipt, TipoffView,
 };
 // The state and other handlers name them here.
-pub use onevisit_service::tipoffs::{TipoffLimit, long_text};
+
 use serde::Deserialize;
 use std::net::SocketAddr;
 use utoipa::IntoParams;

@@ -8,7 +8,6 @@ use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
 use crate::http::hazards::FieldChunks;
-use crate::http::visit_actions::code_of;
 use axum::Form;
 use axum::extract::{FromRequestParts, Multipart, Path, State};
 use axum::http::header::HOST;
@@ -20,6 +19,7 @@ use maud::{Markup, html};
 use onevisit_service::entities::hazard;
 use onevisit_service::hazards::{Context, Step, evidence, take_step};
 use onevisit_service::portal::{self, Portal};
+use onevisit_service::verification::code_of;
 use uuid::Uuid;
 
 /// An enterprise user's session and the enterprise; anyone else gets the page that refuses them.
@@ -247,9 +247,9 @@ pub async fn calendar_feed(
     if !csrf_holds(&headers, &form.csrf) {
         return refused(&session);
     }
-    let path = match crate::http::calendar::new_feed(&state.db, id).await {
+    let path = match onevisit_service::calendar_feeds::new_feed(&state.db, id).await {
         Ok(path) => path,
-        Err(err) => return failed(session.lang, Some(&session), err),
+        Err(err) => return failed(session.lang, Some(&session), err.into()),
     };
     let host = headers
         .get(HOST)

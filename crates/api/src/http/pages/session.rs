@@ -6,7 +6,6 @@
 use super::Lang;
 use crate::app::AppState;
 use crate::auth::{Caller, Claims, authenticate};
-use crate::http::calendar::constant_time_eq;
 use crate::http::error::ApiError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::SET_COOKIE;
@@ -17,6 +16,7 @@ use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "ov_session";
 pub const CSRF_COOKIE: &str = "ov_csrf";
@@ -48,7 +48,7 @@ pub fn new_csrf() -> String {
 /// Whether a form's CSRF token is the one of the browser's cookie.
 pub fn csrf_holds(headers: &HeaderMap, form_token: &str) -> bool {
     cookie(headers, CSRF_COOKIE)
-        .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), form_token.as_bytes()))
+        .is_some_and(|c| !c.is_empty() && bool::from(c.as_bytes().ct_eq(form_token.as_bytes())))
 }
 
 /// A signed-in user of the pages: who, in which language, the CSRF token their forms
