@@ -25,6 +25,8 @@ mod common;
 
 use chrono::{NaiveDate, Utc};
 use common::{TestApp, spawn_app};
+use onevisit_domain::EnterpriseStatus;
+use onevisit_domain::{HazardStatus, RequestKind, RequestStatus, Severity, VisitStatus};
 use onevisit_service::entities::{
     agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
     visit_team,
@@ -78,7 +80,7 @@ impl Fixture {
             key_process: Set(false),
             key_chemical: Set(false),
             major_hazard_source: Set(false),
-            status: Set("operating".to_owned()),
+            status: Set(EnterpriseStatus::Operating.into()),
             burden_cap: Set(cap),
             created_at: Set(Utc::now()),
             updated_at: Set(Utc::now()),
@@ -120,7 +122,7 @@ impl Fixture {
             id: Set(id),
             enterprise_id: Set(enterprise),
             visit_date: Set(date),
-            status: Set(status.to_owned()),
+            status: Set(status.parse::<VisitStatus>().expect("a status").into()),
             announced: Set(true),
             created_at: Set(Utc::now()),
             updated_at: Set(Utc::now()),
@@ -154,14 +156,14 @@ impl Fixture {
                 earliest: Set(date),
                 latest: Set(date),
                 team_size: Set(1),
-                kind: Set(kind.to_owned()),
+                kind: Set(kind.parse::<RequestKind>().expect("a kind").into()),
                 topics: Set(json!([])),
                 status: Set(if status == "cancelled" {
-                    "cancelled"
+                    RequestStatus::Cancelled
                 } else {
-                    "scheduled"
+                    RequestStatus::Scheduled
                 }
-                .to_owned()),
+                .into()),
                 unscheduled_reason: Set(None),
                 visit_id: Set(Some(id)),
                 idempotency_key: Set(None),
@@ -196,13 +198,13 @@ impl Fixture {
             title: Set(format!("Hazard {n}")),
             description: Set("found".to_owned()),
             category: Set("other".to_owned()),
-            severity: Set(severity.to_owned()),
+            severity: Set(severity.parse::<Severity>().expect("a severity").into()),
             legal_basis: Set("a rule".to_owned()),
             regulation: Set(None),
             responsible_agency_id: Set(agency),
             original_deadline: Set(deadline),
             deadline: Set(deadline),
-            status: Set(status.to_owned()),
+            status: Set(status.parse::<HazardStatus>().expect("a status").into()),
             notice_id: Set(None),
             follow_up_request_id: Set(None),
             reinspection_visit_id: Set(None),

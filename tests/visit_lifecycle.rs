@@ -5,6 +5,7 @@ mod common;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use common::{TestApp, spawn_app, spawn_app_with_calendar};
+use onevisit_domain::VisitStatus;
 use onevisit_domain::WorkCalendar;
 use onevisit_service::entities::{
     agency, inspection_request, inspector_conflict, inspector_unavailable_day, joint_visit,
@@ -332,7 +333,7 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
         .await
         .expect("query")
         .expect("the visit stays, cancelled");
-    assert_eq!(stored.status, "cancelled");
+    assert_eq!(stored.status.as_str(), "cancelled");
     assert_eq!(
         visit_inspector::Entity::find()
             .filter(visit_inspector::Column::VisitId.eq(id))
@@ -348,7 +349,7 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
         id: Set(Uuid::now_v7()),
         enterprise_id: Set(stored.enterprise_id),
         visit_date: Set(stored.visit_date),
-        status: Set("proposed".to_owned()),
+        status: Set(VisitStatus::Proposed.into()),
         announced: Set(true),
         created_at: Set(chrono::Utc::now()),
         updated_at: Set(chrono::Utc::now()),
@@ -372,7 +373,7 @@ async fn cancelling_frees_the_inspectors_and_reopens_the_requests() {
             .await
             .expect("query")
             .expect("request");
-        assert_eq!(now.status, "open", "request {}", r.id);
+        assert_eq!(now.status.as_str(), "open", "request {}", r.id);
         assert_eq!(now.visit_id, None);
     }
     let log = events(&db, id).await;
@@ -518,7 +519,7 @@ async fn rescheduling_onto_a_day_that_breaks_a_rule_is_refused_naming_why() {
                 id: Set(Uuid::now_v7()),
                 enterprise_id: Set(stored.enterprise_id),
                 visit_date: Set(taken),
-                status: Set("confirmed".to_owned()),
+                status: Set(VisitStatus::Confirmed.into()),
                 announced: Set(true),
                 created_at: Set(chrono::Utc::now()),
                 updated_at: Set(chrono::Utc::now()),
@@ -949,6 +950,6 @@ async fn only_the_office_acts_on_visits() {
         .await
         .expect("query")
         .expect("visit");
-    assert_eq!(stored.status, "proposed");
+    assert_eq!(stored.status.as_str(), "proposed");
     assert_eq!(events(&db, id).await.len(), 0);
 }

@@ -29,7 +29,7 @@ pub use hazard::{
     HazardStatus, HazardStep, HazardStepError, NoticeNumber, Severity,
 };
 pub use inspector::{Inspector, InspectorCode, InspectorError};
-pub use request::{InspectionRequest, RequestError, RequestKind, TeamSize};
+pub use request::{InspectionRequest, RequestError, RequestKind, RequestStatus, TeamSize};
 pub use text::{Name, TextError};
 pub use visit::{JointVisit, VisitError, VisitStatus};
-pub use words::UnknownWord;
+pub use words::{UnknownWord, Word};

@@ -37,6 +37,20 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// Where a request stands.
+    RequestStatus, "status", {
+        /// Booked, not planned yet.
+        Open => "open",
+        /// On a joint visit.
+        Scheduled => "scheduled",
+        /// The planner could not place it (its reason says why).
+        Unscheduled => "unscheduled",
+        /// Withdrawn by its agency, or its visit was cancelled.
+        Cancelled => "cancelled",
+    }
+);
+
 impl RequestKind {
     pub fn is_urgent(self) -> bool {
         self == Self::Urgent

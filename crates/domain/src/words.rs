@@ -9,6 +9,14 @@ pub struct UnknownWord {
     pub expected: &'static str,
 }
 
+/// One word of a closed set: what storage needs to keep it as its text and read it
+/// back (the service stores every such set through this one trait).
+pub trait Word:
+    Copy + Eq + std::fmt::Debug + std::str::FromStr<Err = UnknownWord> + Send + Sync + 'static
+{
+    fn as_str(self) -> &'static str;
+}
+
 /// Declares an enum of words with `as_str`, `ALL`, `FromStr` (refusing with
 /// [`UnknownWord`] naming `$field`), `Display` and serde in snake_case.
 macro_rules! word_enum {
@@ -37,6 +45,12 @@ macro_rules! word_enum {
                         expected: concat!($($word, " "),+).trim_ascii_end(),
                     }),
                 }
+            }
+        }
+
+        impl $crate::words::Word for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
 

@@ -12,10 +12,12 @@
 //!     'postgres://postgres@127.0.0.1:5432/onevisit_ceiling?sslmode=disable' [seconds] [tasks]
 //! ```
 
+use onevisit_domain::EnterpriseStatus;
 use onevisit_domain::{DateRange, RequestKind};
 use onevisit_service::audit::{Author, Booked};
 use onevisit_service::booking::{self, BookingError, Crew, NewBooking};
 use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
+use onevisit_service::entities::Stored;
 use onevisit_service::entities::{agency, enterprise};
 use rand::Rng;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -47,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
         .id;
     let enterprises: Arc<Vec<_>> = Arc::new(
         enterprise::Entity::find()
-            .filter(enterprise::Column::Status.eq("operating"))
+            .filter(enterprise::Column::Status.eq(Stored(EnterpriseStatus::Operating)))
             .all(&db)
             .await?
             .into_iter()

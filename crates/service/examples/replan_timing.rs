@@ -9,7 +9,7 @@
 //! ```
 
 use chrono::Utc;
-use onevisit_domain::DateRange;
+use onevisit_domain::{DateRange, EnterpriseStatus, RequestKind, RequestStatus};
 use onevisit_scheduler::generate::{GenParams, generate};
 use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
 use onevisit_service::entities::{
@@ -75,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
             key_process: Set(false),
             key_chemical: Set(false),
             major_hazard_source: Set(false),
-            status: Set("operating".to_owned()),
+            status: Set(EnterpriseStatus::Operating.into()),
             burden_cap: Set(e.max_visits.map(i32::try_from).transpose()?),
             created_at: Set(now),
             updated_at: Set(now),
@@ -142,9 +142,14 @@ async fn main() -> anyhow::Result<()> {
                 earliest: Set(r.earliest),
                 latest: Set(r.latest.max(r.earliest)),
                 team_size: Set(i32::try_from(r.inspectors.max(1)).ok()?),
-                kind: Set(if r.urgent { "urgent" } else { "routine" }.to_owned()),
+                kind: Set(if r.urgent {
+                    RequestKind::Urgent
+                } else {
+                    RequestKind::Routine
+                }
+                .into()),
                 topics: Set(serde_json::json!([])),
-                status: Set("open".to_owned()),
+                status: Set(RequestStatus::Open.into()),
                 unscheduled_reason: Set(None),
                 visit_id: Set(None),
                 idempotency_key: Set(None),

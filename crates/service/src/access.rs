@@ -1,9 +1,11 @@
 //! Who sees what, in one place per resource. Each function gives the condition that
 //! limits a query to the caller's tenant, so that a foreign id is simply not found (404).
 
+use crate::entities::Stored;
 use crate::entities::{enterprise, inspection_request, inspector, joint_visit, visit_team};
 use crate::{Caller, Role};
 use chrono::NaiveDate;
+use onevisit_domain::VisitStatus;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
@@ -66,7 +68,7 @@ pub fn visits(caller: &Caller, today: NaiveDate) -> Condition {
             None => nothing(),
         },
         Role::Enterprise => tenant(caller.enterprise_id, joint_visit::Column::EnterpriseId)
-            .add(joint_visit::Column::Status.ne("cancelled"))
+            .add(joint_visit::Column::Status.ne(Stored(VisitStatus::Cancelled)))
             .add(
                 Condition::any()
                     .add(joint_visit::Column::Announced.eq(true))

@@ -16,11 +16,14 @@
 //! SQLite has one writer at a time, taken at the start of the transaction.
 
 use crate::db::Connection;
+use crate::entities::Stored;
 use crate::entities::{
     agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
 };
 use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
+use onevisit_domain::RequestStatus;
+use onevisit_domain::VisitStatus;
 use onevisit_domain::{
     AgencyCode, CreditCode, DateRange, InspectorCode, RequestKind, TeamSize, WorkCalendar,
 };
@@ -281,8 +284,10 @@ where
         }
     };
     let (status, reason) = match &landing {
-        Landing::Unscheduled { reason } => ("unscheduled", Some(reason.as_str().to_owned())),
-        Landing::Joined { .. } | Landing::NewVisit { .. } => ("scheduled", None),
+        Landing::Unscheduled { reason } => {
+            (RequestStatus::Unscheduled, Some(reason.as_str().to_owned()))
+        }
+        Landing::Joined { .. } | Landing::NewVisit { .. } => (RequestStatus::Scheduled, None),
     };
     let now = Utc::now();
     let row = inspection_request::ActiveModel {
@@ -292,9 +297,9 @@ where
         earliest: Set(booking.window.start()),
         latest: Set(booking.window.end()),
         team_size: Set(i32::try_from(booking.team_size).unwrap_or(i32::MAX)),
-        kind: Set(booking.kind.as_str().to_owned()),
+        kind: Set(booking.kind.into()),
         topics: Set(serde_json::json!(booking.topics)),
-        status: Set(status.to_owned()),
+        status: Set(status.into()),
         unscheduled_reason: Set(reason),
         visit_id: Set(visit_id),
         idempotency_key: Set(booking.idempotency_key.clone()),
@@ -505,7 +510,7 @@ async fn agency_has_room(
         .expr(Expr::cust("COUNT(*)"))
         .from(joint_visit::Entity)
         .and_where(joint_visit::Column::VisitDate.eq(date))
-        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(joint_visit::Column::Status.is_in(HOLDING.map(Stored)))
         .and_where(
             joint_visit::Column::Id.in_subquery(
                 Query::select()
@@ -668,7 +673,7 @@ async fn join(
     else {
         return Err(Ok(Lost));
     };
-    if !(planning::joinable(&visit.status)
+    if !(planning::joinable(visit.status.0)
         && visit.date == date
         && visit.announced == booking.announced)
     {
@@ -722,7 +727,7 @@ async fn join(
 /// A visit as a request joining it finds it: its status, day and kind, and the joining
 /// agency's team in it (its size and how many inspectors it has).
 struct JoinedVisit {
-    status: String,
+    status: Stored<VisitStatus>,
     date: NaiveDate,
     announced: bool,
     team_size: Option<i32>,
@@ -822,7 +827,7 @@ async fn open_visit(
         id: Set(visit_id),
         enterprise_id: Set(booking.enterprise_id),
         visit_date: Set(date),
-        status: Set("proposed".to_owned()),
+        status: Set(VisitStatus::Proposed.into()),
         announced: Set(booking.announced),
         created_at: Set(now),
         updated_at: Set(now),

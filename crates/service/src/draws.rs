@@ -6,12 +6,14 @@
 //! past: its digest is public from the draw on, the record itself from `sealed_until`.
 
 use crate::ServiceError;
+use crate::entities::Stored;
 use crate::entities::{
     agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
     joint_visit, plan_request,
 };
 use crate::periodic::stored_draw;
 use chrono::{DateTime, NaiveDate, Utc};
+use onevisit_domain::VisitStatus;
 use onevisit_scheduler::periodic::{InspectorDraw, verify, verify_inspectors};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -184,7 +186,7 @@ pub async fn random_inspections<C: ConnectionTrait>(
         .await?;
     let visits: BTreeMap<Uuid, joint_visit::Model> = joint_visit::Entity::find()
         .filter(joint_visit::Column::Id.is_in(requests.iter().filter_map(|r| r.visit_id)))
-        .filter(joint_visit::Column::Status.eq("completed"))
+        .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Completed)))
         .all(db)
         .await?
         .into_iter()

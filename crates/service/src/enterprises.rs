@@ -156,7 +156,7 @@ async fn views<C: ConnectionTrait>(
                 key_chemical: e.key_chemical,
                 major_hazard_source: e.major_hazard_source,
             },
-            status: e.status,
+            status: e.status.to_string(),
             burden_cap: e.burden_cap,
             created_at: e.created_at,
         })

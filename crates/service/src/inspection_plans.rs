@@ -11,6 +11,7 @@ use crate::outbox::{self, Notification};
 use crate::views::{self, RequestView};
 use crate::{Caller, FieldError, Role, ServiceError, periodic};
 use chrono::{DateTime, SubsecRound, Utc};
+use onevisit_domain::EnterpriseStatus;
 use onevisit_domain::WorkCalendar;
 use onevisit_domain::hazard::LongText;
 use onevisit_scheduler::jobs::{JobStore, RunOutcome};
@@ -363,9 +364,9 @@ pub async fn record_restart(
         )));
     }
     let now = clock.now();
-    let previous = row.status.clone();
+    let previous = row.status;
     let mut active: enterprise::ActiveModel = row.into();
-    active.status = Set("operating".to_owned());
+    active.status = Set(EnterpriseStatus::Operating.into());
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
     let change = Change::new(Subject::Enterprise(row.id), "reopened")
@@ -396,6 +397,6 @@ pub async fn record_restart(
     Ok(EnterpriseStatusView {
         id: row.id,
         credit_code: row.credit_code,
-        status: row.status,
+        status: row.status.to_string(),
     })
 }

@@ -12,9 +12,11 @@
 
 use crate::audit;
 use crate::clock::Clock;
+use crate::entities::Stored;
 use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit};
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
+use onevisit_domain::VisitStatus;
 use onevisit_domain::{DateRange, WorkCalendar};
 use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::jobs::{
@@ -374,7 +376,10 @@ pub async fn send_reminders(state: &JobContext) -> Result<u64, sea_orm::DbErr> {
     let visits = joint_visit::Entity::find()
         .filter(joint_visit::Column::VisitDate.eq(day))
         .filter(joint_visit::Column::Announced.eq(true))
-        .filter(joint_visit::Column::Status.is_in(["proposed", "confirmed"]))
+        .filter(
+            joint_visit::Column::Status
+                .is_in([VisitStatus::Proposed, VisitStatus::Confirmed].map(Stored)),
+        )
         .all(&state.db)
         .await?;
     let views = crate::views::visits(&state.db, visits).await?;

@@ -12,12 +12,14 @@
 //! the visits.
 
 use crate::booking::{self, AlsoWrite, Crew, DrawnCrew, Landing, NewBooking};
+use crate::entities::Stored;
 use crate::entities::{
     agency, draw_record, enterprise, hazard, inspection_plan, inspection_request, inspector,
     joint_visit, plan_request, visit_inspector,
 };
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, NaiveDate, Utc};
+use onevisit_domain::VisitStatus;
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::{
     CreditCode, Enterprise, InspectorCode, RequestKind, RiskMarkers, WorkCalendar,
@@ -88,7 +90,7 @@ pub async fn enterprises<C: ConnectionTrait>(
                 key_chemical: row.key_chemical,
                 major_hazard_source: row.major_hazard_source,
             },
-            status: &row.status,
+            status: row.status.as_str(),
             burden_cap: row.burden_cap.map(i64::from),
             quiet_periods: Vec::new(),
         })
@@ -112,7 +114,7 @@ pub async fn history<C: ConnectionTrait>(
             Expr::from(Func::max(Expr::col(joint_visit::Column::VisitDate))),
             "last",
         )
-        .filter(joint_visit::Column::Status.eq("completed"))
+        .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Completed)))
         .group_by(joint_visit::Column::EnterpriseId)
         .into_tuple()
         .all(db)
@@ -326,7 +328,7 @@ impl Rosters {
                 .column(joint_visit::Column::EnterpriseId)
                 .column(joint_visit::Column::VisitDate)
                 .filter(joint_visit::Column::EnterpriseId.is_in(chunk.iter().copied()))
-                .filter(joint_visit::Column::Status.eq("completed"))
+                .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Completed)))
                 .into_tuple()
                 .all(db)
                 .await?;

@@ -7,6 +7,8 @@ use crate::entities::{
     inspector_unavailable_day, joint_visit, quiet_period, visit_inspector,
 };
 use chrono::NaiveDate;
+use onevisit_domain::RequestKind;
+use onevisit_domain::VisitStatus;
 use onevisit_domain::{DateRange, Quarter, WorkCalendar};
 use onevisit_scheduler::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Plan, Problem,
@@ -22,10 +24,15 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// Statuses of visits that hold their day (everything but cancelled).
-pub const HOLDING: [&str; 4] = ["proposed", "confirmed", "in_progress", "completed"];
+pub const HOLDING: [VisitStatus; 4] = [
+    VisitStatus::Proposed,
+    VisitStatus::Confirmed,
+    VisitStatus::InProgress,
+    VisitStatus::Completed,
+];
 
 /// Statuses of visits that may still take new requests.
-const JOINABLE: [&str; 2] = ["proposed", "confirmed"];
+const JOINABLE: [VisitStatus; 2] = [VisitStatus::Proposed, VisitStatus::Confirmed];
 
 /// Which part of the data a problem covers.
 #[derive(Debug, Clone, Copy)]
@@ -173,7 +180,7 @@ pub struct HeldVisit {
     pub id: Uuid,
     pub enterprise_id: Uuid,
     pub date: NaiveDate,
-    pub status: String,
+    pub status: VisitStatus,
     pub announced: bool,
 }
 
@@ -183,7 +190,7 @@ impl From<&joint_visit::Model> for HeldVisit {
             id: v.id,
             enterprise_id: v.enterprise_id,
             date: v.visit_date,
-            status: v.status.clone(),
+            status: v.status.0,
             announced: v.announced,
         }
     }
@@ -212,7 +219,7 @@ impl From<&inspection_request::Model> for HeldRequest {
             earliest: r.earliest,
             latest: r.latest,
             team_size: r.team_size,
-            urgent: r.kind == "urgent",
+            urgent: r.kind == RequestKind::Urgent,
         }
     }
 }
@@ -598,7 +605,9 @@ pub async fn snapshot<C: ConnectionTrait>(
                 id: given(row.id, kind)?,
                 enterprise_id: given(row.other, kind)?,
                 date: given(row.day, kind)?,
-                status: given(row.text, kind)?,
+                status: given(row.text, kind)?
+                    .parse()
+                    .map_err(|e: onevisit_domain::UnknownWord| DbErr::Custom(e.to_string()))?,
                 announced: given(row.flag, kind)?,
             }),
             "member" => {
@@ -636,7 +645,7 @@ pub async fn snapshot<C: ConnectionTrait>(
         .iter()
         .filter(|v| {
             v.enterprise_id == focus.enterprise
-                && (!joinable(&v.status) || v.announced != focus.announced)
+                && (!joinable(v.status) || v.announced != focus.announced)
         })
         .collect();
     let caps = cap
@@ -742,10 +751,10 @@ pub fn counted_days<'a>(
 }
 
 /// `values` as an SQL list of string literals (they are the code's own constants).
-fn sql_list(values: &[&str]) -> String {
+fn sql_list(values: &[VisitStatus]) -> String {
     values
         .iter()
-        .map(|v| format!("'{v}'"))
+        .map(|v| format!("'{}'", v.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -872,6 +881,6 @@ fn caps_left_of(
 }
 
 /// Whether a visit status may still take new requests.
-pub fn joinable(status: &str) -> bool {
+pub fn joinable(status: VisitStatus) -> bool {
     JOINABLE.contains(&status)
 }

@@ -2,10 +2,12 @@
 //! visits ahead and its hazards not yet closed, read through the same access rules as
 //! `GET /visits` and the hazard list.
 
+use crate::entities::Stored;
 use crate::entities::{enterprise, hazard, joint_visit};
 use crate::views::{self, VisitView};
 use crate::{Caller, ServiceError, access};
 use chrono::NaiveDate;
+use onevisit_domain::HazardStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -45,7 +47,7 @@ pub async fn portal<C: ConnectionTrait>(
     let visits = views::visits(db, rows.clone()).await?;
     let hazards = hazard::Entity::find()
         .filter(crate::hazards::visible(caller))
-        .filter(hazard::Column::Status.ne("closed"))
+        .filter(hazard::Column::Status.ne(Stored(HazardStatus::Closed)))
         .order_by_asc(hazard::Column::Deadline)
         .order_by_asc(hazard::Column::Id)
         .all(db)

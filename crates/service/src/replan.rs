@@ -12,12 +12,15 @@
 
 use crate::audit::{self, Author, Change, Subject};
 use crate::db::Connection;
+use crate::entities::Stored;
 use crate::entities::{
     enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
 };
 use crate::planning::{self, HeldRequest, HeldVisit};
 use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
+use onevisit_domain::RequestStatus;
+use onevisit_domain::VisitStatus;
 use onevisit_domain::{DateRange, WorkCalendar};
 use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
@@ -33,9 +36,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Statuses the planner must keep as they are.
-const LOCKED: [&str; 3] = ["confirmed", "in_progress", "completed"];
+const LOCKED: [VisitStatus; 3] = [
+    VisitStatus::Confirmed,
+    VisitStatus::InProgress,
+    VisitStatus::Completed,
+];
 /// Statuses of requests the planner places.
-const PLANNABLE: [&str; 3] = ["open", "scheduled", "unscheduled"];
+const PLANNABLE: [RequestStatus; 3] = [
+    RequestStatus::Open,
+    RequestStatus::Scheduled,
+    RequestStatus::Unscheduled,
+];
 
 /// How one request moves in a re-plan.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -94,12 +105,12 @@ pub async fn replan<C: Connection>(
     let (start, end) = (horizon.start(), horizon.end());
 
     let locked_visits = joint_visit::Entity::find()
-        .filter(joint_visit::Column::Status.is_in(LOCKED))
+        .filter(joint_visit::Column::Status.is_in(LOCKED.map(Stored)))
         .filter(joint_visit::Column::VisitDate.between(start, end))
         .all(&txn)
         .await?;
     let (proposed_visits, surprises): (Vec<_>, Vec<_>) = joint_visit::Entity::find()
-        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Proposed)))
         .filter(joint_visit::Column::VisitDate.between(start, end))
         .all(&txn)
         .await?
@@ -120,7 +131,7 @@ pub async fn replan<C: Connection>(
 
     // Requests in the horizon that are free to move, and those held by locked visits.
     let candidates = inspection_request::Entity::find()
-        .filter(inspection_request::Column::Status.is_in(PLANNABLE))
+        .filter(inspection_request::Column::Status.is_in(PLANNABLE.map(Stored)))
         .filter(inspection_request::Column::Earliest.lte(end))
         .filter(inspection_request::Column::Latest.gte(start))
         .all(&txn)
@@ -425,7 +436,7 @@ async fn write(
                     id: Set(id),
                     enterprise_id: Set(parse(&v.enterprise, "enterprise")?),
                     visit_date: Set(v.date),
-                    status: Set("proposed".to_owned()),
+                    status: Set(VisitStatus::Proposed.into()),
                     announced: Set(true),
                     created_at: Set(now),
                     updated_at: Set(now),

@@ -3,6 +3,7 @@
 //! PostgreSQL and stay fast on a province-sized database. The API and the dashboard
 //! both take their figures from here.
 
+use crate::entities::Stored;
 use crate::entities::{
     agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
     visit_team,
@@ -11,6 +12,7 @@ use crate::planning::HOLDING;
 use crate::views::{self, RequestView, VisitView};
 use crate::{Caller, Role, ServiceError};
 use chrono::NaiveDate;
+use onevisit_domain::RequestStatus;
 use onevisit_domain::{DateRange, HazardStatus, Quarter, WorkCalendar};
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
@@ -67,7 +69,7 @@ fn visits_in(scope: &Scope, enterprises: bool) -> SelectStatement {
     let mut select = Query::select();
     select
         .from(joint_visit::Entity)
-        .and_where(joint_visit::Column::Status.is_in(HOLDING))
+        .and_where(joint_visit::Column::Status.is_in(HOLDING.map(Stored)))
         .and_where(joint_visit::Column::VisitDate.between(scope.range.start(), scope.range.end()));
     if enterprises || scope.district.is_some() || scope.sector.is_some() {
         select.join(
@@ -667,7 +669,7 @@ fn join_live_requests(select: &mut SelectStatement) {
             inspection_request::Column::VisitId,
         )
         .equals((joint_visit::Entity, joint_visit::Column::Id))
-        .and(inspection_request::Column::Status.ne("cancelled")),
+        .and(inspection_request::Column::Status.ne(Stored(RequestStatus::Cancelled))),
     );
 }
 
@@ -1385,8 +1387,8 @@ pub async fn timeline<C: ConnectionTrait>(
             id: h.id,
             visit_id: h.visit_id,
             title: h.title,
-            severity: h.severity,
-            status: h.status,
+            severity: h.severity.to_string(),
+            status: h.status.to_string(),
             found_on: (h.recorded_at + chrono::Duration::hours(8)).date_naive(),
             deadline: h.deadline,
             closed_on: h.closed_on,

@@ -2,11 +2,14 @@
 //! the error type of the storage layer.
 
 use crate::db::Connection;
+use crate::entities::Stored;
 use crate::entities::{
     calendar_year, inspection_request, joint_visit, visit_inspector, visit_team,
 };
 use crate::seed::SeedError;
 use chrono::Utc;
+use onevisit_domain::RequestStatus;
+use onevisit_domain::VisitStatus;
 use onevisit_domain::{CalendarError, CalendarYear, WorkCalendar};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -62,7 +65,7 @@ pub fn enterprise_row(
         key_process: Set(e.risk.key_process),
         key_chemical: Set(e.risk.key_chemical),
         major_hazard_source: Set(e.risk.major_hazard_source),
-        status: Set(e.status.as_str().to_owned()),
+        status: Set(e.status.into()),
         burden_cap: Set(e
             .burden_cap
             .map(|c| i32::try_from(c.get()).unwrap_or(i32::MAX))),
@@ -144,8 +147,8 @@ pub async fn cancel_request(
 ) -> Result<inspection_request::Model, CancelError> {
     use crate::audit::{self, Change, Subject};
     let now = Utc::now();
-    if request.status == "cancelled" {
-        return Err(CancelError::Finished(request.status));
+    if request.status == RequestStatus::Cancelled {
+        return Err(CancelError::Finished(request.status.to_string()));
     }
     let txn = db.begin().await?;
     if let Some(visit_id) = request.visit_id {
@@ -154,8 +157,8 @@ pub async fn cancel_request(
         crate::booking::lock_enterprise(&txn, request.enterprise_id).await?;
         let visit = joint_visit::Entity::find_by_id(visit_id).one(&txn).await?;
         if let Some(visit) = visit {
-            if !crate::planning::joinable(&visit.status) {
-                return Err(CancelError::VisitUnderWay(visit.status));
+            if !crate::planning::joinable(visit.status.0) {
+                return Err(CancelError::VisitUnderWay(visit.status.to_string()));
             }
             let others = inspection_request::Entity::find()
                 .filter(inspection_request::Column::VisitId.eq(visit_id))
@@ -187,7 +190,7 @@ pub async fn cancel_request(
                         request.id
                     )));
                 let mut active: joint_visit::ActiveModel = visit.into();
-                active.status = Set("cancelled".to_owned());
+                active.status = Set(VisitStatus::Cancelled.into());
                 active.updated_at = Set(now);
                 active.update(&txn).await?;
                 audit::record(&txn, caller, now, change).await?;
@@ -199,7 +202,7 @@ pub async fn cancel_request(
         Some(serde_json::json!({"status": "cancelled", "visit_id": null})),
     );
     let mut active: inspection_request::ActiveModel = request.into();
-    active.status = Set("cancelled".to_owned());
+    active.status = Set(RequestStatus::Cancelled.into());
     active.visit_id = Set(None);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
@@ -219,13 +222,13 @@ pub async fn advance_demo<C: Connection>(
     let txn = db.begin().await?;
     joint_visit::Entity::update_many()
         .col_expr(joint_visit::Column::Status, Expr::value("completed"))
-        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Proposed)))
         .filter(joint_visit::Column::VisitDate.lt(today))
         .exec(&txn)
         .await?;
     joint_visit::Entity::update_many()
         .col_expr(joint_visit::Column::Status, Expr::value("confirmed"))
-        .filter(joint_visit::Column::Status.eq("proposed"))
+        .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Proposed)))
         .filter(joint_visit::Column::VisitDate.between(today, confirm_until))
         .exec(&txn)
         .await?;

@@ -56,7 +56,7 @@ pub fn verification_code(
 
 /// The code of a visit whose status carries one (confirmed, in progress, completed).
 pub fn code_of(key: &[u8; 32], visit: &joint_visit::Model) -> Option<String> {
-    is_verifiable(&visit.status)
+    is_verifiable(visit.status.as_str())
         .then(|| verification_code(key, visit.id, visit.visit_date, visit.enterprise_id))
 }
 
@@ -106,7 +106,7 @@ pub async fn verify<C: ConnectionTrait>(
     let Some(visit) = joint_visit::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    if !signature_holds(key, &visit, &tag) || !is_verifiable(&visit.status) {
+    if !signature_holds(key, &visit, &tag) || !is_verifiable(visit.status.as_str()) {
         return Ok(None);
     }
     let Some(enterprise) = enterprise::Entity::find_by_id(visit.enterprise_id)
@@ -122,7 +122,7 @@ pub async fn verify<C: ConnectionTrait>(
         credit_code: enterprise.credit_code,
         date: visit.visit_date,
         agencies,
-        status: visit.status,
+        status: visit.status.to_string(),
     }))
 }
 
@@ -172,7 +172,7 @@ pub async fn visit_verification<C: ConnectionTrait>(
     let code = code_of(key, &visit);
     Ok(VisitVerification {
         visit_id: visit.id,
-        status: visit.status,
+        status: visit.status.to_string(),
         verification_code: code,
     })
 }
@@ -181,13 +181,14 @@ pub async fn visit_verification<C: ConnectionTrait>(
 mod tests {
     use super::*;
     use chrono::Utc;
+    use onevisit_domain::VisitStatus;
 
     fn visit(date: &str) -> joint_visit::Model {
         joint_visit::Model {
             id: Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
             enterprise_id: Uuid::from_u128(42),
             visit_date: date.parse().expect("date"),
-            status: "confirmed".to_owned(),
+            status: VisitStatus::Confirmed.into(),
             announced: true,
             created_at: Utc::now(),
             updated_at: Utc::now(),

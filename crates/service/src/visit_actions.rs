@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Change, Subject};
 use crate::clock::Clock;
+use crate::entities::Stored;
 use crate::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict,
     inspector_unavailable_day, joint_visit, quiet_period, visit_event, visit_inspector, visit_team,
@@ -12,6 +13,8 @@ use crate::planning::HOLDING;
 use crate::verification::{is_verifiable, verification_code};
 use crate::{Caller, Role, ServiceError, access, booking, hazards, planning};
 use chrono::{NaiveDate, Utc};
+use onevisit_domain::RequestKind;
+use onevisit_domain::RequestStatus;
 use onevisit_domain::{Quarter, VisitStatus, WorkCalendar};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -122,13 +125,6 @@ async fn office_visit<C: ConnectionTrait>(
         .ok_or(ServiceError::NotFound)
 }
 
-fn status_of(visit: &joint_visit::Model) -> Result<VisitStatus, ServiceError> {
-    visit
-        .status
-        .parse::<VisitStatus>()
-        .map_err(|e| ServiceError::Internal(format!("visit {}: {e}", visit.id)))
-}
-
 fn changed_meanwhile() -> ServiceError {
     ServiceError::Conflict("the visit changed meanwhile; reload it and try again".to_owned())
 }
@@ -214,7 +210,7 @@ pub async fn confirm_visit(
     id: Uuid,
 ) -> Result<VisitAction, ServiceError> {
     let visit = office_visit(cx.db, caller, id).await?;
-    let from = status_of(&visit)?;
+    let from = visit.status.0;
     let next = from
         .step(VisitStatus::Confirmed)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
@@ -252,7 +248,7 @@ pub async fn cancel_visit(
 ) -> Result<VisitAction, ServiceError> {
     let visit = office_visit(cx.db, caller, id).await?;
     let reason = required_reason(&body.reason)?;
-    let from = status_of(&visit)?;
+    let from = visit.status.0;
     let next = from
         .step(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
@@ -279,7 +275,7 @@ pub async fn cancel_visit(
             Expr::value(Utc::now()),
         )
         .filter(inspection_request::Column::VisitId.eq(visit.id))
-        .filter(inspection_request::Column::Status.ne("cancelled"))
+        .filter(inspection_request::Column::Status.ne(Stored(RequestStatus::Cancelled)))
         .exec(&txn)
         .await?;
     let day = visit.visit_date;
@@ -316,7 +312,7 @@ pub async fn complete_visit(
         .one(cx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let from = status_of(&visit)?;
+    let from = visit.status.0;
     // A confirmed visit passes through in progress: the inspectors were there.
     let next = match from {
         VisitStatus::Confirmed => from
@@ -370,7 +366,7 @@ pub async fn reschedule_visit(
 ) -> Result<VisitAction, ServiceError> {
     let visit = office_visit(cx.db, caller, id).await?;
     let reason = required_reason(&body.reason)?;
-    let status = status_of(&visit)?;
+    let status = visit.status.0;
     if !matches!(status, VisitStatus::Proposed | VisitStatus::Confirmed) {
         return Err(ServiceError::Conflict(format!(
             "a {status} visit cannot be rescheduled; only proposed or confirmed ones can"
@@ -539,7 +535,7 @@ async fn check_move(
     };
     let requests = inspection_request::Entity::find()
         .filter(inspection_request::Column::VisitId.eq(visit.id))
-        .filter(inspection_request::Column::Status.ne("cancelled"))
+        .filter(inspection_request::Column::Status.ne(Stored(RequestStatus::Cancelled)))
         .order_by_asc(inspection_request::Column::Id)
         .all(txn)
         .await?;
@@ -557,7 +553,7 @@ async fn check_move(
     let other = joint_visit::Entity::find()
         .filter(joint_visit::Column::EnterpriseId.eq(visit.enterprise_id))
         .filter(joint_visit::Column::VisitDate.eq(date))
-        .filter(joint_visit::Column::Status.is_in(HOLDING))
+        .filter(joint_visit::Column::Status.is_in(HOLDING.map(Stored)))
         .filter(joint_visit::Column::Id.ne(visit.id))
         .one(txn)
         .await?;
@@ -568,7 +564,7 @@ async fn check_move(
         ));
     }
     // The burden cap counts visits per quarter: moving into another quarter must fit it.
-    let urgent = requests.iter().any(|r| r.kind == "urgent");
+    let urgent = requests.iter().any(|r| r.kind == RequestKind::Urgent);
     if !urgent && Quarter::containing(date) != Quarter::containing(visit.visit_date) {
         let cap = enterprise::Entity::find_by_id(visit.enterprise_id)
             .one(txn)
@@ -598,7 +594,7 @@ async fn check_move(
             .collect();
         let taken = joint_visit::Entity::find()
             .filter(joint_visit::Column::Id.is_in(on_day))
-            .filter(joint_visit::Column::Status.is_in(HOLDING))
+            .filter(joint_visit::Column::Status.is_in(HOLDING.map(Stored)))
             .count(txn)
             .await?;
         if i64::try_from(taken).unwrap_or(i64::MAX) >= capacity {

@@ -2,7 +2,7 @@
 //! went in, and the constraints that hold the rules when the code does not.
 
 use chrono::{NaiveDate, Utc};
-use onevisit_domain::{CreditCode, WorkCalendar};
+use onevisit_domain::{CreditCode, RequestKind, RequestStatus, VisitStatus, WorkCalendar};
 use onevisit_migration::{Migrator, MigratorTrait};
 use onevisit_service::entities::{
     agency, enterprise, inspection_request, inspector, inspector_conflict, joint_visit,
@@ -99,7 +99,7 @@ async fn a_seeded_enterprise_comes_back_as_it_went_in() {
     assert_eq!(row.name, with_quiet.name);
     assert_eq!(row.district, with_quiet.district);
     assert_eq!(row.sector, with_quiet.sector);
-    assert_eq!(row.status, with_quiet.status);
+    assert_eq!(row.status.to_string(), with_quiet.status);
     assert_eq!(row.burden_cap.map(i64::from), with_quiet.burden_cap);
     assert_eq!(row.major_hazard_source, with_quiet.risk.major_hazard_source);
     CreditCode::parse(&row.credit_code).expect("a stored code is valid");
@@ -132,7 +132,7 @@ async fn a_seeded_enterprise_comes_back_as_it_went_in() {
     assert!(
         requests
             .iter()
-            .all(|r| r.earliest <= r.latest && r.status == "open")
+            .all(|r| r.earliest <= r.latest && r.status == RequestStatus::Open)
     );
 }
 
@@ -177,9 +177,9 @@ fn request(
         earliest: Set(day("2026-12-01")),
         latest: Set(day("2026-12-10")),
         team_size: Set(1),
-        kind: Set("routine".to_owned()),
+        kind: Set(RequestKind::Routine.into()),
         topics: Set(serde_json::json!([])),
-        status: Set("open".to_owned()),
+        status: Set(RequestStatus::Open.into()),
         unscheduled_reason: Set(None),
         visit_id: Set(None),
         idempotency_key: Set(key.map(str::to_owned)),
@@ -190,13 +190,13 @@ fn request(
     }
 }
 
-fn visit(enterprise_id: Uuid, date: &str, status: &str) -> joint_visit::ActiveModel {
+fn visit(enterprise_id: Uuid, date: &str, status: VisitStatus) -> joint_visit::ActiveModel {
     let now = Utc::now();
     joint_visit::ActiveModel {
         id: Set(Uuid::now_v7()),
         enterprise_id: Set(enterprise_id),
         visit_date: Set(day(date)),
-        status: Set(status.to_owned()),
+        status: Set(status.into()),
         announced: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -265,20 +265,24 @@ async fn references_and_checks_hold() {
 async fn an_enterprise_has_one_live_visit_a_day() {
     let (_database, db) = seeded().await;
     let (_, plant, _) = some_ids(&db).await;
-    visit(plant.id, "2026-12-02", "proposed")
+    visit(plant.id, "2026-12-02", VisitStatus::Proposed)
         .insert(&db)
         .await
         .expect("first visit");
     assert!(matches!(
-        sql_err(visit(plant.id, "2026-12-02", "confirmed").insert(&db).await),
+        sql_err(
+            visit(plant.id, "2026-12-02", VisitStatus::Confirmed)
+                .insert(&db)
+                .await
+        ),
         SqlErr::UniqueConstraintViolation(_)
     ));
     // A cancelled visit does not hold the day.
-    visit(plant.id, "2026-12-03", "cancelled")
+    visit(plant.id, "2026-12-03", VisitStatus::Cancelled)
         .insert(&db)
         .await
         .expect("cancelled");
-    visit(plant.id, "2026-12-03", "proposed")
+    visit(plant.id, "2026-12-03", VisitStatus::Proposed)
         .insert(&db)
         .await
         .expect("the day is free");
@@ -294,11 +298,11 @@ async fn an_inspector_is_in_one_visit_a_day() {
         .await
         .expect("q")
         .expect("another enterprise");
-    let first = visit(plant.id, "2026-12-02", "proposed")
+    let first = visit(plant.id, "2026-12-02", VisitStatus::Proposed)
         .insert(&db)
         .await
         .expect("visit");
-    let second = visit(other.id, "2026-12-02", "proposed")
+    let second = visit(other.id, "2026-12-02", VisitStatus::Proposed)
         .insert(&db)
         .await
         .expect("visit");

@@ -16,7 +16,7 @@ pub struct Model {
     pub key_process: bool,
     pub key_chemical: bool,
     pub major_hazard_source: bool,
-    pub status: String,
+    pub status: super::Stored<onevisit_domain::EnterpriseStatus>,
     pub burden_cap: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,14 +13,14 @@ pub struct Model {
     pub title: String,
     pub description: String,
     pub category: String,
-    pub severity: String,
+    pub severity: super::Stored<onevisit_domain::Severity>,
     pub legal_basis: String,
     pub regulation: Option<String>,
     pub responsible_agency_id: Uuid,
     /// The deadline as found; extensions move `deadline`.
     pub original_deadline: Date,
     pub deadline: Date,
-    pub status: String,
+    pub status: super::Stored<onevisit_domain::HazardStatus>,
     /// The hazard list it was issued on; none until its visit is completed.
     pub notice_id: Option<Uuid>,
     /// A major hazard's re-inspection request, booked when its rectification is submitted.

@@ -9,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub enterprise_id: Uuid,
     pub visit_date: Date,
-    pub status: String,
+    pub status: super::Stored<onevisit_domain::VisitStatus>,
     pub announced: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,7 @@
-//! sea-orm entities, one per table. They are the storage shape only: the API speaks
-//! in its own types and the rules live in the domain crate.
+//! sea-orm entities, one per table, with their relations. They are the storage shape
+//! only: the API speaks in its own views and the rules live in the domain crate. A
+//! status or kind column holds a domain word ([`Stored`]), so the code compares enums,
+//! not strings.
 
 pub mod agency;
 pub mod audit_entry;
@@ -26,6 +28,7 @@ pub mod plan_request;
 pub mod quiet_period;
 pub mod schedule_version;
 pub mod session;
+mod stored;
 pub mod tipoff;
 pub mod tipoff_request;
 pub mod user;
@@ -33,3 +36,5 @@ pub mod visit_event;
 pub mod visit_inspector;
 pub mod visit_team;
 pub mod webhook;
+
+pub use stored::Stored;

@@ -152,7 +152,7 @@ pub async fn upload(
     // Whoever sees the hazard may add to it: the enterprise its rectification's
     // evidence, the agencies and the office the finding's; the role is recorded.
     let row = find_visible(cx.db, caller, hazard_id).await?;
-    if row.status == HazardStatus::Closed.as_str() {
+    if row.status == HazardStatus::Closed {
         return Err(ServiceError::Conflict(
             "the hazard is closed: its evidence is final".to_owned(),
         ));

@@ -5,9 +5,11 @@
 use super::visible;
 use crate::Caller;
 use crate::ServiceError;
+use crate::entities::Stored;
 use crate::entities::{agency, enterprise, hazard, hazard_notice, joint_visit, visit_team};
 use chrono::NaiveDate;
 use onevisit_domain::HazardStatus;
+use onevisit_domain::Severity;
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -240,7 +242,7 @@ pub async fn rows_of<C: ConnectionTrait>(
                 .map(code)
                 .collect();
             cooperating.sort();
-            let days_overdue = if h.status != HazardStatus::Closed.as_str() && today > h.deadline {
+            let days_overdue = if h.status != HazardStatus::Closed && today > h.deadline {
                 u32::try_from((today - h.deadline).num_days()).unwrap_or(u32::MAX)
             } else {
                 0
@@ -249,8 +251,8 @@ pub async fn rows_of<C: ConnectionTrait>(
                 id: h.id,
                 title: h.title,
                 category: h.category,
-                severity: h.severity,
-                status: h.status,
+                severity: h.severity.to_string(),
+                status: h.status.to_string(),
                 enterprise_id: h.enterprise_id,
                 enterprise: e.name.clone(),
                 credit_code: e.credit_code.clone(),
@@ -286,7 +288,7 @@ pub async fn totals<C: ConnectionTrait>(
         )
     };
     let status = |s: HazardStatus| Condition::all().add(hazard::Column::Status.eq(s.as_str()));
-    let major = || Condition::all().add(hazard::Column::Severity.eq("major"));
+    let major = || Condition::all().add(hazard::Column::Severity.eq(Stored(Severity::Major)));
     let district = (enterprise::Entity, enterprise::Column::District);
     let select = Query::select()
         .column(district)

@@ -21,6 +21,7 @@ use crate::entities::{
 };
 use crate::{Caller, Role};
 use chrono::{DateTime, Datelike, Utc};
+use onevisit_domain::RequestStatus;
 use onevisit_domain::hazard::{
     Actor, DeadlinePolicy, EvidenceRef, Finding, FindingInput, Hazard, HazardEvent,
     HazardEventKind, HazardStep, HazardStepError, NoticeNumber, VisitContext, VisitRef,
@@ -215,7 +216,7 @@ async fn finding_of<C: ConnectionTrait>(
             title: &row.title,
             description: &row.description,
             category: &row.category,
-            severity: &row.severity,
+            severity: row.severity.as_str(),
             legal_basis: &row.legal_basis,
             regulation: row.regulation.as_deref(),
             responsible_agency: responsible.as_str(),
@@ -328,7 +329,7 @@ pub async fn record(
         .one(cx.db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let status: VisitStatus = visit.status.parse().map_err(internal)?;
+    let status: VisitStatus = visit.status.0;
     if !RECORDABLE.contains(&status) {
         return Err(ServiceError::Conflict(format!(
             "hazards are recorded in confirmed, in-progress or completed visits; this one is {status}"
@@ -373,13 +374,13 @@ pub async fn record(
         title: Set(finding.title().to_string()),
         description: Set(finding.description().to_string()),
         category: Set(finding.category().as_str().to_owned()),
-        severity: Set(finding.severity().as_str().to_owned()),
+        severity: Set(finding.severity().into()),
         legal_basis: Set(finding.legal_basis().text().to_string()),
         regulation: Set(finding.legal_basis().regulation().map(|r| r.to_string())),
         responsible_agency_id: Set(responsible),
         original_deadline: Set(finding.deadline()),
         deadline: Set(hazard.deadline()),
-        status: Set(hazard.status().as_str().to_owned()),
+        status: Set(hazard.status().into()),
         notice_id: Set(None),
         follow_up_request_id: Set(None),
         reinspection_visit_id: Set(None),
@@ -671,7 +672,7 @@ async fn reinspection(cx: Context<'_>, request_id: Uuid) -> Result<VisitFacts, S
         .one(cx.db)
         .await?
         .ok_or_else(|| internal("a visit vanished"))?;
-    let status: VisitStatus = visit.status.parse().map_err(internal)?;
+    let status: VisitStatus = visit.status.0;
     if !RECORDABLE.contains(&status) || visit.visit_date > cx.clock.today() {
         return Err(ServiceError::Conflict(format!(
             "the re-inspection visit {visit_id} on {} ({status}) has not taken place yet",
@@ -799,11 +800,14 @@ async fn re_inspection_to_come(
     else {
         return Ok(false);
     };
-    let Some(visit_id) = request.visit_id.filter(|_| request.status == "scheduled") else {
+    let Some(visit_id) = request
+        .visit_id
+        .filter(|_| request.status == RequestStatus::Scheduled)
+    else {
         return Ok(false);
     };
     let visit = joint_visit::Entity::find_by_id(visit_id).one(db).await?;
-    Ok(visit.is_some_and(|v| v.status == "proposed" || v.status == "confirmed"))
+    Ok(visit.is_some_and(|v| matches!(v.status.0, VisitStatus::Proposed | VisitStatus::Confirmed)))
 }
 
 async fn book_follow_up(

@@ -126,7 +126,7 @@ pub async fn view<C: ConnectionTrait>(
                 title: h.title,
                 description: h.description,
                 category: h.category,
-                severity: h.severity,
+                severity: h.severity.to_string(),
                 legal_basis: h.legal_basis,
                 regulation: h.regulation,
                 responsible_agency: agency.map(|a| a.code.clone()).unwrap_or_default(),

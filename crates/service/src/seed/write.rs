@@ -8,6 +8,7 @@ use crate::entities::{
 };
 use crate::store::StoreError;
 use chrono::Utc;
+use onevisit_domain::RequestStatus;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -215,9 +216,9 @@ pub async fn apply<C: Connection>(db: &C, seed: &ValidSeed) -> Result<SeedReport
             earliest: Set(r.window.start()),
             latest: Set(r.window.end()),
             team_size: Set(i32::try_from(r.team_size.get()).unwrap_or(i32::MAX)),
-            kind: Set(r.kind.as_str().to_owned()),
+            kind: Set(r.kind.into()),
             topics: Set(serde_json::json!(r.topics)),
-            status: Set("open".to_owned()),
+            status: Set(RequestStatus::Open.into()),
             unscheduled_reason: Set(None),
             visit_id: Set(None),
             idempotency_key: Set(Some(key.clone())),

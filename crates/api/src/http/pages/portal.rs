@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
+use onevisit_domain::HazardStatus;
 use onevisit_service::entities::hazard;
 use onevisit_service::hazards::{Context, Step, evidence, take_step};
 use onevisit_service::portal::{self, Portal};
@@ -121,10 +122,10 @@ fn hazard_section(lang: Lang, csrf: &str, hazards: &[hazard::Model], today: Naiv
                 p {
                     (lang.t("整改期限：", "Deadline: ")) time datetime=(h.deadline) { (h.deadline) }
                     @if h.deadline < today { " " span class="warn" { (lang.t("已逾期", "overdue")) } }
-                    " · " (lang.t("等级：", "Severity: ")) (words::severity(lang, &h.severity))
-                    " · " (lang.t("状态：", "Status: ")) span class="hazard-status" data-status=(h.status) { (words::hazard_status(lang, &h.status)) }
+                    " · " (lang.t("等级：", "Severity: ")) (words::severity(lang, h.severity.as_str()))
+                    " · " (lang.t("状态：", "Status: ")) span class="hazard-status" data-status=(h.status) { (words::hazard_status(lang, h.status.as_str())) }
                 }
-                @if h.status == "open" {
+                @if h.status == HazardStatus::Open {
                     form class="stack" method="post" enctype="multipart/form-data"
                         action={ "/ui/enterprise/hazards/" (h.id) "/rectification" } {
                         input type="hidden" name="csrf" value=(csrf);
