@@ -11,7 +11,7 @@ use onevisit_service::hazards::HazardConfig;
 use onevisit_service::jobs::{JobContext, JobsConfig};
 use onevisit_service::seed;
 use onevisit_service::store::{self, StoreError};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -103,12 +103,7 @@ impl Application {
     pub async fn build(config: &ServeConfig) -> Result<Self, StartError> {
         let db = db::open(&config.database).await?;
         if config.demo {
-            let empty = onevisit_service::entities::enterprise::Entity::find()
-                .count(&db)
-                .await
-                .map_err(StoreError::from)?
-                == 0;
-            if empty {
+            if seed::holds_nothing(&db).await? {
                 seed::seed_demo(&db, &seed::demo_quarters(config.today), config.today).await?;
             } else {
                 tracing::info!(

@@ -37,6 +37,7 @@ pub mod sessions;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod throttle;
 pub mod tipoffs;
 pub mod verification;
 pub mod views;

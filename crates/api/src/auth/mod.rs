@@ -3,11 +3,10 @@
 
 mod caller;
 pub mod sessions;
-mod throttle;
 mod token;
 
 pub use caller::authenticate;
 pub use onevisit_service::password::{PasswordError, hash_password, verify_password};
+pub use onevisit_service::throttle::{LoginThrottle, ThrottlePolicy};
 pub use onevisit_service::{Caller, Role};
-pub use throttle::{LoginThrottle, ThrottlePolicy};
 pub use token::{AUDIENCE, AuthConfig, Claims, ISSUER, TokenError};

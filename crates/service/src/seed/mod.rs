@@ -272,6 +272,15 @@ impl SeedData {
     }
 }
 
+/// Whether the database holds no enterprise yet: the demo is seeded only into such a one.
+pub async fn holds_nothing(db: &DatabaseConnection) -> Result<bool, crate::store::StoreError> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    Ok(crate::entities::enterprise::Entity::find()
+        .count(db)
+        .await?
+        == 0)
+}
+
 /// Seeds the demo data set for each of `quarters` and the demo accounts, all or nothing:
 /// one transaction. The first time, it also plans each quarter, marks the visits before
 /// `today` completed and confirms those of the next five working days, so that the demo

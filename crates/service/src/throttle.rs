@@ -1,8 +1,8 @@
 //! Failed logins, counted per account and per address in the database so that every
 //! replica sees the same counts: too many in a window locks the key for a while.
 
+use crate::entities::login_throttle;
 use chrono::{DateTime, Duration, Utc};
-use onevisit_service::entities::login_throttle;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
 };
