@@ -25,8 +25,9 @@ mod common;
 
 use chrono::{NaiveDate, Utc};
 use common::{TestApp, spawn_app};
-use onevisit_domain::EnterpriseStatus;
-use onevisit_domain::{HazardStatus, RequestKind, RequestStatus, Severity, VisitStatus};
+use onevisit_domain::{
+    EnterpriseStatus, HazardStatus, RequestKind, RequestStatus, Severity, VisitStatus,
+};
 use onevisit_service::entities::{
     agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
     visit_team,

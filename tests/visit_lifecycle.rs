@@ -5,8 +5,7 @@ mod common;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use common::{TestApp, spawn_app, spawn_app_with_calendar};
-use onevisit_domain::VisitStatus;
-use onevisit_domain::WorkCalendar;
+use onevisit_domain::{VisitStatus, WorkCalendar};
 use onevisit_service::entities::{
     agency, inspection_request, inspector_conflict, inspector_unavailable_day, joint_visit,
     quiet_period, visit_event, visit_inspector, visit_team,

@@ -12,13 +12,11 @@
 //!     'postgres://postgres@127.0.0.1:5432/onevisit_ceiling?sslmode=disable' [seconds] [tasks]
 //! ```
 
-use onevisit_domain::EnterpriseStatus;
-use onevisit_domain::{DateRange, RequestKind};
+use onevisit_domain::{DateRange, EnterpriseStatus, RequestKind};
 use onevisit_service::audit::{Author, Booked};
 use onevisit_service::booking::{self, BookingError, Crew, NewBooking};
 use onevisit_service::db::{DatabaseConfig, DatabaseUrl};
-use onevisit_service::entities::Stored;
-use onevisit_service::entities::{agency, enterprise};
+use onevisit_service::entities::{Stored, agency, enterprise};
 use rand::Rng;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! Who sees what, in one place per resource. Each function gives the condition that
 //! limits a query to the caller's tenant, so that a foreign id is simply not found (404).
 
-use crate::entities::Stored;
-use crate::entities::{enterprise, inspection_request, inspector, joint_visit, visit_team};
+use crate::entities::{Stored, enterprise, inspection_request, inspector, joint_visit, visit_team};
 use crate::{Caller, Role};
 use chrono::NaiveDate;
 use onevisit_domain::VisitStatus;

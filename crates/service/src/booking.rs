@@ -16,16 +16,14 @@
 //! SQLite has one writer at a time, taken at the start of the transaction.
 
 use crate::db::Connection;
-use crate::entities::Stored;
 use crate::entities::{
-    agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
+    Stored, agency, inspection_request, inspector_draw, joint_visit, visit_inspector, visit_team,
 };
 use crate::planning::{self, Focus, HOLDING};
 use chrono::{NaiveDate, Utc};
-use onevisit_domain::RequestStatus;
-use onevisit_domain::VisitStatus;
 use onevisit_domain::{
-    AgencyCode, CreditCode, DateRange, InspectorCode, RequestKind, TeamSize, WorkCalendar,
+    AgencyCode, CreditCode, DateRange, InspectorCode, RequestKind, RequestStatus, TeamSize,
+    VisitStatus, WorkCalendar,
 };
 use onevisit_scheduler::periodic::{DrawSeed, InspectorDraw, draw_from_eligible};
 use onevisit_scheduler::{Placement, PlanIndex, Reason, place};

@@ -6,9 +6,8 @@
 //! past: its digest is public from the draw on, the record itself from `sealed_until`.
 
 use crate::ServiceError;
-use crate::entities::Stored;
 use crate::entities::{
-    agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
+    Stored, agency, draw_record, enterprise, inspection_plan, inspection_request, inspector_draw,
     joint_visit, plan_request,
 };
 use crate::periodic::stored_draw;

@@ -11,9 +11,8 @@ use crate::outbox::{self, Notification};
 use crate::views::{self, RequestView};
 use crate::{Caller, FieldError, Role, ServiceError, periodic};
 use chrono::{DateTime, SubsecRound, Utc};
-use onevisit_domain::EnterpriseStatus;
-use onevisit_domain::WorkCalendar;
 use onevisit_domain::hazard::LongText;
+use onevisit_domain::{EnterpriseStatus, WorkCalendar};
 use onevisit_scheduler::jobs::{JobStore, RunOutcome};
 use onevisit_scheduler::periodic::{
     DrawSize, InspectionPlan, Participation, PlanInput, PlanKind, PoolFilter,

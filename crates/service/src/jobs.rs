@@ -12,12 +12,12 @@
 
 use crate::audit;
 use crate::clock::Clock;
-use crate::entities::Stored;
-use crate::entities::{audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit};
+use crate::entities::{
+    Stored, audit_entry, enterprise, hazard, inspection_plan, job_run, joint_visit,
+};
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, Duration, Utc};
-use onevisit_domain::VisitStatus;
-use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_domain::{DateRange, VisitStatus, WorkCalendar};
 use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::jobs::{
     Claim, Job, JobCounts, JobStore, RunOutcome, Runner, RunnerError, occurrences_between, run_tick,

@@ -12,17 +12,15 @@
 //! the visits.
 
 use crate::booking::{self, AlsoWrite, Crew, DrawnCrew, Landing, NewBooking};
-use crate::entities::Stored;
 use crate::entities::{
-    agency, draw_record, enterprise, hazard, inspection_plan, inspection_request, inspector,
-    joint_visit, plan_request, visit_inspector,
+    Stored, agency, draw_record, enterprise, hazard, inspection_plan, inspection_request,
+    inspector, joint_visit, plan_request, visit_inspector,
 };
 use crate::outbox::{self, Notification};
 use chrono::{DateTime, NaiveDate, Utc};
-use onevisit_domain::VisitStatus;
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::{
-    CreditCode, Enterprise, InspectorCode, RequestKind, RiskMarkers, WorkCalendar,
+    CreditCode, Enterprise, InspectorCode, RequestKind, RiskMarkers, VisitStatus, WorkCalendar,
 };
 use onevisit_scheduler::periodic::{
     DrawRecord, DrawSeed, EnterpriseHistory, InspectionHistory, InspectionPlan, PlanInput,

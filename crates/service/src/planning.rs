@@ -7,9 +7,7 @@ use crate::entities::{
     inspector_unavailable_day, joint_visit, quiet_period, visit_inspector,
 };
 use chrono::NaiveDate;
-use onevisit_domain::RequestKind;
-use onevisit_domain::VisitStatus;
-use onevisit_domain::{DateRange, Quarter, WorkCalendar};
+use onevisit_domain::{DateRange, Quarter, RequestKind, VisitStatus, WorkCalendar};
 use onevisit_scheduler::{
     AgencySpec, AgencyTeam, CalendarLists, EnterpriseSpec, Horizon, InspectorSpec, Plan, Problem,
     Request, Stats, Visit,

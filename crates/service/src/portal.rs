@@ -2,8 +2,7 @@
 //! visits ahead and its hazards not yet closed, read through the same access rules as
 //! `GET /visits` and the hazard list.
 
-use crate::entities::Stored;
-use crate::entities::{enterprise, hazard, joint_visit};
+use crate::entities::{Stored, enterprise, hazard, joint_visit};
 use crate::views::{self, VisitView};
 use crate::{Caller, ServiceError, access};
 use chrono::NaiveDate;

@@ -12,16 +12,13 @@
 
 use crate::audit::{self, Author, Change, Subject};
 use crate::db::Connection;
-use crate::entities::Stored;
 use crate::entities::{
-    enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
+    Stored, enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
 };
 use crate::planning::{self, HeldRequest, HeldVisit};
 use crate::store::{self, CHUNK};
 use chrono::{NaiveDate, Utc};
-use onevisit_domain::RequestStatus;
-use onevisit_domain::VisitStatus;
-use onevisit_domain::{DateRange, WorkCalendar};
+use onevisit_domain::{DateRange, RequestStatus, VisitStatus, WorkCalendar};
 use onevisit_scheduler::PlanOptions;
 use onevisit_scheduler::{EnterpriseSpec, Horizon, Problem};
 use sea_orm::sea_query::Expr;
@@ -497,7 +494,10 @@ async fn write(
         }
         inspection_request::Entity::update_many()
             .col_expr(inspection_request::Column::VisitId, visit_of.into())
-            .col_expr(inspection_request::Column::Status, Expr::value("scheduled"))
+            .col_expr(
+                inspection_request::Column::Status,
+                Expr::value(Stored(RequestStatus::Scheduled)),
+            )
             .col_expr(
                 inspection_request::Column::UnscheduledReason,
                 Expr::value(Option::<String>::None),
@@ -522,7 +522,7 @@ async fn write(
                 )
                 .col_expr(
                     inspection_request::Column::Status,
-                    Expr::value("unscheduled"),
+                    Expr::value(Stored(RequestStatus::Unscheduled)),
                 )
                 .col_expr(
                     inspection_request::Column::UnscheduledReason,

@@ -3,17 +3,15 @@
 //! PostgreSQL and stay fast on a province-sized database. The API and the dashboard
 //! both take their figures from here.
 
-use crate::entities::Stored;
 use crate::entities::{
-    agency, enterprise, hazard, inspection_request, inspector, joint_visit, visit_inspector,
-    visit_team,
+    Stored, agency, enterprise, hazard, inspection_request, inspector, joint_visit,
+    visit_inspector, visit_team,
 };
 use crate::planning::HOLDING;
 use crate::views::{self, RequestView, VisitView};
 use crate::{Caller, Role, ServiceError};
 use chrono::NaiveDate;
-use onevisit_domain::RequestStatus;
-use onevisit_domain::{DateRange, HazardStatus, Quarter, WorkCalendar};
+use onevisit_domain::{DateRange, HazardStatus, Quarter, RequestStatus, WorkCalendar};
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
     SimpleExpr, WindowStatement, WithClause,

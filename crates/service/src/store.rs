@@ -2,15 +2,12 @@
 //! the error type of the storage layer.
 
 use crate::db::Connection;
-use crate::entities::Stored;
 use crate::entities::{
-    calendar_year, inspection_request, joint_visit, visit_inspector, visit_team,
+    Stored, calendar_year, inspection_request, joint_visit, visit_inspector, visit_team,
 };
 use crate::seed::SeedError;
 use chrono::Utc;
-use onevisit_domain::RequestStatus;
-use onevisit_domain::VisitStatus;
-use onevisit_domain::{CalendarError, CalendarYear, WorkCalendar};
+use onevisit_domain::{CalendarError, CalendarYear, RequestStatus, VisitStatus, WorkCalendar};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -221,13 +218,19 @@ pub async fn advance_demo<C: Connection>(
     use sea_orm::sea_query::Expr;
     let txn = db.begin().await?;
     joint_visit::Entity::update_many()
-        .col_expr(joint_visit::Column::Status, Expr::value("completed"))
+        .col_expr(
+            joint_visit::Column::Status,
+            Expr::value(Stored(VisitStatus::Completed)),
+        )
         .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Proposed)))
         .filter(joint_visit::Column::VisitDate.lt(today))
         .exec(&txn)
         .await?;
     joint_visit::Entity::update_many()
-        .col_expr(joint_visit::Column::Status, Expr::value("confirmed"))
+        .col_expr(
+            joint_visit::Column::Status,
+            Expr::value(Stored(VisitStatus::Confirmed)),
+        )
         .filter(joint_visit::Column::Status.eq(Stored(VisitStatus::Proposed)))
         .filter(joint_visit::Column::VisitDate.between(today, confirm_until))
         .exec(&txn)

@@ -5,11 +5,9 @@
 use super::visible;
 use crate::Caller;
 use crate::ServiceError;
-use crate::entities::Stored;
-use crate::entities::{agency, enterprise, hazard, hazard_notice, joint_visit, visit_team};
+use crate::entities::{Stored, agency, enterprise, hazard, hazard_notice, joint_visit, visit_team};
 use chrono::NaiveDate;
-use onevisit_domain::HazardStatus;
-use onevisit_domain::Severity;
+use onevisit_domain::{HazardStatus, Severity};
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,

@@ -21,13 +21,12 @@ use crate::entities::{
 };
 use crate::{Caller, Role};
 use chrono::{DateTime, Datelike, Utc};
-use onevisit_domain::RequestStatus;
 use onevisit_domain::hazard::{
     Actor, DeadlinePolicy, EvidenceRef, Finding, FindingInput, Hazard, HazardEvent,
     HazardEventKind, HazardStep, HazardStepError, NoticeNumber, VisitContext, VisitRef,
 };
 use onevisit_domain::{
-    AgencyCode, CreditCode, HazardError, RequestKind, VisitStatus, WorkCalendar,
+    AgencyCode, CreditCode, HazardError, RequestKind, RequestStatus, VisitStatus, WorkCalendar,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{

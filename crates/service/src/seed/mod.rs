@@ -14,12 +14,11 @@ pub use users::{DEMO_PASSWORD, demo_users};
 pub use write::{SeedReport, apply};
 
 use chrono::NaiveDate;
-use onevisit_domain::WorkCalendar;
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::request::RequestInput;
 use onevisit_domain::{
     Agency, CreditCode, DateRange, Enterprise, InspectionRequest, Inspector, QuietPeriod,
-    RiskMarkers,
+    RiskMarkers, WorkCalendar,
 };
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
