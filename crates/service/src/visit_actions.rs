@@ -4,18 +4,15 @@
 
 use crate::audit::{self, Change, Subject};
 use crate::clock::Clock;
-use crate::entities::Stored;
 use crate::entities::{
-    agency, enterprise, inspection_request, inspector, inspector_conflict,
+    Stored, agency, enterprise, inspection_request, inspector, inspector_conflict,
     inspector_unavailable_day, joint_visit, quiet_period, visit_event, visit_inspector, visit_team,
 };
 use crate::planning::HOLDING;
 use crate::verification::{is_verifiable, verification_code};
 use crate::{Caller, Role, ServiceError, access, booking, hazards, planning};
 use chrono::{NaiveDate, Utc};
-use onevisit_domain::RequestKind;
-use onevisit_domain::RequestStatus;
-use onevisit_domain::{Quarter, VisitStatus, WorkCalendar};
+use onevisit_domain::{Quarter, RequestKind, RequestStatus, VisitStatus, WorkCalendar};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -136,10 +133,10 @@ async fn set_status(
     next: VisitStatus,
 ) -> Result<(), ServiceError> {
     let done = joint_visit::Entity::update_many()
-        .col_expr(joint_visit::Column::Status, Expr::value(next.as_str()))
+        .col_expr(joint_visit::Column::Status, Expr::value(Stored(next)))
         .col_expr(joint_visit::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(joint_visit::Column::Id.eq(visit.id))
-        .filter(joint_visit::Column::Status.eq(visit.status.as_str()))
+        .filter(joint_visit::Column::Status.eq(visit.status))
         .exec(txn)
         .await?;
     if done.rows_affected != 1 {
@@ -149,6 +146,32 @@ async fn set_status(
 }
 
 /// One row of the visit's log, and its entry in the audit trail.
+/// One step of a visit's status on its day, under its enterprise's lock: the status
+/// moves from the visit's to `next` and the step goes into the visit's log as `action`.
+async fn step_visit(
+    txn: &DatabaseTransaction,
+    visit: &joint_visit::Model,
+    caller: &Caller,
+    action: &'static str,
+    next: VisitStatus,
+    reason: Option<String>,
+) -> Result<(), ServiceError> {
+    booking::lock_enterprise(txn, visit.enterprise_id).await?;
+    set_status(txn, visit, next).await?;
+    let day = visit.visit_date;
+    let from = visit.status.as_str();
+    log_event(
+        txn,
+        visit.id,
+        caller,
+        action,
+        ((from, day), (next.as_str(), day)),
+        reason,
+    )
+    .await?;
+    Ok(())
+}
+
 async fn log_event(
     txn: &DatabaseTransaction,
     visit_id: Uuid,
@@ -210,30 +233,20 @@ pub async fn confirm_visit(
     id: Uuid,
 ) -> Result<VisitAction, ServiceError> {
     let visit = office_visit(cx.db, caller, id).await?;
-    let from = visit.status.0;
-    let next = from
+    let next = visit
+        .status
+        .0
         .step(VisitStatus::Confirmed)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let txn = cx.db.begin().await?;
-    booking::lock_enterprise(&txn, visit.enterprise_id).await?;
-    set_status(&txn, &visit, next).await?;
-    let day = visit.visit_date;
-    log_event(
-        &txn,
-        visit.id,
-        caller,
-        "confirm",
-        ((from.as_str(), day), (next.as_str(), day)),
-        None,
-    )
-    .await?;
+    step_visit(&txn, &visit, caller, "confirm", next, None).await?;
     txn.commit().await?;
     Ok(answer(
         cx.code_key,
         &visit,
         "confirm",
         next,
-        day,
+        visit.visit_date,
         Vec::new(),
     ))
 }
@@ -248,20 +261,23 @@ pub async fn cancel_visit(
 ) -> Result<VisitAction, ServiceError> {
     let visit = office_visit(cx.db, caller, id).await?;
     let reason = required_reason(&body.reason)?;
-    let from = visit.status.0;
-    let next = from
+    let next = visit
+        .status
+        .0
         .step(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let txn = cx.db.begin().await?;
-    booking::lock_enterprise(&txn, visit.enterprise_id).await?;
-    set_status(&txn, &visit, next).await?;
+    step_visit(&txn, &visit, caller, "cancel", next, Some(reason)).await?;
     // The unique (inspector, day) index frees the inspectors with their rows.
     visit_inspector::Entity::delete_many()
         .filter(visit_inspector::Column::VisitId.eq(visit.id))
         .exec(&txn)
         .await?;
     inspection_request::Entity::update_many()
-        .col_expr(inspection_request::Column::Status, Expr::value("open"))
+        .col_expr(
+            inspection_request::Column::Status,
+            Expr::value(Stored(RequestStatus::Open)),
+        )
         .col_expr(
             inspection_request::Column::VisitId,
             Expr::value(Option::<Uuid>::None),
@@ -278,18 +294,15 @@ pub async fn cancel_visit(
         .filter(inspection_request::Column::Status.ne(Stored(RequestStatus::Cancelled)))
         .exec(&txn)
         .await?;
-    let day = visit.visit_date;
-    log_event(
-        &txn,
-        visit.id,
-        caller,
-        "cancel",
-        ((from.as_str(), day), (next.as_str(), day)),
-        Some(reason),
-    )
-    .await?;
     txn.commit().await?;
-    Ok(answer(cx.code_key, &visit, "cancel", next, day, Vec::new()))
+    Ok(answer(
+        cx.code_key,
+        &visit,
+        "cancel",
+        next,
+        visit.visit_date,
+        Vec::new(),
+    ))
 }
 
 /// Completes a confirmed or in-progress visit on or after its day, by the office or
@@ -328,24 +341,13 @@ pub async fn complete_visit(
         )));
     }
     let txn = cx.db.begin().await?;
-    booking::lock_enterprise(&txn, visit.enterprise_id).await?;
-    set_status(&txn, &visit, next).await?;
-    let day = visit.visit_date;
-    log_event(
-        &txn,
-        visit.id,
-        caller,
-        "complete",
-        ((from.as_str(), day), (next.as_str(), day)),
-        None,
-    )
-    .await?;
+    step_visit(&txn, &visit, caller, "complete", next, None).await?;
     let notice = hazards::issue_notice(&txn, caller, &visit, cx.clock.now()).await?;
     txn.commit().await?;
     Ok(VisitCompletion {
         visit_id: visit.id,
         status: next.as_str().to_owned(),
-        date: day,
+        date: visit.visit_date,
         notice_id: notice.as_ref().map(|n| n.id),
         notice_number: notice.map(|n| format!("{}-{:04}", n.year, n.sequence)),
     })
