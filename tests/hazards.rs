@@ -8,7 +8,7 @@ mod common;
 
 use chrono::{Duration, NaiveDate};
 use common::{TestApp, spawn_app};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -555,7 +555,7 @@ async fn a_visit_finds_three_hazards_and_each_is_closed_as_the_rules_say() {
     let (_, totals) = get(
         &app,
         &s.office,
-        &format!("/hazards/totals?district={district}"),
+        &format!("/hazards/totals?district={district}&visit_id={visit_id}"),
     )
     .await;
     let totals = totals.as_array().expect("lines");
@@ -565,11 +565,11 @@ async fn a_visit_finds_three_hazards_and_each_is_closed_as_the_rules_say() {
     let (_, in_district) = get(
         &app,
         &s.office,
-        &format!("/hazards?district={district}&limit=500"),
+        &format!("/hazards?district={district}&visit_id={visit_id}&limit=500"),
     )
     .await;
     assert_eq!(t["total"], in_district["total"]);
-    assert_eq!(t["total"], 4, "the demo has no other hazards");
+    assert_eq!(t["total"], 4, "the visit's four");
     assert_eq!(t["closed"], 3);
     assert_eq!(t["open"], 1);
     assert_eq!(t["overdue"], 1);
@@ -580,7 +580,7 @@ async fn a_visit_finds_three_hazards_and_each_is_closed_as_the_rules_say() {
     let csv = app
         .get_as(
             &s.office,
-            &format!("/hazards/export.csv?district={district}"),
+            &format!("/hazards/export.csv?district={district}&visit_id={visit_id}"),
         )
         .await;
     assert_eq!(csv.status(), 200);
@@ -714,6 +714,10 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
     let db = app.db().await;
     let hazards = || async {
         onevisit_service::entities::hazard::Entity::find()
+            .filter(
+                onevisit_service::entities::hazard::Column::VisitId
+                    .eq(Uuid::parse_str(&visit_id).expect("uuid")),
+            )
             .count(&db)
             .await
             .expect("count")
@@ -780,6 +784,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
     // Uploads: a refused type (by content, whatever the name), an empty file, one over
     // the limit; none leaves a file.
     let files = stored_files(&app);
+    let file_rows = common::count_rows(&db, "evidence_files").await;
     let p = problem(
         upload(
             &app,
@@ -816,7 +821,7 @@ async fn bad_input_is_refused_by_name_and_leaves_nothing_behind() {
         "{p}"
     );
     assert_eq!(stored_files(&app), files, "no file left behind");
-    assert_eq!(common::count_rows(&db, "evidence_files").await, 0);
+    assert_eq!(common::count_rows(&db, "evidence_files").await, file_rows);
 
     // An empty rectification, one without evidence, evidence of another hazard.
     let photo = evidence(&app, &company, &h, "ok.png", png()).await;
@@ -966,8 +971,8 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
     )
     .await;
     problem(upload(&app, &stranger, &h, "b.png", png()).await, 404).await;
-    let (_, theirs) = get(&app, &stranger, "/hazards").await;
-    assert_eq!(theirs["total"], 0);
+    let (_, theirs) = get(&app, &stranger, "/hazards?limit=500").await;
+    assert!(!theirs.to_string().contains(&h), "{theirs}");
     let (_, trail) = get(&app, &stranger, &format!("/audit?entity_id={h}")).await;
     assert_eq!(trail["total"], 0);
 
@@ -990,7 +995,12 @@ async fn another_tenant_sees_none_of_it_and_history_cannot_be_rewritten() {
         404,
     )
     .await;
-    let (_, theirs) = get(&app, &outsider, "/hazards/totals").await;
+    let (_, theirs) = get(
+        &app,
+        &outsider,
+        &format!("/hazards/totals?visit_id={visit_id}"),
+    )
+    .await;
     assert_eq!(theirs, json!([]));
     // The partner agency of the visit sees it; the enterprise may not verify its own.
     let partner = app.token(&s.partner).await;
@@ -1157,4 +1167,91 @@ async fn a_finding_a_spreadsheet_would_run_is_exported_as_text() {
         stored["title"], formula,
         "the hazard itself keeps its words"
     );
+}
+
+/// A new demo shows the ledger as a city under way would: findings in every state, each
+/// with its history, and major ones whose re-inspection joined a visit to come.
+#[tokio::test]
+async fn the_demo_holds_hazards_in_every_state() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let ledger: Value = app.get_json(&office, "/hazards?limit=500").await;
+    let rows = ledger["items"].as_array().expect("items");
+    assert!(rows.len() >= 20, "a ledger worth reading: {}", rows.len());
+    let count = |f: &dyn Fn(&Value) -> bool| rows.iter().filter(|r| f(r)).count();
+    let overdue = |r: &Value| r["days_overdue"].as_u64().unwrap_or(0) > 0;
+    assert!(count(&|r| r["status"] == "open" && !overdue(r)) > 0, "open");
+    assert!(
+        count(&|r| r["status"] == "open" && overdue(r)) > 0,
+        "overdue"
+    );
+    assert!(
+        count(&|r| r["status"] == "rectification_submitted") > 0,
+        "rectified"
+    );
+    assert!(count(&|r| r["status"] == "closed") > 0, "closed");
+    assert!(
+        rows.iter().all(|r| r["notice"].is_string()),
+        "every one issued"
+    );
+
+    // Each state came by the steps a user takes, in order.
+    let mut steps = BTreeSet::new();
+    let mut folded = 0;
+    for row in rows {
+        let id = row["id"].as_str().expect("id");
+        let hazard: Value = app.get_json(&office, &format!("/hazards/{id}")).await;
+        let events = hazard["events"].as_array().expect("events");
+        let times: Vec<&str> = events.iter().filter_map(|e| e["at"].as_str()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{id}: {times:?}");
+        steps.extend(
+            events
+                .iter()
+                .filter_map(|e| e["step"].as_str().map(str::to_owned)),
+        );
+        if let Some(request) = hazard["follow_up_request_id"].as_str() {
+            let request: Value = app.get_json(&office, &format!("/requests/{request}")).await;
+            let visit = request["visit_id"]
+                .as_str()
+                .expect("the re-inspection is placed");
+            let visit: Value = app.get_json(&office, &format!("/visits/{visit}")).await;
+            assert!(
+                visit["date"].as_str() > row["visit_date"].as_str(),
+                "{visit}"
+            );
+            if visit["teams"].as_array().is_some_and(|t| t.len() > 1) {
+                folded += 1;
+            }
+        }
+        if row["status"] == "open"
+            && let Some(pending) = hazard["pending_extension"].as_object()
+        {
+            assert!(pending.contains_key("new_deadline"), "{pending:?}");
+            steps.insert("pending_extension".to_owned());
+        }
+    }
+    for step in [
+        "submit_rectification",
+        "close",
+        "reject",
+        "request_extension",
+        "approve_extension",
+        "pending_extension",
+    ] {
+        assert!(
+            steps.contains(step),
+            "no hazard went through {step}: {steps:?}"
+        );
+    }
+    assert!(
+        folded > 0,
+        "a major hazard's re-inspection joins another agency's visit"
+    );
+
+    // The enterprise of a finding sees it on its hazard list.
+    let enterprise = rows[0]["credit_code"].as_str().expect("credit code");
+    let token = app.token(enterprise).await;
+    let notices: Value = app.get_json(&token, "/notices").await;
+    let number = rows[0]["notice"].as_str().expect("a number");
+    assert!(notices.to_string().contains(number), "{notices}");
 }

@@ -84,6 +84,8 @@ pub enum StartError {
     Database(#[from] DatabaseError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the demo's hazards: {0}")]
+    DemoHazards(#[from] onevisit_service::ServiceError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -102,8 +104,9 @@ impl Application {
     /// Connects, migrates, seeds the demo if asked, and binds the listener.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartError> {
         let db = db::open(&config.database).await?;
+        let seeding = config.demo && seed::holds_nothing(&db).await?;
         if config.demo {
-            if seed::holds_nothing(&db).await? {
+            if seeding {
                 seed::seed_demo(&db, &seed::demo_quarters(config.today), config.today).await?;
             } else {
                 tracing::info!(
@@ -124,6 +127,16 @@ impl Application {
                      add it with `onevisit calendar import FILE`"
                 );
             }
+        }
+        if seeding {
+            let cx = hazards::Context {
+                db: &db,
+                clock: &config.clock,
+                calendar: &calendar,
+                config: &config.hazards,
+            };
+            let recorded = seed::seed_demo_hazards(cx, config.today).await?;
+            tracing::info!(?recorded, "recorded the demo's hazards");
         }
         let listener =
             TcpListener::bind(config.listen)

@@ -30,7 +30,7 @@ pub const HOLDING: [VisitStatus; 4] = [
 ];
 
 /// Statuses of visits that may still take new requests.
-const JOINABLE: [VisitStatus; 2] = [VisitStatus::Proposed, VisitStatus::Confirmed];
+pub const JOINABLE: [VisitStatus; 2] = [VisitStatus::Proposed, VisitStatus::Confirmed];
 
 /// Which part of the data a problem covers.
 #[derive(Debug, Clone, Copy)]

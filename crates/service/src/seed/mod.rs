@@ -6,10 +6,12 @@
 //! so seeding twice adds nothing the second time.
 
 mod demo;
+mod hazards;
 mod users;
 mod write;
 
 pub use demo::{Quarter, demo};
+pub use hazards::{DemoHazards, seed_demo_hazards};
 pub use users::{DEMO_PASSWORD, demo_users};
 pub use write::{SeedReport, apply};
 
@@ -17,7 +19,7 @@ use chrono::NaiveDate;
 use onevisit_domain::enterprise::EnterpriseInput;
 use onevisit_domain::request::RequestInput;
 use onevisit_domain::{
-    Agency, CreditCode, DateRange, Enterprise, InspectionRequest, Inspector, QuietPeriod,
+    Agency, CreditCode, DateRange, Enterprise, InspectionRequest, Inspector, Name, QuietPeriod,
     RiskMarkers, WorkCalendar,
 };
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -37,6 +39,17 @@ pub struct SeedData {
     pub inspectors: Vec<InspectorRow>,
     #[serde(default)]
     pub requests: Vec<RequestRow>,
+    /// The English names of districts.
+    #[serde(default)]
+    pub districts: Vec<DistrictRow>,
+}
+
+/// A district (县区) and its English name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictRow {
+    pub name: String,
+    pub name_en: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +57,9 @@ pub struct SeedData {
 pub struct AgencyRow {
     pub code: String,
     pub name: String,
+    /// The name the English pages show.
+    #[serde(default)]
+    pub name_en: Option<String>,
     pub daily_capacity: i64,
 }
 
@@ -149,6 +165,8 @@ pub struct ValidSeed {
     pub inspectors: Vec<Inspector>,
     /// With their keys.
     pub requests: Vec<(String, InspectionRequest)>,
+    /// Districts and their English names.
+    pub districts: Vec<(Name, Name)>,
 }
 
 impl SeedData {
@@ -162,7 +180,9 @@ impl SeedData {
         let mut seen = BTreeSet::new();
         for (i, row) in self.agencies.iter().enumerate() {
             let at = format!("agencies[{i}] ({})", row.code);
-            match Agency::new(&row.code, &row.name, row.daily_capacity) {
+            let agency = Agency::new(&row.code, &row.name, row.daily_capacity)
+                .and_then(|a| a.with_english_name(row.name_en.as_deref()));
+            match agency {
                 Ok(a) if !seen.insert(a.code.clone()) => note(at, "code: listed twice".to_owned()),
                 Ok(a) => valid.agencies.push(a),
                 Err(e) => note(at, e.to_string()),
@@ -260,6 +280,25 @@ impl SeedData {
                 }
                 Ok(r) => valid.requests.push((row.key.clone(), r)),
                 Err(e) => note(at, e.to_string()),
+            }
+        }
+
+        let mut seen = BTreeSet::new();
+        for (i, row) in self.districts.iter().enumerate() {
+            let at = format!("districts[{i}] ({})", row.name);
+            let parsed = Name::parse(&row.name)
+                .map_err(|e| format!("name: {e}"))
+                .and_then(|name| {
+                    Name::parse(&row.name_en)
+                        .map(|en| (name, en))
+                        .map_err(|e| format!("name_en: {e}"))
+                });
+            match parsed {
+                Ok((name, _)) if !seen.insert(name.clone()) => {
+                    note(at, "name: listed twice".to_owned());
+                }
+                Ok(pair) => valid.districts.push(pair),
+                Err(message) => note(at, message),
             }
         }
 
