@@ -516,3 +516,61 @@ async fn a_bad_filter_is_told_in_the_page_s_language_with_a_way_back() {
     assert!(english.contains("Please correct"), "{english}");
     assert!(english.contains("href=\"/ui/office?lang=en\""), "{english}");
 }
+
+/// In English, agencies and districts are named in English too, in the figures, the
+/// filters and an enterprise's timeline; in Chinese as they are stored.
+#[tokio::test]
+async fn english_pages_name_agencies_and_districts_in_english() {
+    let app = spawn_app(true).await;
+    let client = browser_like();
+    assert_eq!(sign_in(&app, &client, "office").await.status(), 303);
+    let page = |lang: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!("/ui/office?lang={lang}"));
+        async move {
+            let response = client.get(url).send().await.expect("the dashboard");
+            assert_eq!(response.status(), 200);
+            response.text().await.expect("html")
+        }
+    };
+    let english = page("en").await;
+    for name in [
+        "Fire and Rescue Detachment",
+        "Ecology and Environment Bureau",
+        "Qingjiangpu District",
+        "Huai'an District",
+    ] {
+        assert!(english.contains(name), "{name} on the English dashboard");
+    }
+    // The filter still sends the stored district, which the API's filters take.
+    assert!(english.contains("<option value=\"清江浦区\""), "{english}");
+    let shown = english.replace("value=\"清江浦区\"", "");
+    for name in ["消防救援支队", "清江浦区"] {
+        assert!(!shown.contains(name), "{name} on the English dashboard");
+    }
+    let chinese = page("zh").await;
+    assert!(chinese.contains("消防救援支队") && chinese.contains("清江浦区"));
+    assert!(!chinese.contains("Fire and Rescue Detachment"));
+
+    // An agency the admin adds without an English name keeps its name in English too.
+    let admin = app.token("admin").await;
+    let added = app
+        .post_as(
+            &admin,
+            "/agencies",
+            &serde_json::json!({"code": "port", "name": "港口管理局", "daily_capacity": 2}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    let named = app
+        .post_as(
+            &admin,
+            "/agencies",
+            &serde_json::json!({"code": "market", "name": "市场监管局", "name_en": " ", "daily_capacity": 2}),
+        )
+        .await;
+    assert_eq!(named.status(), 422);
+    let problem: serde_json::Value = named.json().await.expect("a problem");
+    assert_eq!(problem["errors"][0]["field"], "name_en", "{problem}");
+    assert!(page("en").await.contains("港口管理局"));
+}

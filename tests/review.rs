@@ -53,6 +53,7 @@ impl Fixture {
             id: Set(id),
             code: Set(code.to_owned()),
             name: Set(name.to_owned()),
+            name_en: Set(None),
             daily_capacity: Set(daily_capacity),
             created_at: Set(Utc::now()),
         }

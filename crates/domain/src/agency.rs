@@ -13,6 +13,8 @@ pub enum AgencyError {
     Code(String),
     #[error("name {0}")]
     Name(TextError),
+    #[error("English name {0}")]
+    EnglishName(TextError),
     #[error("daily capacity must be between 0 and {max}, got {got}")]
     Capacity { max: u32, got: i64 },
 }
@@ -81,6 +83,8 @@ impl From<DailyCapacity> for u32 {
 pub struct Agency {
     pub code: AgencyCode,
     pub name: Name,
+    /// The name the English pages show; without it they show `name`.
+    pub name_en: Option<Name>,
     pub daily_capacity: DailyCapacity,
 }
 
@@ -89,22 +93,47 @@ impl Agency {
         Ok(Self {
             code: AgencyCode::parse(code)?,
             name: Name::parse(name).map_err(AgencyError::Name)?,
+            name_en: None,
             daily_capacity: DailyCapacity::new(daily_capacity)?,
         })
+    }
+
+    /// The same agency with its English name, if one is given.
+    pub fn with_english_name(self, name_en: Option<&str>) -> Result<Self, AgencyError> {
+        let name_en = name_en
+            .map(|n| Name::parse(n).map_err(AgencyError::EnglishName))
+            .transpose()?;
+        Ok(Self { name_en, ..self })
     }
 
     /// The six agencies of the joint-inspection mechanism, with a default capacity.
     pub fn standard() -> Vec<Self> {
         [
-            ("housing", "住房和城乡建设局"),
-            ("natural_resources", "自然资源和规划局"),
-            ("ecology", "生态环境局"),
-            ("emergency", "应急管理局"),
-            ("fire", "消防救援支队"),
-            ("industry", "工业和信息化局"),
+            (
+                "housing",
+                "住房和城乡建设局",
+                "Housing and Urban-Rural Development Bureau",
+            ),
+            (
+                "natural_resources",
+                "自然资源和规划局",
+                "Natural Resources and Planning Bureau",
+            ),
+            ("ecology", "生态环境局", "Ecology and Environment Bureau"),
+            ("emergency", "应急管理局", "Emergency Management Bureau"),
+            ("fire", "消防救援支队", "Fire and Rescue Detachment"),
+            (
+                "industry",
+                "工业和信息化局",
+                "Industry and Information Technology Bureau",
+            ),
         ]
         .into_iter()
-        .filter_map(|(code, name)| Self::new(code, name, 6).ok())
+        .filter_map(|(code, name, name_en)| {
+            Self::new(code, name, 6)
+                .and_then(|a| a.with_english_name(Some(name_en)))
+                .ok()
+        })
         .collect()
     }
 }

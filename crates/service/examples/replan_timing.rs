@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
                 id: Set(uuid_of(&mut agencies, &a.id)),
                 code: Set(a.id.clone()),
                 name: Set(a.id.clone()),
+                name_en: Set(None),
                 daily_capacity: Set(i32::try_from(a.daily_capacity)?),
                 created_at: Set(now),
             })

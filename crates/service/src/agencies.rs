@@ -19,6 +19,8 @@ pub struct AgencyView {
     /// Short code used in plans and usernames (`fire`).
     pub code: String,
     pub name: String,
+    /// The name the English pages show.
+    pub name_en: Option<String>,
     /// Joint visits it can take part in on one working day.
     pub daily_capacity: i32,
 }
@@ -29,6 +31,7 @@ impl From<agency::Model> for AgencyView {
             id: a.id,
             code: a.code,
             name: a.name,
+            name_en: a.name_en,
             daily_capacity: a.daily_capacity,
         }
     }
@@ -40,18 +43,24 @@ impl From<agency::Model> for AgencyView {
 pub struct AgencyBody {
     pub code: String,
     pub name: String,
+    /// The name the English pages show (optional).
+    #[serde(default)]
+    pub name_en: Option<String>,
     pub daily_capacity: i64,
 }
 
 fn agency_fields(body: &AgencyBody) -> Result<Agency, ServiceError> {
-    Agency::new(&body.code, &body.name, body.daily_capacity).map_err(|e| {
-        let field = match e {
-            onevisit_domain::AgencyError::Code(_) => "code",
-            onevisit_domain::AgencyError::Name(_) => "name",
-            onevisit_domain::AgencyError::Capacity { .. } => "daily_capacity",
-        };
-        ServiceError::field(field, e.to_string())
-    })
+    Agency::new(&body.code, &body.name, body.daily_capacity)
+        .and_then(|a| a.with_english_name(body.name_en.as_deref()))
+        .map_err(|e| {
+            let field = match e {
+                onevisit_domain::AgencyError::Code(_) => "code",
+                onevisit_domain::AgencyError::Name(_) => "name",
+                onevisit_domain::AgencyError::EnglishName(_) => "name_en",
+                onevisit_domain::AgencyError::Capacity { .. } => "daily_capacity",
+            };
+            ServiceError::field(field, e.to_string())
+        })
 }
 
 fn capacity(a: &Agency) -> i32 {
@@ -91,6 +100,7 @@ pub async fn create<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         code: Set(a.code.to_string()),
         name: Set(a.name.to_string()),
+        name_en: Set(a.name_en.as_ref().map(ToString::to_string)),
         daily_capacity: Set(capacity(&a)),
         created_at: Set(Utc::now()),
     }
@@ -121,6 +131,7 @@ pub async fn update<C: ConnectionTrait>(
     }
     let mut active: agency::ActiveModel = row.into();
     active.name = Set(a.name.to_string());
+    active.name_en = Set(a.name_en.as_ref().map(ToString::to_string));
     active.daily_capacity = Set(capacity(&a));
     Ok(active.update(db).await?.into())
 }

@@ -23,6 +23,7 @@ pub mod hazards;
 pub mod inspection_plans;
 pub mod inspectors;
 pub mod jobs;
+pub mod names;
 pub mod outbox;
 pub mod password;
 pub mod periodic;

@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
+    /// The name the English pages show.
+    pub name_en: Option<String>,
     pub daily_capacity: i32,
     pub created_at: DateTimeUtc,
 }

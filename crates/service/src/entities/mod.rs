@@ -8,6 +8,7 @@ pub mod audit_entry;
 pub mod booking_response;
 pub mod calendar_feed;
 pub mod calendar_year;
+pub mod district;
 pub mod draw_record;
 pub mod enterprise;
 pub mod evidence_file;

@@ -3,7 +3,7 @@
 //! inspectors, two hundred enterprises across seven districts, and the requests the
 //! agencies would book for the quarter. Deterministic: the same quarter gives the same data.
 
-use super::{AgencyRow, EnterpriseRow, InspectorRow, QuietRow, RequestRow, SeedData};
+use super::{AgencyRow, DistrictRow, EnterpriseRow, InspectorRow, QuietRow, RequestRow, SeedData};
 use chrono::{Days, NaiveDate};
 pub use onevisit_domain::Quarter;
 use onevisit_domain::{Agency, CreditCode, RiskMarkers, WorkCalendar};
@@ -13,14 +13,14 @@ use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 
 /// Districts with their administrative division codes (the digits 3 to 8 of a credit code).
-const DISTRICTS: &[(&str, &str)] = &[
-    ("清江浦区", "320812"),
-    ("淮安区", "320803"),
-    ("淮阴区", "320804"),
-    ("洪泽区", "320813"),
-    ("涟水县", "320826"),
-    ("盱眙县", "320830"),
-    ("金湖县", "320831"),
+const DISTRICTS: &[(&str, &str, &str)] = &[
+    ("清江浦区", "320812", "Qingjiangpu District"),
+    ("淮安区", "320803", "Huai'an District"),
+    ("淮阴区", "320804", "Huaiyin District"),
+    ("洪泽区", "320813", "Hongze District"),
+    ("涟水县", "320826", "Lianshui County"),
+    ("盱眙县", "320830", "Xuyi County"),
+    ("金湖县", "320831", "Jinhu County"),
 ];
 
 const BRANDS: &[&str] = &[
@@ -79,8 +79,16 @@ pub fn demo(quarter: Quarter, calendar: &WorkCalendar) -> SeedData {
                 "ecology" | "industry" => 5,
                 _ => 3,
             },
+            name_en: a.name_en.map(Into::into),
             code: a.code.into(),
             name: a.name.into(),
+        })
+        .collect();
+    let districts = DISTRICTS
+        .iter()
+        .map(|&(name, _, name_en)| DistrictRow {
+            name: name.to_owned(),
+            name_en: name_en.to_owned(),
         })
         .collect();
 
@@ -94,6 +102,7 @@ pub fn demo(quarter: Quarter, calendar: &WorkCalendar) -> SeedData {
         enterprises,
         inspectors,
         requests,
+        districts,
     }
 }
 
@@ -118,7 +127,7 @@ fn enterprises(rng: &mut StdRng, quarter: Quarter) -> Vec<EnterpriseRow> {
         if !names.insert(name.clone()) {
             continue;
         }
-        let (district, division) = DISTRICTS[rng.random_range(0..DISTRICTS.len())];
+        let (district, division, _) = DISTRICTS[rng.random_range(0..DISTRICTS.len())];
         let code = loop {
             let org: String = (0..7)
                 .map(|_| char::from(b"0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.random_range(0..31)]))

@@ -3,7 +3,7 @@
 use super::{SeedError, SeedProblem, ValidSeed};
 use crate::db::Connection;
 use crate::entities::{
-    agency, enterprise, inspection_request, inspector, inspector_conflict,
+    agency, district, enterprise, inspection_request, inspector, inspector_conflict,
     inspector_unavailable_day,
 };
 use crate::store::StoreError;
@@ -99,12 +99,32 @@ pub async fn apply<C: Connection>(db: &C, seed: &ValidSeed) -> Result<SeedReport
             id: Set(id),
             code: Set(a.code.to_string()),
             name: Set(a.name.to_string()),
+            name_en: Set(a.name_en.as_ref().map(ToString::to_string)),
             daily_capacity: Set(i32::try_from(a.daily_capacity.get()).unwrap_or(i32::MAX)),
             created_at: Set(now),
         });
     }
     report.agencies_added = new_agencies.len();
     insert_chunked(&txn, new_agencies).await?;
+
+    let known: BTreeSet<String> = district::Entity::find()
+        .select_only()
+        .column(district::Column::Name)
+        .into_tuple()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let new_districts: Vec<district::ActiveModel> = seed
+        .districts
+        .iter()
+        .filter(|(name, _)| !known.contains(name.as_str()))
+        .map(|(name, name_en)| district::ActiveModel {
+            name: Set(name.to_string()),
+            name_en: Set(name_en.to_string()),
+        })
+        .collect();
+    insert_chunked(&txn, new_districts).await?;
 
     let mut enterprises = codes::<enterprise::Entity, _>(
         &txn,

@@ -122,6 +122,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
+/// Agencies' and districts' names in the page's language: in English the English name
+/// where the database knows one, else the name as stored.
+#[derive(Debug, Default)]
+pub struct Names(Option<onevisit_service::names::EnglishNames>);
+
+impl Names {
+    pub async fn of(state: &AppState, lang: Lang) -> Result<Self, ApiError> {
+        Ok(Self(match lang {
+            Lang::Zh => None,
+            Lang::En => Some(onevisit_service::names::EnglishNames::load(&state.db).await?),
+        }))
+    }
+
+    pub fn agency<'a>(&'a self, code: &str, name: &'a str) -> &'a str {
+        self.0.as_ref().map_or(name, |en| en.agency(code, name))
+    }
+
+    pub fn district<'a>(&'a self, name: &'a str) -> &'a str {
+        self.0.as_ref().map_or(name, |en| en.district(name))
+    }
+}
+
 /// The style sheet, inside every page: system fonts, text contrast above 7:1, a focus
 /// ring for keyboard users, one column at phone width.
 const STYLE: &str = r#"

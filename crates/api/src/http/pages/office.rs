@@ -4,7 +4,7 @@
 
 use super::chart::{self, Bar};
 use super::session::Session;
-use super::{Lang, failed, layout, refused, with_lang, without_lang, words};
+use super::{Lang, Names, failed, layout, refused, with_lang, without_lang, words};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::review::{self as api, ReviewQuery};
@@ -43,19 +43,22 @@ fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
     crate::http::json::parse_query(&without_lang(raw))
 }
 
-/// The choices of the filter form.
+/// The choices of the filter form: each one's value and its name in the page's language.
 struct Choices {
-    districts: Vec<String>,
+    districts: Vec<(String, String)>,
     sectors: Vec<String>,
     agencies: Vec<(String, String)>,
 }
 
-/// Every agency's code and name, by code.
-async fn agency_names(state: &AppState) -> Result<Vec<(String, String)>, ApiError> {
+/// Every agency's code and name in the page's language, by code.
+async fn agency_names(state: &AppState, names: &Names) -> Result<Vec<(String, String)>, ApiError> {
     Ok(agencies::list(&state.db)
         .await?
         .into_iter()
-        .map(|a| (a.code, a.name))
+        .map(|a| {
+            let name = names.agency(&a.code, &a.name).to_owned();
+            (a.code, name)
+        })
         .collect())
 }
 
@@ -67,12 +70,19 @@ fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
         .map_or(code, |(_, name)| name.as_str())
 }
 
-async fn choices(state: &AppState) -> Result<Choices, ApiError> {
+async fn choices(state: &AppState, names: &Names) -> Result<Choices, ApiError> {
     let values = review::filter_values(&state.db).await?;
     Ok(Choices {
-        districts: values.districts,
+        districts: values
+            .districts
+            .into_iter()
+            .map(|d| {
+                let name = names.district(&d).to_owned();
+                (d, name)
+            })
+            .collect(),
         sectors: values.sectors,
-        agencies: agency_names(state).await?,
+        agencies: agency_names(state, names).await?,
     })
 }
 
@@ -96,11 +106,6 @@ fn select(
 }
 
 fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices) -> Markup {
-    let districts: Vec<(String, String)> = choices
-        .districts
-        .iter()
-        .map(|d| (d.clone(), d.clone()))
-        .collect();
     let sectors: Vec<(String, String)> = choices
         .sectors
         .iter()
@@ -116,7 +121,7 @@ fn filter_form(lang: Lang, query: &ReviewQuery, scope: &Scope, choices: &Choices
             label for="to" { (lang.t("结束日期", "To"))
                 input id="to" name="to" type="date" value=(scope.range.end());
             }
-            (select("district", lang.t("县区", "District"), any, &districts, query.district.as_deref()))
+            (select("district", lang.t("县区", "District"), any, &choices.districts, query.district.as_deref()))
             (select("sector", lang.t("行业", "Sector"), any, &sectors, query.sector.as_deref()))
             (select("agency", lang.t("部门", "Agency"), any, &choices.agencies, query.agency.as_deref()))
             button type="submit" id="apply-filters" { (lang.t("筛选", "Apply")) }
@@ -130,7 +135,7 @@ fn figure(id: &str, label: &str, value: impl std::fmt::Display) -> Markup {
     }
 }
 
-fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Markup {
+fn burden_table(lang: Lang, names: &Names, rows: &[EnterpriseBurden], link_suffix: &str) -> Markup {
     html! {
         div class="scroll" {
             table id="nearest-cap" {
@@ -150,7 +155,7 @@ fn burden_table(lang: Lang, rows: &[EnterpriseBurden], link_suffix: &str) -> Mar
                                 a href={ "/ui/office/enterprises/" (row.enterprise_id) "?" (link_suffix) } { (row.name) }
                                 @if row.warning { " " span class="warn" { (lang.t("已达上限", "cap reached")) } }
                             }
-                            td { (row.district) }
+                            td { (names.district(&row.district)) }
                             td { (row.period) }
                             td class="n" { (row.counted) }
                             td class="n" { (row.planned) }
@@ -192,6 +197,7 @@ fn figures_table<N: maud::Render>(
 /// Hazards of the period: figures, overdue ones per district, and each district's list.
 fn hazard_section(
     lang: Lang,
+    names: &Names,
     review: &HazardReview,
     overdue: &[OverdueHazard],
     agencies: &[(String, String)],
@@ -202,7 +208,7 @@ fn hazard_section(
         .districts
         .iter()
         .map(|d| Bar {
-            label: d.name.clone(),
+            label: names.district(&d.key).to_owned(),
             value: d.overdue,
             limit: None,
         })
@@ -229,7 +235,7 @@ fn hazard_section(
                 lang.t("销号率 %", "Closure rate %"),
             ],
             review.agencies.iter().map(|a| {
-                (a.name.as_str(), vec![a.found.to_string(), a.open.to_string(), a.overdue.to_string(),
+                (names.agency(&a.key, &a.name), vec![a.found.to_string(), a.open.to_string(), a.overdue.to_string(),
                     a.closed.to_string(), a.closure_rate.to_string()])
             }),
         ))
@@ -237,7 +243,7 @@ fn hazard_section(
         (chart::bars("overdue-bars", lang.t("各县区逾期隐患", "Overdue hazards per district"), &bars))
         @for d in review.districts.iter().filter(|d| d.overdue > 0) {
             details {
-                summary { (d.name) " · " (d.overdue) (lang.t(" 项逾期", " overdue")) }
+                summary { (names.district(&d.key)) " · " (d.overdue) (lang.t(" 项逾期", " overdue")) }
                 ul {
                     @for h in overdue.iter().filter(|h| h.district == d.key) {
                         li {
@@ -255,6 +261,7 @@ fn hazard_section(
 
 fn dashboard_body(
     lang: Lang,
+    names: &Names,
     query: &ReviewQuery,
     scope: &Scope,
     choices: &Choices,
@@ -269,7 +276,7 @@ fn dashboard_body(
         .agencies
         .iter()
         .map(|a| Bar {
-            label: a.name.clone(),
+            label: names.agency(&a.agency, &a.name).to_owned(),
             value: a.visits,
             limit: Some(a.daily_capacity * a.working_days),
         })
@@ -278,7 +285,7 @@ fn dashboard_body(
         .districts
         .iter()
         .map(|d| Bar {
-            label: d.district.clone(),
+            label: names.district(&d.district).to_owned(),
             value: d.visits,
             limit: None,
         })
@@ -330,7 +337,7 @@ fn dashboard_body(
                 tbody {
                     @for a in &overview.agencies {
                         tr data-agency=(a.agency) {
-                            td { (a.name) }
+                            td { (names.agency(&a.agency, &a.name)) }
                             td class="n" { (a.visits) }
                             td class="n" { (a.visits_per_working_day) }
                             td class="n" { (a.daily_capacity) }
@@ -352,12 +359,12 @@ fn dashboard_body(
                 lang.t("受检企业", "Enterprises visited"),
             ],
             overview.districts.iter().map(|d| {
-                (d.district.as_str(), vec![d.visits.to_string(), d.teams.to_string(), d.enterprises.to_string()])
+                (names.district(&d.district), vec![d.visits.to_string(), d.teams.to_string(), d.enterprises.to_string()])
             }),
         ))
         h2 { (lang.t("最接近检查上限的企业", "Enterprises nearest their cap")) }
-        (burden_table(lang, &overview.nearest_cap, &link_suffix))
-        (hazard_section(lang, &overview.hazards, overdue, &choices.agencies, &link_suffix))
+        (burden_table(lang, names, &overview.nearest_cap, &link_suffix))
+        (hazard_section(lang, names, &overview.hazards, overdue, &choices.agencies, &link_suffix))
         h2 { (lang.t("导出 CSV", "Export as CSV")) }
         ul class="exports" {
             @for (figure, zh, en) in EXPORTS {
@@ -393,9 +400,10 @@ pub async fn dashboard(
         let overview =
             review::overview(&state.db, &state.calendar, &scope, state.clock.today()).await?;
         let overdue = review::overdue_hazards(&state.db, &scope, state.clock.today()).await?;
-        let choices = choices(&state).await?;
+        let names = Names::of(&state, lang).await?;
+        let choices = choices(&state, &names).await?;
         Ok::<_, ApiError>(dashboard_body(
-            lang, &query, &scope, &choices, &overview, &overdue,
+            lang, &names, &query, &scope, &choices, &overview, &overdue,
         ))
     }
     .await;
@@ -479,13 +487,16 @@ pub async fn timeline(
 ) -> Response {
     let lang = session.lang;
     let found = async {
+        let names = Names::of(&state, lang).await?;
+        let agencies = agency_names(&state, &names).await?;
         Ok::<_, ApiError>((
             review::timeline(&state.db, &session.caller, id).await?,
-            agency_names(&state).await?,
+            agencies,
+            names,
         ))
     }
     .await;
-    let (timeline, agencies) = match found {
+    let (timeline, agencies, names) = match found {
         Ok(found) => found,
         Err(err) => return failed(lang, Some(&session), err),
     };
@@ -508,7 +519,11 @@ pub async fn timeline(
             .iter()
             .filter(|r| r.visit_id == Some(v.id))
             .count();
-        let teams: Vec<&str> = v.teams.iter().map(|t| t.agency_name.as_str()).collect();
+        let teams: Vec<&str> = v
+            .teams
+            .iter()
+            .map(|t| names.agency(&t.agency, &t.agency_name))
+            .collect();
         events.push((
             v.date,
             html! {
@@ -537,7 +552,7 @@ pub async fn timeline(
         h2 id="enterprise-name" { (e.name) }
         dl class="figures" {
             (figure("ent-code", lang.t("统一社会信用代码", "Credit code"), &e.credit_code))
-            (figure("ent-district", lang.t("县区", "District"), &e.district))
+            (figure("ent-district", lang.t("县区", "District"), names.district(&e.district)))
             (figure("ent-sector", lang.t("行业", "Sector"), words::sector(lang, &e.sector)))
             (figure("ent-cap", lang.t("季度检查上限", "Visits a quarter at most"),
                 e.burden_cap.map(|c| c.to_string()).unwrap_or_else(|| lang.t("无", "none").to_owned())))

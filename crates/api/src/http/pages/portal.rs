@@ -3,7 +3,7 @@
 //! through `access::visits`, so it shows what `GET /visits` shows the same user.
 
 use super::session::{Session, csrf_holds};
-use super::{CsrfForm, Lang, failed, form_lang, layout, refused, words};
+use super::{CsrfForm, Lang, Names, failed, form_lang, layout, refused, words};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
@@ -56,6 +56,7 @@ async fn portal_body(
         visits,
         hazards,
     } = portal::portal(&state.db, &session.caller, enterprise_id, today).await?;
+    let names = Names::of(state, lang).await?;
     let codes: Vec<Option<String>> = rows
         .iter()
         .map(|v| code_of(state.auth.verification_key(), v))
@@ -78,7 +79,7 @@ async fn portal_body(
                             tr data-visit=(visit.id) data-enterprise=(visit.enterprise_id) {
                                 td { time datetime=(visit.date) { (visit.date) } }
                                 td { (words::visit_status(lang, &visit.status)) }
-                                td { (visit.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join("、")) }
+                                td { (visit.teams.iter().map(|t| names.agency(&t.agency, &t.agency_name)).collect::<Vec<_>>().join(lang.t("、", ", "))) }
                                 td class="code" {
                                     @match code {
                                         Some(code) => { (code) },
