@@ -46,7 +46,9 @@ async fn count(database: &TestDatabase, table: &str) -> i64 {
 #[tokio::test]
 async fn serve_demo_answers_health_and_ready_then_stops_on_sigterm() {
     let database = TestDatabase::new().await;
+    let evidence = tempfile::tempdir().expect("a folder for the demo's evidence files");
     let mut child = onevisit()
+        .env("ONEVISIT_EVIDENCE_DIR", evidence.path())
         .args([
             "serve",
             "--demo",

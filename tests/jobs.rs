@@ -530,13 +530,17 @@ async fn receiver() -> (String, Received) {
 struct Server {
     child: Child,
     addr: String,
+    /// Its evidence files (the demo's photos among them).
+    _evidence: tempfile::TempDir,
 }
 
 impl Server {
     fn start(database: &TestDatabase, extra: &[&str]) -> Self {
+        let evidence = tempfile::tempdir().expect("a folder for evidence files");
         let mut child = Command::new(env!("CARGO_BIN_EXE_onevisit"))
             .env_remove("DATABASE_URL")
             .env_remove("ONEVISIT_CONFIG")
+            .env("ONEVISIT_EVIDENCE_DIR", evidence.path())
             .env(
                 "ONEVISIT_JWT_SECRET",
                 "a-test-secret-of-at-least-32-bytes!!",
@@ -558,7 +562,11 @@ impl Server {
             .spawn()
             .expect("the binary starts");
         let addr = common::listening_address(&mut child, Duration::from_secs(120));
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            _evidence: evidence,
+        }
     }
 
     fn url(&self, path: &str) -> String {
