@@ -106,11 +106,7 @@ async fn the_clerk_lands_on_the_desk_and_other_roles_are_refused_it() {
     assert!(english.contains("Our inspection requests"));
 
     let office = clerk(&app, "office").await;
-    for path in [
-        "/ui/agency",
-        "/ui/agency/book",
-        "/ui/agency/inspectors",
-    ] {
+    for path in ["/ui/agency", "/ui/agency/book", "/ui/agency/inspectors"] {
         let (status, html) = page(&app, &office, path).await;
         assert_eq!(status, 403, "{path}");
         assert!(html.contains("id=\"refused\""), "{path}: the refusing page");
@@ -153,7 +149,9 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     assert_eq!(requests_for(&app, "fire", &enterprise).await, before);
 
     let fire_token = app.token("fire").await;
-    let listed: Value = app.get_json(&fire_token, "/requests?status=scheduled&limit=1").await;
+    let listed: Value = app
+        .get_json(&fire_token, "/requests?status=scheduled&limit=1")
+        .await;
     let id = listed["items"][0]["id"].as_str().expect("a request");
     let forged = post(
         &app,
@@ -230,7 +228,10 @@ async fn a_wrong_field_is_named_next_to_it_with_the_values_kept() {
         );
         let html = answer.text().await.expect("html");
         assert!(html.contains("id=\"error-team_size\""), "{lang}: {html}");
-        assert!(html.contains("id=\"error-latest\""), "{lang}: the window too");
+        assert!(
+            html.contains("id=\"error-latest\""),
+            "{lang}: the window too"
+        );
         assert!(html.contains(name), "{lang}: the field named");
         assert!(html.contains(message), "{lang}: {html}");
         assert!(html.contains("value=\"2031-02-03\""), "{lang}: values kept");
@@ -303,7 +304,11 @@ async fn the_same_booking_form_sent_twice_books_once() {
         &format!("/ui/agency/book?enterprise={enterprise}"),
     )
     .await;
-    assert_ne!(value_of(&again, "key"), fields[1].1, "each form its own key");
+    assert_ne!(
+        value_of(&again, "key"),
+        fields[1].1,
+        "each form its own key"
+    );
 }
 
 #[tokio::test]
@@ -314,7 +319,9 @@ async fn another_agency_s_request_and_inspectors_cannot_be_touched() {
     let theirs: Value = app
         .get_json(&ecology, "/requests?status=scheduled&limit=1")
         .await;
-    let id = theirs["items"][0]["id"].as_str().expect("an ecology request");
+    let id = theirs["items"][0]["id"]
+        .as_str()
+        .expect("an ecology request");
     let (_, desk) = page(&app, &fire, "/ui/agency").await;
     let csrf = csrf_of(&desk);
     let (status, _) = page(&app, &fire, &format!("/ui/agency/requests/{id}")).await;
@@ -335,7 +342,10 @@ async fn another_agency_s_request_and_inspectors_cannot_be_touched() {
     );
     assert!(answer.text().await.expect("html").contains("没有找到"));
     let after: Value = app.get_json(&ecology, &format!("/requests/{id}")).await;
-    assert_eq!(after["status"], "scheduled", "still theirs, still scheduled");
+    assert_eq!(
+        after["status"], "scheduled",
+        "still theirs, still scheduled"
+    );
 
     let inspectors: Value = app.get_json(&ecology, "/inspectors").await;
     let inspector = inspectors[0]["id"].as_str().expect("an ecology inspector");

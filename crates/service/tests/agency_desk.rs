@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use onevisit_domain::WorkCalendar;
-use onevisit_service::entities::{agency, audit_entry, enterprise, inspector};
 use onevisit_service::enterprises::{EnterpriseFilter, list_enterprises};
+use onevisit_service::entities::{agency, audit_entry, enterprise, inspector};
 use onevisit_service::inspectors::{self, Unavailable};
 use onevisit_service::requests::{self, BookingBody, RequestFilter};
 use onevisit_service::seed::{self, Quarter};
@@ -166,10 +166,7 @@ async fn requests_are_listed_with_their_visit_and_a_cancel_keeps_its_reason() {
     let one = requests::get_placed(&db, &fire, today(), id)
         .await
         .expect("one");
-    assert_eq!(
-        one.visit.map(|v| v.id),
-        row.visit.as_ref().map(|v| v.id)
-    );
+    assert_eq!(one.visit.map(|v| v.id), row.visit.as_ref().map(|v| v.id));
 
     // Another agency does not see it, nor may cancel it.
     let ecology = clerk(&db, "ecology").await;
@@ -213,25 +210,19 @@ async fn an_agency_sets_the_leave_of_its_own_inspectors_only() {
         .expect("query")
         .expect("an ecology inspector");
     let day: NaiveDate = "2026-10-20".parse().expect("date");
-    let foreign = inspectors::set_unavailable(
-        &db,
-        &fire,
-        theirs.id,
-        Unavailable { days: vec![day] },
-    )
-    .await;
-    assert!(matches!(foreign, Err(ServiceError::NotFound)), "{foreign:?}");
+    let foreign =
+        inspectors::set_unavailable(&db, &fire, theirs.id, Unavailable { days: vec![day] }).await;
+    assert!(
+        matches!(foreign, Err(ServiceError::NotFound)),
+        "{foreign:?}"
+    );
     assert!(matches!(
         inspectors::get(&db, &fire, theirs.id).await,
         Err(ServiceError::NotFound)
     ));
-    let own = inspectors::set_unavailable(
-        &db,
-        &ecology,
-        theirs.id,
-        Unavailable { days: vec![day] },
-    )
-    .await
-    .expect("its own agency may");
+    let own =
+        inspectors::set_unavailable(&db, &ecology, theirs.id, Unavailable { days: vec![day] })
+            .await
+            .expect("its own agency may");
     assert_eq!(own.unavailable, [day]);
 }

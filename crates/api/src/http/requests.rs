@@ -8,9 +8,7 @@ use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use onevisit_service::requests::{
-    self, BookingBody, BookingResponse, CancelReason, RequestFilter,
-};
+use onevisit_service::requests::{self, BookingBody, BookingResponse, CancelReason, RequestFilter};
 use onevisit_service::views::RequestView;
 use uuid::Uuid;
 

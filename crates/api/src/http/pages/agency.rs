@@ -16,12 +16,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate};
-use onevisit_domain::VisitStatus;
 use maud::{Markup, PreEscaped, html};
+use onevisit_domain::VisitStatus;
 use onevisit_service::enterprises::{self, EnterpriseFilter, EnterpriseView};
 use onevisit_service::inspectors::{self, ConflictView, Conflicts, InspectorView, Unavailable};
-use onevisit_service::requests::{self, BookingBody, BookingResponse, PlacedRequest, RequestFilter};
 use onevisit_service::planning::joinable;
+use onevisit_service::requests::{
+    self, BookingBody, BookingResponse, PlacedRequest, RequestFilter,
+};
 use onevisit_service::views::{RequestView, VisitView};
 use onevisit_service::visits::{self, VisitFilter};
 use onevisit_service::{FieldError, ServiceError, agencies};
@@ -310,7 +312,14 @@ pub async fn home(
     let lang = session.lang;
     let today = state.clock.today();
     let result = async {
-        let query: HomeQuery = crate::http::json::parse_query(&filled(raw.as_deref()))?;
+        let mut query: HomeQuery = crate::http::json::parse_query(&filled(raw.as_deref()))?;
+        // The requests still ahead, unless the clerk asks otherwise (an emptied field is
+        // sent as `from=` and means any).
+        let asked_from = form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+            .any(|(k, _)| k == "from");
+        if !asked_from {
+            query.from = Some(today);
+        }
         let (limit, offset) = PageQuery {
             limit: Some(PAGE),
             offset: query.offset,
@@ -634,16 +643,27 @@ pub async fn book(
     let errors = match booking_of(&form) {
         Ok(body) => {
             let key = Some(form.key.as_bytes());
-            match requests::book_request(&state.db, &state.calendar, today, &session.caller, key, &body)
-                .await
+            match requests::book_request(
+                &state.db,
+                &state.calendar,
+                today,
+                &session.caller,
+                key,
+                &body,
+            )
+            .await
             {
                 Ok(answer) => {
                     let name = match &answer.placement.visit {
                         Some(visit) => visit.enterprise_name.clone(),
-                        None => enterprises::get_enterprise(&state.db, &session.caller, body.enterprise_id)
-                            .await
-                            .map(|e| e.name)
-                            .unwrap_or_default(),
+                        None => enterprises::get_enterprise(
+                            &state.db,
+                            &session.caller,
+                            body.enterprise_id,
+                        )
+                        .await
+                        .map(|e| e.name)
+                        .unwrap_or_default(),
                     };
                     return desk(&session, title, booked_page(&session, &answer, &name))
                         .into_response();
@@ -665,13 +685,22 @@ pub async fn book(
     match enterprise {
         Ok(enterprise) => page_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            desk(&session, title, booking_form(&session, &enterprise, &form, &errors)),
+            desk(
+                &session,
+                title,
+                booking_form(&session, &enterprise, &form, &errors),
+            ),
         ),
         Err(_) => failed(lang, Some(&session), ApiError::Validation(errors)),
     }
 }
 
-fn request_page(session: &Session, row: &PlacedRequest, reason: &str, errors: &[FieldError]) -> Markup {
+fn request_page(
+    session: &Session,
+    row: &PlacedRequest,
+    reason: &str,
+    errors: &[FieldError],
+) -> Markup {
     let lang = session.lang;
     let r = &row.request;
     html! {
@@ -856,10 +885,10 @@ pub async fn inspectors_page(
         let list = inspectors::list(&state.db, &session.caller).await?;
         let mut names = BTreeMap::new();
         for c in list.iter().flat_map(|i| &i.conflicts) {
-            if !names.contains_key(&c.enterprise_id) {
-                let e =
-                    enterprises::get_enterprise(&state.db, &session.caller, c.enterprise_id).await?;
-                names.insert(c.enterprise_id, format!("{} {}", e.name, e.credit_code));
+            if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(c.enterprise_id) {
+                let e = enterprises::get_enterprise(&state.db, &session.caller, c.enterprise_id)
+                    .await?;
+                slot.insert(format!("{} {}", e.name, e.credit_code));
             }
         }
         Ok::<_, ServiceError>(html! {
@@ -938,20 +967,27 @@ pub async fn leave(
     Path(id): Path<Uuid>,
     Form(form): Form<InspectorForm>,
 ) -> Response {
-    change_inspector(&state, session, &headers, form, id, |state, session, form, inspector| async move {
-        let day = form
-            .day
-            .trim()
-            .parse::<NaiveDate>()
-            .map_err(|_| field_error("day", "must be a date like 2026-12-03"))?;
-        let mut days = inspector.unavailable;
-        match form.action.as_str() {
-            "add" => days.push(day),
-            "remove" => days.retain(|d| *d != day),
-            _ => return Err(field_error("action", "must be add or remove")),
-        }
-        inspectors::set_unavailable(&state.db, &session.caller, id, Unavailable { days }).await
-    })
+    change_inspector(
+        &state,
+        session,
+        &headers,
+        form,
+        id,
+        |state, session, form, inspector| async move {
+            let day = form
+                .day
+                .trim()
+                .parse::<NaiveDate>()
+                .map_err(|_| field_error("day", "must be a date like 2026-12-03"))?;
+            let mut days = inspector.unavailable;
+            match form.action.as_str() {
+                "add" => days.push(day),
+                "remove" => days.retain(|d| *d != day),
+                _ => return Err(field_error("action", "must be add or remove")),
+            }
+            inspectors::set_unavailable(&state.db, &session.caller, id, Unavailable { days }).await
+        },
+    )
     .await
 }
 
@@ -964,45 +1000,57 @@ pub async fn conflicts(
     Path(id): Path<Uuid>,
     Form(form): Form<InspectorForm>,
 ) -> Response {
-    change_inspector(&state, session, &headers, form, id, |state, session, form, inspector| async move {
-        let mut list = inspector.conflicts;
-        match form.action.as_str() {
-            "add" => {
-                let code = form.credit_code.trim().to_uppercase();
-                let filter = EnterpriseFilter {
-                    district: None,
-                    sector: None,
-                    status: None,
-                    credit_code: Some(code),
-                    q: None,
-                    limit: None,
-                    offset: None,
-                };
-                let (found, _) =
-                    enterprises::list_enterprises(&state.db, &session.caller, &filter, (1, 0))
-                        .await?;
-                let enterprise = found
-                    .first()
-                    .ok_or_else(|| field_error("credit_code", "no such enterprise"))?;
-                let reason = form.reason.trim();
-                list.retain(|c| c.enterprise_id != enterprise.id);
-                list.push(ConflictView {
-                    enterprise_id: enterprise.id,
-                    reason: (!reason.is_empty()).then(|| reason.to_owned()),
-                });
+    change_inspector(
+        &state,
+        session,
+        &headers,
+        form,
+        id,
+        |state, session, form, inspector| async move {
+            let mut list = inspector.conflicts;
+            match form.action.as_str() {
+                "add" => {
+                    let code = form.credit_code.trim().to_uppercase();
+                    let filter = EnterpriseFilter {
+                        district: None,
+                        sector: None,
+                        status: None,
+                        credit_code: Some(code),
+                        q: None,
+                        limit: None,
+                        offset: None,
+                    };
+                    let (found, _) =
+                        enterprises::list_enterprises(&state.db, &session.caller, &filter, (1, 0))
+                            .await?;
+                    let enterprise = found
+                        .first()
+                        .ok_or_else(|| field_error("credit_code", "no such enterprise"))?;
+                    let reason = form.reason.trim();
+                    list.retain(|c| c.enterprise_id != enterprise.id);
+                    list.push(ConflictView {
+                        enterprise_id: enterprise.id,
+                        reason: (!reason.is_empty()).then(|| reason.to_owned()),
+                    });
+                }
+                "remove" => {
+                    let gone = form
+                        .enterprise_id
+                        .trim()
+                        .parse::<Uuid>()
+                        .map_err(|_| field_error("enterprise_id", "no such enterprise"))?;
+                    list.retain(|c| c.enterprise_id != gone);
+                }
+                _ => return Err(field_error("action", "must be add or remove")),
             }
-            "remove" => {
-                let gone = form
-                    .enterprise_id
-                    .trim()
-                    .parse::<Uuid>()
-                    .map_err(|_| field_error("enterprise_id", "no such enterprise"))?;
-                list.retain(|c| c.enterprise_id != gone);
-            }
-            _ => return Err(field_error("action", "must be add or remove")),
-        }
-        inspectors::set_conflicts(&state.db, &session.caller, id, &Conflicts { conflicts: list })
+            inspectors::set_conflicts(
+                &state.db,
+                &session.caller,
+                id,
+                &Conflicts { conflicts: list },
+            )
             .await
-    })
+        },
+    )
     .await
 }

@@ -52,7 +52,10 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
         .route("/ui/agency/requests/{id}/cancel", post(agency::cancel))
         .route("/ui/agency/inspectors", get(agency::inspectors_page))
         .route("/ui/agency/inspectors/{id}/leave", post(agency::leave))
-        .route("/ui/agency/inspectors/{id}/conflicts", post(agency::conflicts))
+        .route(
+            "/ui/agency/inspectors/{id}/conflicts",
+            post(agency::conflicts),
+        )
         .layer(axum::middleware::from_fn_with_state(state, session::renew))
 }
 

@@ -50,7 +50,11 @@ pub fn request_kind(lang: Lang, kind: &str) -> &str {
 /// Why a request could not be placed (the planner's reason codes).
 pub fn unscheduled_reason(lang: Lang, reason: &str) -> &str {
     const WORDS: &Vocabulary = &[
-        ("no_open_day", "窗口内没有可用的日期", "no open day in the window"),
+        (
+            "no_open_day",
+            "窗口内没有可用的日期",
+            "no open day in the window",
+        ),
         (
             "enterprise_cap",
             "企业本季度检查次数已达上限",
@@ -62,7 +66,11 @@ pub fn unscheduled_reason(lang: Lang, reason: &str) -> &str {
             "the agency's daily capacity is full",
         ),
         ("no_inspector", "没有可派的检查人员", "no inspector free"),
-        ("unknown_reference", "企业或部门不存在", "unknown enterprise or agency"),
+        (
+            "unknown_reference",
+            "企业或部门不存在",
+            "unknown enterprise or agency",
+        ),
     ];
     word(lang, WORDS, reason)
 }
@@ -174,7 +182,10 @@ pub fn field_message(lang: Lang, message: &str) -> String {
         ("unknown value", "不是可选的值"),
         ("at most 2000 characters", "最多 2000 字"),
         ("at most 366 days", "最多 366 天"),
-        ("was used before with another body", "此表单已提交过，请重新填写"),
+        (
+            "was used before with another body",
+            "此表单已提交过，请重新填写",
+        ),
     ];
     KNOWN
         .iter()
