@@ -374,3 +374,100 @@ async fn another_agency_s_request_and_inspectors_cannot_be_touched() {
             .contains(&Value::from("2030-01-02"))
     );
 }
+
+#[tokio::test]
+async fn the_inspectors_page_changes_conflicts_and_leave_and_names_a_wrong_field() {
+    let app = spawn_app(true).await;
+    let fire = clerk(&app, "fire").await;
+    let token = app.token("fire").await;
+    let inspectors: Value = app.get_json(&token, "/inspectors").await;
+    let inspector = inspectors[1]["id"].as_str().expect("an inspector");
+    let office = app.token("office").await;
+    let listed: Value = app.get_json(&office, "/enterprises?limit=1&offset=9").await;
+    let enterprise = listed["items"][0]["id"].as_str().expect("id");
+    let code = listed["items"][0]["credit_code"].as_str().expect("code");
+    let name = listed["items"][0]["name"].as_str().expect("name");
+    let (_, html) = page(&app, &fire, "/ui/agency/inspectors").await;
+    let csrf = csrf_of(&html);
+    let conflicts = format!("/ui/agency/inspectors/{inspector}/conflicts");
+    let conflicts_of =
+        |view: &Value| -> Vec<Value> { view["conflicts"].as_array().expect("conflicts").clone() };
+
+    // Declared by credit code (typed in lower case), listed with the enterprise's name.
+    let lower = code.to_lowercase();
+    let declared = post(
+        &app,
+        &fire,
+        &conflicts,
+        &[
+            ("csrf", &csrf),
+            ("action", "add"),
+            ("credit_code", &lower),
+            ("reason", "亲属任职"),
+        ],
+    )
+    .await;
+    assert_eq!(declared.status(), 303);
+    assert!(
+        declared.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .ends_with(&format!("#inspector-{inspector}"))
+    );
+    let view: Value = app
+        .get_json(&token, &format!("/inspectors/{inspector}"))
+        .await;
+    assert!(
+        conflicts_of(&view)
+            .contains(&serde_json::json!({"enterprise_id": enterprise, "reason": "亲属任职"})),
+        "{view}"
+    );
+    let (_, listed) = page(&app, &fire, "/ui/agency/inspectors").await;
+    assert!(listed.contains(name), "the enterprise by name");
+
+    // An unknown credit code and a day that is not one are named on the page.
+    for (path, fields, words) in [
+        (
+            conflicts.clone(),
+            [("action", "add"), ("credit_code", "913200000000000000")],
+            ["统一社会信用代码", "没有这个企业"],
+        ),
+        (
+            format!("/ui/agency/inspectors/{inspector}/leave"),
+            [("action", "add"), ("day", "tomorrow")],
+            ["日期", "日期格式不正确"],
+        ),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let answer = post(&app, &fire, &path, &form).await;
+        assert_eq!(answer.status(), 422, "{path}");
+        let html = answer.text().await.expect("html");
+        for word in words {
+            assert!(html.contains(word), "{path}: {word}");
+        }
+    }
+
+    // Withdrawn.
+    let withdrawn = post(
+        &app,
+        &fire,
+        &conflicts,
+        &[
+            ("csrf", &csrf),
+            ("action", "remove"),
+            ("enterprise_id", enterprise),
+        ],
+    )
+    .await;
+    assert_eq!(withdrawn.status(), 303);
+    let view: Value = app
+        .get_json(&token, &format!("/inspectors/{inspector}"))
+        .await;
+    assert!(
+        !conflicts_of(&view)
+            .iter()
+            .any(|c| c["enterprise_id"] == enterprise),
+        "{view}"
+    );
+}
