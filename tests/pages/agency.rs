@@ -471,3 +471,59 @@ async fn the_inspectors_page_changes_conflicts_and_leave_and_names_a_wrong_field
         "{view}"
     );
 }
+
+#[tokio::test]
+async fn the_request_list_is_filtered_and_paged_as_the_api_lists() {
+    let app = spawn_app(true).await;
+    let fire = clerk(&app, "fire").await;
+    let token = app.token("fire").await;
+    let statuses = |html: &str| -> Vec<String> {
+        html.split("data-request=\"")
+            .skip(1)
+            .map(|row| quoted_after(row, "data-status=\""))
+            .collect()
+    };
+    // `from=` emptied: every window, not only those still ahead.
+    let api: Value = app
+        .get_json(&token, "/requests?status=scheduled&limit=20")
+        .await;
+    let total = api["total"].as_u64().expect("total");
+    assert!(total > 20, "the demo has pages of them");
+    let (status, html) = page(&app, &fire, "/ui/agency?status=scheduled&from=").await;
+    assert_eq!(status, 200);
+    let shown = statuses(&html);
+    assert_eq!(shown.len(), 20);
+    assert!(shown.iter().all(|s| s == "scheduled"), "{shown:?}");
+    assert!(html.contains(&format!("1–20 / {total}")), "the range shown");
+    for item in api["items"].as_array().expect("items") {
+        let id = item["id"].as_str().expect("id");
+        assert!(
+            html.contains(&format!("id=\"request-{id}\"")),
+            "{id} as the API lists it"
+        );
+    }
+    assert!(html.contains("id=\"next\""));
+    let (_, second) = page(&app, &fire, "/ui/agency?status=scheduled&from=&offset=20").await;
+    assert!(second.contains("id=\"previous\""));
+    assert!(second.contains(&format!("21–{} / {total}", total.min(40))));
+
+    // A window: the requests whose window meets it.
+    let today = app.clock.today();
+    let (from, to) = (today - chrono::Duration::days(30), today);
+    let api: Value = app
+        .get_json(&token, &format!("/requests?from={from}&to={to}&limit=1"))
+        .await;
+    let (_, html) = page(&app, &fire, &format!("/ui/agency?from={from}&to={to}")).await;
+    assert!(
+        html.contains(&format!(" / {}", api["total"])),
+        "{} requests meet the window",
+        api["total"]
+    );
+
+    let (status, html) = page(&app, &fire, "/ui/agency?status=postponed").await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("状态") && html.contains("不是可选的值"),
+        "{html}"
+    );
+}

@@ -320,6 +320,17 @@ pub async fn home(
         if !asked_from {
             query.from = Some(today);
         }
+        if let Some(status) = &query.status
+            && !STATUSES.contains(&status.as_str())
+        {
+            return Err(ApiError::field(
+                "status",
+                format!(
+                    "unknown value {status:?}; expected one of {}",
+                    STATUSES.join(", ")
+                ),
+            ));
+        }
         let (limit, offset) = PageQuery {
             limit: Some(PAGE),
             offset: query.offset,
