@@ -965,10 +965,6 @@ where
     }
 }
 
-fn field_error(field: &str, message: &str) -> ServiceError {
-    ServiceError::field(field, message)
-}
-
 /// Records or removes a day of leave (as `PUT /inspectors/{id}/unavailable`, with the
 /// day added to or taken from the inspector's days).
 pub async fn leave(
@@ -989,12 +985,12 @@ pub async fn leave(
                 .day
                 .trim()
                 .parse::<NaiveDate>()
-                .map_err(|_| field_error("day", "must be a date like 2026-12-03"))?;
+                .map_err(|_| ServiceError::field("day", "must be a date like 2026-12-03"))?;
             let mut days = inspector.unavailable;
             match form.action.as_str() {
                 "add" => days.push(day),
                 "remove" => days.retain(|d| *d != day),
-                _ => return Err(field_error("action", "must be add or remove")),
+                _ => return Err(ServiceError::field("action", "must be add or remove")),
             }
             inspectors::set_unavailable(&state.db, &session.caller, id, Unavailable { days }).await
         },
@@ -1036,7 +1032,7 @@ pub async fn conflicts(
                             .await?;
                     let enterprise = found
                         .first()
-                        .ok_or_else(|| field_error("credit_code", "no such enterprise"))?;
+                        .ok_or_else(|| ServiceError::field("credit_code", "no such enterprise"))?;
                     let reason = form.reason.trim();
                     list.retain(|c| c.enterprise_id != enterprise.id);
                     list.push(ConflictView {
@@ -1045,14 +1041,13 @@ pub async fn conflicts(
                     });
                 }
                 "remove" => {
-                    let gone = form
-                        .enterprise_id
-                        .trim()
-                        .parse::<Uuid>()
-                        .map_err(|_| field_error("enterprise_id", "no such enterprise"))?;
+                    let gone =
+                        form.enterprise_id.trim().parse::<Uuid>().map_err(|_| {
+                            ServiceError::field("enterprise_id", "no such enterprise")
+                        })?;
                     list.retain(|c| c.enterprise_id != gone);
                 }
-                _ => return Err(field_error("action", "must be add or remove")),
+                _ => return Err(ServiceError::field("action", "must be add or remove")),
             }
             inspectors::set_conflicts(
                 &state.db,
