@@ -554,3 +554,47 @@ async fn concurrent_retries_with_one_key_all_get_the_first_answer_byte_for_byte(
         .await;
     assert_eq!(booked["total"], 1, "one request was booked: {booked}");
 }
+
+#[tokio::test]
+async fn a_cancellation_may_say_why_and_what_it_says_is_not_empty() {
+    let app = spawn_app(true).await;
+    let fire = app.token("fire").await;
+    let office = app.token("office").await;
+    let day = booking_day();
+    let targets = enterprises(&app, &office, 2).await;
+    let mut ids = Vec::new();
+    for target in &targets {
+        let answer = booked(
+            &app,
+            &fire,
+            &body(target, day, day + chrono::Days::new(14), 1),
+        )
+        .await;
+        ids.push(answer["request"]["id"].as_str().expect("id").to_owned());
+    }
+    let cancel = |id: &str| {
+        app.client
+            .post(app.url(&format!("/requests/{id}/cancel")))
+            .bearer_auth(&fire)
+    };
+
+    let empty = cancel(&ids[0])
+        .json(&json!({"reason": "  "}))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(empty.status(), 422);
+    let problem: Value = empty.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "reason", "{problem}");
+    let said = cancel(&ids[0])
+        .json(&json!({"reason": "booked twice"}))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(said.status(), 200);
+    // Without a body, as before.
+    let silent = cancel(&ids[1]).send().await.expect("cancel");
+    assert_eq!(silent.status(), 200);
+    let not_json = cancel(&ids[1]).body("reason").send().await.expect("cancel");
+    assert_eq!(not_json.status(), 400, "a body that is not JSON is refused");
+}

@@ -8,6 +8,9 @@
 
 mod common;
 
+#[path = "browser/agency.rs"]
+mod agency;
+
 use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -4,6 +4,9 @@
 
 mod common;
 
+#[path = "pages/agency.rs"]
+mod agency;
+
 use common::{TEST_SECRET, TestApp, claims_of, sign, spawn_app};
 use onevisit_service::seed::DEMO_PASSWORD;
 
@@ -238,8 +241,8 @@ async fn each_role_opens_only_its_own_pages() {
 
     let agency = browser_like();
     assert_eq!(sign_in(&app, &agency, "fire").await.status(), 303);
-    let refused = agency.get(app.url("/ui")).send().await.expect("home");
-    assert_eq!(refused.status(), 403, "no pages for agencies yet");
+    let home = agency.get(app.url("/ui")).send().await.expect("home");
+    assert_eq!(home.headers()["location"], "/ui/agency?lang=zh");
     let refused = agency
         .get(app.url("/ui/enterprise"))
         .send()

@@ -209,6 +209,8 @@ pub struct EnterpriseFilter {
     pub status: Option<String>,
     /// The exact credit code.
     pub credit_code: Option<String>,
+    /// Enterprises whose name holds this text or whose credit code starts with it.
+    pub q: Option<String>,
     /// How many items, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
@@ -234,6 +236,9 @@ pub async fn list_enterprises<C: ConnectionTrait>(
             query = query.filter(column.eq(value.as_str()));
         }
     }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(named_or_coded(text));
+    }
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_asc(enterprise::Column::CreditCode)
@@ -242,6 +247,22 @@ pub async fn list_enterprises<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok((views(db, rows).await?, total))
+}
+
+/// Enterprises whose name holds `text` or whose credit code starts with it (credit
+/// codes are upper case; `%` and `_` in the text are matched as themselves).
+fn named_or_coded(text: &str) -> sea_orm::Condition {
+    use sea_orm::sea_query::LikeExpr;
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::Condition::any()
+        .add(enterprise::Column::Name.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+        .add(
+            enterprise::Column::CreditCode
+                .like(LikeExpr::new(format!("{}%", escaped.to_uppercase())).escape('\\')),
+        )
 }
 
 /// One enterprise the caller may see.

@@ -45,6 +45,13 @@ fn routine() -> String {
     "routine".to_owned()
 }
 
+/// Why a request is cancelled (kept in the audit log).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelReason {
+    pub reason: String,
+}
+
 /// Where a booked request landed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PlacementView {
@@ -373,6 +380,78 @@ pub async fn list_requests<C: ConnectionTrait>(
     Ok((views::requests(db, rows).await?, total))
 }
 
+/// A request with where it landed: the enterprise's name and, when it is in one, the
+/// joint visit with every agency's team.
+#[derive(Debug, Clone)]
+pub struct PlacedRequest {
+    pub request: RequestView,
+    pub enterprise_name: String,
+    pub visit: Option<VisitView>,
+}
+
+/// One page of the caller's requests as [`list_requests`] gives it, each with its
+/// enterprise's name and the visit it is in (as `GET /visits/{id}` shows it to the
+/// caller on `today`).
+pub async fn list_placed<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    today: NaiveDate,
+    filter: &RequestFilter,
+    page: (u64, u64),
+) -> Result<(Vec<PlacedRequest>, u64), ServiceError> {
+    let (requests, total) = list_requests(db, caller, filter, page).await?;
+    Ok((placed(db, caller, today, requests).await?, total))
+}
+
+/// One request the caller may see, with where it landed as [`list_placed`] tells it.
+pub async fn get_placed<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    today: NaiveDate,
+    id: Uuid,
+) -> Result<PlacedRequest, ServiceError> {
+    let request = get_request(db, caller, id).await?;
+    placed(db, caller, today, vec![request])
+        .await?
+        .pop()
+        .ok_or(ServiceError::NotFound)
+}
+
+/// `requests` with their enterprises' names and their visits, in two queries.
+async fn placed<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    today: NaiveDate,
+    requests: Vec<RequestView>,
+) -> Result<Vec<PlacedRequest>, ServiceError> {
+    use crate::entities::{enterprise, joint_visit};
+    let visit_ids: Vec<Uuid> = requests.iter().filter_map(|r| r.visit_id).collect();
+    let wanted = u64::try_from(visit_ids.len()).unwrap_or(u64::MAX);
+    let condition = access::visits(caller, today).add(joint_visit::Column::Id.is_in(visit_ids));
+    let (visits, _) = views::visit_page(db, condition, wanted.max(1), 0).await?;
+    let names: std::collections::BTreeMap<Uuid, String> = enterprise::Entity::find()
+        .filter(access::enterprises(caller))
+        .filter(enterprise::Column::Id.is_in(requests.iter().map(|r| r.enterprise_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    Ok(requests
+        .into_iter()
+        .map(|request| PlacedRequest {
+            enterprise_name: names
+                .get(&request.enterprise_id)
+                .cloned()
+                .unwrap_or_default(),
+            visit: request
+                .visit_id
+                .and_then(|id| visits.iter().find(|v| v.id == id).cloned()),
+            request,
+        })
+        .collect())
+}
+
 async fn visible<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
@@ -405,17 +484,22 @@ pub async fn get_request<C: ConnectionTrait>(
     view(db, row).await
 }
 
-/// Cancels one of the caller's requests (agency staff, the office). A visit left without
+/// Cancels one of the caller's requests (agency staff, the office), with the reason, if
+/// given, in the audit log (given, it must say something). A visit left without
 /// requests of the agency loses the agency's team; a visit left without any request is
 /// cancelled.
 pub async fn cancel_request(
     db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
+    reason: Option<&str>,
 ) -> Result<RequestView, ServiceError> {
     caller.require(&[Role::Agency, Role::Coordinator, Role::Admin])?;
+    let reason = reason
+        .map(crate::visit_actions::required_reason)
+        .transpose()?;
     let row = visible(db, caller, id).await?;
-    let cancelled = store::cancel_request(db, caller, row).await?;
+    let cancelled = store::cancel_request(db, caller, row, reason).await?;
     view(db, cancelled).await
 }
 

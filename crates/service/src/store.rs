@@ -141,6 +141,7 @@ pub async fn cancel_request(
     db: &DatabaseConnection,
     caller: &crate::Caller,
     request: inspection_request::Model,
+    reason: Option<String>,
 ) -> Result<inspection_request::Model, CancelError> {
     use crate::audit::{self, Change, Subject};
     let now = Utc::now();
@@ -194,10 +195,12 @@ pub async fn cancel_request(
             }
         }
     }
-    let change = Change::new(Subject::Request(request.id), "cancel").from_to(
-        Some(serde_json::json!({"status": request.status, "visit_id": request.visit_id})),
-        Some(serde_json::json!({"status": "cancelled", "visit_id": null})),
-    );
+    let change = Change::new(Subject::Request(request.id), "cancel")
+        .from_to(
+            Some(serde_json::json!({"status": request.status, "visit_id": request.visit_id})),
+            Some(serde_json::json!({"status": "cancelled", "visit_id": null})),
+        )
+        .because(reason);
     let mut active: inspection_request::ActiveModel = request.into();
     active.status = Set(RequestStatus::Cancelled.into());
     active.visit_id = Set(None);

@@ -97,7 +97,8 @@ pub struct VisitCompletion {
     pub notice_number: Option<String>,
 }
 
-fn required_reason(reason: &str) -> Result<String, ServiceError> {
+/// A reason as given, trimmed: required, at most 2000 characters.
+pub(crate) fn required_reason(reason: &str) -> Result<String, ServiceError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ServiceError::field("reason", "a reason is required"));

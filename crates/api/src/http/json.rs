@@ -36,6 +36,34 @@ where
     }
 }
 
+/// An optional JSON body: none when the request sends no body at all (no content type
+/// and nothing but white space), else as [`ValidJson`] reads it.
+impl<S, T> axum::extract::OptionalFromRequest<S> for ValidJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if request.headers().contains_key(CONTENT_TYPE) {
+            return <Self as FromRequest<S>>::from_request(request, state)
+                .await
+                .map(Some);
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Ok(None)
+        } else {
+            Err(ApiError::BadRequest(
+                "the body must be application/json".to_owned(),
+            ))
+        }
+    }
+}
+
 /// Parses a JSON body, naming the field that does not fit. A body with anything but
 /// white space after its value is refused, and so is a string holding a NUL character
 /// (PostgreSQL cannot store one, and no field of ours means one).

@@ -8,7 +8,7 @@ use crate::http::pagination::{Page, PageQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use onevisit_service::requests::{self, BookingBody, BookingResponse, RequestFilter};
+use onevisit_service::requests::{self, BookingBody, BookingResponse, CancelReason, RequestFilter};
 use onevisit_service::views::RequestView;
 use uuid::Uuid;
 
@@ -80,21 +80,26 @@ pub async fn get(
     Ok(Json(requests::get_request(&state.db, &caller, id).await?))
 }
 
-/// Cancels one of the caller's requests. A visit left without requests of the agency
-/// loses the agency's team; a visit left without any request is cancelled.
+/// Cancels one of the caller's requests, with an optional reason (kept in the audit
+/// log). A visit left without requests of the agency loses the agency's team; a visit
+/// left without any request is cancelled.
 #[utoipa::path(post, path = "/requests/{id}/cancel", operation_id = "cancel_request", tag = "requests", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
+    request_body(content = Option<CancelReason>, description = "Optional: why (not empty when sent)"),
     responses(
         (status = 200, description = "Cancelled", body = RequestView),
         (status = 404, description = "No such request for the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty reason", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled, or its visit has begun", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
+    body: Option<ValidJson<CancelReason>>,
 ) -> Result<Json<RequestView>, ApiError> {
+    let reason = body.as_ref().map(|ValidJson(b)| b.reason.as_str());
     Ok(Json(
-        requests::cancel_request(&state.db, &caller, id).await?,
+        requests::cancel_request(&state.db, &caller, id, reason).await?,
     ))
 }

@@ -4,6 +4,7 @@
 //! under `/ui/enterprise`. A page shows what the API would show the same user, from the
 //! same functions; they are outside the OpenAPI document.
 
+mod agency;
 mod chart;
 mod office;
 mod portal;
@@ -45,6 +46,16 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
         )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
+        .route("/ui/agency", get(agency::home))
+        .route("/ui/agency/book", get(agency::book_form).post(agency::book))
+        .route("/ui/agency/requests/{id}", get(agency::request))
+        .route("/ui/agency/requests/{id}/cancel", post(agency::cancel))
+        .route("/ui/agency/inspectors", get(agency::inspectors_page))
+        .route("/ui/agency/inspectors/{id}/leave", post(agency::leave))
+        .route(
+            "/ui/agency/inspectors/{id}/conflicts",
+            post(agency::conflicts),
+        )
         .layer(axum::middleware::from_fn_with_state(state, session::renew))
 }
 
@@ -347,7 +358,8 @@ async fn home(session: Session) -> Response {
     let target = match session.caller.role {
         Role::Admin | Role::Coordinator => "/ui/office",
         Role::Enterprise => "/ui/enterprise",
-        Role::Agency | Role::Inspector => return refused(&session),
+        Role::Agency => "/ui/agency",
+        Role::Inspector => return refused(&session),
     };
     see_other(&format!("{target}?lang={}", session.lang.code()))
 }

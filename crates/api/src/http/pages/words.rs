@@ -47,6 +47,44 @@ pub fn request_kind(lang: Lang, kind: &str) -> &str {
     word(lang, WORDS, kind)
 }
 
+/// Why a request could not be placed (the planner's reason codes).
+pub fn unscheduled_reason(lang: Lang, reason: &str) -> &str {
+    const WORDS: &Vocabulary = &[
+        (
+            "no_open_day",
+            "窗口内没有可用的日期",
+            "no open day in the window",
+        ),
+        (
+            "enterprise_cap",
+            "企业本季度检查次数已达上限",
+            "the enterprise's visit cap is reached",
+        ),
+        (
+            "agency_capacity",
+            "本部门每日检查能力已满",
+            "the agency's daily capacity is full",
+        ),
+        ("no_inspector", "没有可派的检查人员", "no inspector free"),
+        (
+            "unknown_reference",
+            "企业或部门不存在",
+            "unknown enterprise or agency",
+        ),
+    ];
+    word(lang, WORDS, reason)
+}
+
+/// Where a booking landed.
+pub fn placement_outcome(lang: Lang, outcome: &str) -> &str {
+    const WORDS: &Vocabulary = &[
+        ("joined", "已并入现有联合检查", "joined a joint visit"),
+        ("new_visit", "已拟定新的检查", "a new visit is proposed"),
+        ("unscheduled", "无法安排", "could not be placed"),
+    ];
+    word(lang, WORDS, outcome)
+}
+
 /// Where a hazard stands.
 pub fn hazard_status(lang: Lang, status: &str) -> &str {
     const WORDS: &Vocabulary = &[
@@ -92,6 +130,19 @@ pub fn field(lang: Lang, field: &str) -> &str {
         ("path", "地址", "address"),
         ("username", "用户名", "username"),
         ("password", "密码", "password"),
+        ("enterprise_id", "企业", "enterprise"),
+        ("q", "企业名称或信用代码", "enterprise name or credit code"),
+        ("kind", "检查类型", "kind"),
+        ("earliest", "最早日期", "earliest day"),
+        ("latest", "最晚日期", "latest day"),
+        ("team_size", "检查人数", "team size"),
+        ("reason", "原因", "reason"),
+        ("day", "日期", "day"),
+        ("days", "日期", "days"),
+        ("credit_code", "统一社会信用代码", "credit code"),
+        ("status", "状态", "status"),
+        ("offset", "页码", "page"),
+        ("Idempotency-Key", "表单编号", "form number"),
     ];
     word(lang, WORDS, field)
 }
@@ -123,6 +174,18 @@ pub fn field_message(lang: Lang, message: &str) -> String {
             "日期格式不正确（应为 2026-12-03）",
         ),
         ("unknown agency", "没有这个部门"),
+        ("is in the past", "日期已过"),
+        ("no such enterprise", "没有这个企业"),
+        ("team_size: must be between 1 and", "须在 1 到 20 之间"),
+        ("must be a date", "日期格式不正确（应为 2026-12-03）"),
+        ("must be a whole number", "须为整数"),
+        ("unknown value", "不是可选的值"),
+        ("at most 2000 characters", "最多 2000 字"),
+        ("at most 366 days", "最多 366 天"),
+        (
+            "was used before with another body",
+            "此表单已提交过，请重新填写",
+        ),
     ];
     KNOWN
         .iter()
