@@ -5,7 +5,7 @@
 //! service functions the JSON API calls, so a page shows what the API shows the clerk.
 
 use super::session::{Session, csrf_holds, new_csrf};
-use super::{Lang, failed, form_lang, layout, page_with_status, refused, see_other, words};
+use super::{Lang, Names, failed, form_lang, layout, page_with_status, refused, see_other, words};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
@@ -117,13 +117,20 @@ fn filled(raw: Option<&str>) -> String {
 }
 
 /// The agency's name, for the pages' titles.
-async fn agency_name(state: &AppState, session: &Session) -> Result<String, ApiError> {
+async fn agency_name(
+    state: &AppState,
+    session: &Session,
+    names: &Names,
+) -> Result<String, ApiError> {
     let own = session.caller.agency_id;
     Ok(agencies::list(&state.db)
         .await?
         .into_iter()
         .find(|a| Some(a.id) == own)
-        .map_or_else(|| session.caller.username.clone(), |a| a.name))
+        .map_or_else(
+            || session.caller.username.clone(),
+            |a| names.agency(&a.code, &a.name).to_owned(),
+        ))
 }
 
 /// The filters of the request list.
@@ -345,9 +352,13 @@ pub async fn home(
             limit: None,
             offset: None,
         };
-        let (rows, total) =
+        let names = Names::of(&state, lang).await?;
+        let (mut rows, total) =
             requests::list_placed(&state.db, &session.caller, today, &filter, (limit, offset))
                 .await?;
+        rows.iter_mut()
+            .filter_map(|row| row.visit.as_mut())
+            .for_each(|v| names.visit(v));
         let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
         let weeks = VisitFilter {
             from: Some(monday),
@@ -358,7 +369,7 @@ pub async fn home(
             limit: None,
             offset: None,
         };
-        let (visits, _) = visits::list_visits(
+        let (mut visits, _) = visits::list_visits(
             &state.db,
             &session.caller,
             today,
@@ -366,7 +377,8 @@ pub async fn home(
             (crate::http::pagination::MAX_LIMIT, 0),
         )
         .await?;
-        let name = agency_name(&state, &session).await?;
+        visits.iter_mut().for_each(|v| names.visit(v));
+        let name = agency_name(&state, &session, &names).await?;
         let body = html! {
             h2 { (lang.t("我的检查请求", "Our inspection requests")) }
             (filter_form(lang, &query))
@@ -552,10 +564,12 @@ pub async fn book_form(
                 limit: None,
                 offset: None,
             };
-            Some(
+            let names = Names::of(&state, lang).await?;
+            let (mut found, total) =
                 enterprises::list_enterprises(&state.db, &session.caller, &filter, (FOUND, 0))
-                    .await?,
-            )
+                    .await?;
+            found.iter_mut().for_each(|e| names.enterprise(e));
+            Some((found, total))
         };
         Ok::<_, ApiError>(html! {
             h2 { (title) }

@@ -153,6 +153,18 @@ impl Names {
     pub fn district<'a>(&'a self, name: &'a str) -> &'a str {
         self.0.as_ref().map_or(name, |en| en.district(name))
     }
+
+    /// A visit as the page shows it: its agencies in the page's language.
+    pub fn visit(&self, visit: &mut onevisit_service::views::VisitView) {
+        for team in &mut visit.teams {
+            team.agency_name = self.agency(&team.agency, &team.agency_name).to_owned();
+        }
+    }
+
+    /// An enterprise as the page shows it: its district in the page's language.
+    pub fn enterprise(&self, enterprise: &mut onevisit_service::enterprises::EnterpriseView) {
+        enterprise.district = self.district(&enterprise.district).to_owned();
+    }
 }
 
 /// The style sheet, inside every page: system fonts, text contrast above 7:1, a focus

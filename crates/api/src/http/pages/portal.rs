@@ -53,10 +53,11 @@ async fn portal_body(
     let Portal {
         name,
         rows,
-        visits,
+        mut visits,
         hazards,
     } = portal::portal(&state.db, &session.caller, enterprise_id, today).await?;
     let names = Names::of(state, lang).await?;
+    visits.iter_mut().for_each(|v| names.visit(v));
     let codes: Vec<Option<String>> = rows
         .iter()
         .map(|v| code_of(state.auth.verification_key(), v))
@@ -79,7 +80,7 @@ async fn portal_body(
                             tr data-visit=(visit.id) data-enterprise=(visit.enterprise_id) {
                                 td { time datetime=(visit.date) { (visit.date) } }
                                 td { (words::visit_status(lang, &visit.status)) }
-                                td { (visit.teams.iter().map(|t| names.agency(&t.agency, &t.agency_name)).collect::<Vec<_>>().join(lang.t("、", ", "))) }
+                                td { (visit.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join(lang.t("、", ", "))) }
                                 td class="code" {
                                     @match code {
                                         Some(code) => { (code) },
