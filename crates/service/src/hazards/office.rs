@@ -214,10 +214,10 @@ pub async fn escalate(
     )
     .await?;
     txn.commit().await?;
-    Ok(escalations(db, &[id])
+    escalations(db, &[id])
         .await?
         .remove(&id)
-        .ok_or_else(|| ServiceError::Internal(format!("escalation of {id} not read back")))?)
+        .ok_or_else(|| ServiceError::Internal(format!("escalation of {id} not read back")))
 }
 
 /// The office's latest escalation of each of `ids` that was escalated.

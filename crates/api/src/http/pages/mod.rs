@@ -206,6 +206,7 @@ textarea{font:inherit;padding:.35rem .5rem;border:1px solid #555;border-radius:.
 .legend span{display:inline-block;width:.9rem;height:.9rem;border:1px solid #555;vertical-align:middle;margin-right:.3rem}
 .exports{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0}
 .field-error{display:block;color:#7a1010;font-weight:600}
+form.stack fieldset label{flex-direction:row;flex-wrap:wrap;align-items:center;gap:.4rem}
 .done{border:2px solid #0b5d1e;color:#0b5d1e;padding:.5rem;border-radius:.3rem}
 @media (max-width:40rem){main{padding:.6rem}.figures dd{font-size:1.2rem}}
 "#;

@@ -57,16 +57,16 @@ impl Fields {
 }
 
 /// The posted form of a signed-in office user: its fields once its CSRF token holds
-/// (else the refusal page), and the session in the form's language.
+/// (else the refusal page, boxed: it is large), and the session in the form's language.
 pub fn read(
     mut session: Session,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(Session, Fields), Response> {
+) -> Result<(Session, Fields), Box<Response>> {
     let fields = Fields::parse(body);
     session.lang = form_lang(Some(fields.get("lang")), session.lang);
     if !csrf_holds(headers, fields.get("csrf")) {
-        return Err(refused(&session));
+        return Err(Box::new(refused(&session)));
     }
     Ok((session, fields))
 }
@@ -215,6 +215,15 @@ pub fn query_value(raw: Option<&str>, key: &str) -> Option<String> {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A page's query string without `key` (a filter form's fields are the rest).
+pub fn query_without(raw: Option<&str>, key: &str) -> String {
+    let pairs =
+        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).filter(|(k, _)| k != key);
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// The links to the office's pages, at the head of each of them and of the dashboard.

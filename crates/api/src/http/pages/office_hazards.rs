@@ -53,7 +53,8 @@ async fn overdue_body(
     answer: Option<&Answer>,
 ) -> Result<Markup, ApiError> {
     let lang = session.lang;
-    let query = filters(raw)?;
+    // What the redirect after an escalation says is not a filter.
+    let query = filters(Some(&office_forms::query_without(raw, "done")))?;
     let scope = query.scope(state).await?;
     let today = state.clock.today();
     let rows = review::overdue_hazards(&state.db, &scope, today).await?;
@@ -149,7 +150,7 @@ pub async fn escalate(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let body = EscalationBody {
         note: fields.get("note").to_owned(),
@@ -260,7 +261,7 @@ async fn decide(
 ) -> Response {
     let (session, fields): (Session, Fields) = match office_forms::read(session, headers, body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let step = if form == APPROVE {
         let note = fields.get("note").trim();

@@ -200,7 +200,7 @@ pub async fn preview(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     match run(&state, &session, &fields, false).await {
         Ok(s) => page(&session, None, preview_body(&session, &s, None)),
@@ -218,7 +218,7 @@ pub async fn apply(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let lang = session.lang;
     match run(&state, &session, &fields, true).await {

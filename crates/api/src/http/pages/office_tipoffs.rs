@@ -220,7 +220,7 @@ pub async fn act(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let result = async {
         let body = ActBody {
@@ -255,7 +255,7 @@ pub async fn dismiss(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let body = DismissBody {
         reason: fields.get("reason").to_owned(),

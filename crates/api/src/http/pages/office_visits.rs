@@ -191,7 +191,7 @@ pub async fn confirm_many(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, &headers, &body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let ids: Result<Vec<Uuid>, _> = fields.all("visit").map(str::parse).collect();
     let outcome = match ids {
@@ -391,7 +391,7 @@ async fn decide(
 ) -> Response {
     let (session, fields) = match office_forms::read(session, headers, body) {
         Ok(read) => read,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let cx = context(state);
     let caller = &session.caller;
