@@ -201,4 +201,12 @@ mod tests {
         assert_eq!(hazard_status(Lang::Zh, "closed"), "已销号");
         assert_eq!(visit_status(Lang::Zh, "postponed"), "postponed");
     }
+
+    #[test]
+    fn a_known_refusal_is_said_in_chinese_and_an_unknown_one_as_the_service_said_it() {
+        let cancelled = "status: a cancelled visit cannot become confirmed; allowed: none";
+        assert!(conflict(Lang::Zh, cancelled).contains("已取消或已完成的检查不能再确认"));
+        assert_eq!(conflict(Lang::En, cancelled), cancelled);
+        assert_eq!(conflict(Lang::Zh, "something new"), "something new");
+    }
 }
