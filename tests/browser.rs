@@ -7,6 +7,8 @@
 //! `ONEVISIT_REQUIRE_BROWSER=1` (as in CI), when they fail.
 
 mod common;
+#[path = "browser/office.rs"]
+mod office;
 
 #[path = "browser/agency.rs"]
 mod agency;

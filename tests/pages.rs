@@ -7,45 +7,9 @@ mod common;
 #[path = "pages/agency.rs"]
 mod agency;
 
-use common::{TEST_SECRET, TestApp, claims_of, sign, spawn_app};
+use common::pages::{browser_like, csrf_of, sign_in};
+use common::{TEST_SECRET, claims_of, sign, spawn_app};
 use onevisit_service::seed::DEMO_PASSWORD;
-
-/// A client that keeps cookies and does not follow redirects, like a careful browser.
-fn browser_like() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The CSRF token of the page's first form.
-fn csrf_of(html: &str) -> String {
-    let start =
-        html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    html[start..].split('"').next().expect("a value").to_owned()
-}
-
-async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> reqwest::Response {
-    let form = client
-        .get(app.url("/ui/login"))
-        .send()
-        .await
-        .expect("the form")
-        .text()
-        .await
-        .expect("html");
-    client
-        .post(app.url("/ui/login"))
-        .form(&[
-            ("username", username),
-            ("password", DEMO_PASSWORD),
-            ("csrf", &csrf_of(&form)),
-        ])
-        .send()
-        .await
-        .expect("sign in")
-}
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_same_site_strict_session() {

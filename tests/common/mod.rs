@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+pub mod office;
+pub mod pages;
+
 use onevisit_api::auth::AuthConfig;
 use onevisit_api::{Application, ServeConfig};
 use onevisit_service::clock::Clock;

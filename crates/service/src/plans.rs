@@ -2,7 +2,7 @@
 //! ([`crate::replan`]), at most [`MAX_HORIZON_DAYS`] at a time.
 
 use crate::db::Connection;
-use crate::replan::{self, ReplanSummary};
+use crate::replan::{self, ReplanError, ReplanSummary};
 use crate::{Caller, Role, ServiceError};
 use chrono::NaiveDate;
 use onevisit_domain::{DateRange, WorkCalendar};
@@ -22,6 +22,10 @@ pub struct ReplanBody {
     /// false (the default): only show the difference; true: apply it.
     #[serde(default)]
     pub apply: bool,
+    /// With `apply`: the `version` of the preview being applied. The re-plan is then
+    /// refused (409) if the schedule changed since that preview.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// Re-plans the horizon the office asks for (the difference, applied or not); a
@@ -43,7 +47,19 @@ pub async fn replan_horizon<C: Connection>(
     }
     // The office waits for the answer: the planner's bounded passes only.
     let options = PlanOptions::default();
-    replan::replan(db, calendar, horizon, body.apply, caller.into(), &options)
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+    let expected = body.version.as_deref().filter(|_| body.apply);
+    replan::replan_checked(
+        db,
+        calendar,
+        horizon,
+        body.apply,
+        caller.into(),
+        &options,
+        expected,
+    )
+    .await
+    .map_err(|e| match e {
+        ReplanError::Stale => ServiceError::Conflict(e.to_string()),
+        other => ServiceError::Internal(other.to_string()),
+    })
 }

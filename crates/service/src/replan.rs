@@ -13,7 +13,8 @@
 use crate::audit::{self, Author, Change, Subject};
 use crate::db::Connection;
 use crate::entities::{
-    Stored, enterprise, inspection_request, joint_visit, visit_event, visit_inspector, visit_team,
+    Stored, agency, enterprise, inspection_request, joint_visit, schedule_version, visit_event,
+    visit_inspector, visit_team,
 };
 use crate::planning::{self, HeldRequest, HeldVisit};
 use crate::store::{self, CHUNK};
@@ -28,6 +29,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -49,12 +51,25 @@ const PLANNABLE: [RequestStatus; 3] = [
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RequestChange {
     pub request_id: Uuid,
+    /// The enterprise's name.
+    pub enterprise: String,
+    /// The requesting agency's code.
+    pub agency: String,
     /// The day of its visit before, if it had one.
     pub from: Option<NaiveDate>,
     /// The day of its visit after, if it gets one.
     pub to: Option<NaiveDate>,
     /// Why it cannot be placed, when it cannot.
     pub reason: Option<String>,
+}
+
+/// A proposed visit the re-plan adds or removes: its enterprise and day.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+pub struct VisitChange {
+    pub date: NaiveDate,
+    pub enterprise_id: Uuid,
+    /// The enterprise's name.
+    pub enterprise: String,
 }
 
 /// The difference between the current proposal and the re-plan.
@@ -76,6 +91,14 @@ pub struct ReplanSummary {
     pub moved: u64,
     /// Every request whose day changes (at most 1,000 listed).
     pub changes: Vec<RequestChange>,
+    /// Proposed visits the re-plan adds, by day (at most 1,000 listed).
+    pub visits_added: Vec<VisitChange>,
+    /// Proposed visits the re-plan removes, by day (at most 1,000 listed).
+    pub visits_removed: Vec<VisitChange>,
+    /// The version of the schedule this difference was computed from (a digest of the
+    /// horizon's visits, requests and schedule versions): applying a preview with it is
+    /// refused once the schedule has changed since.
+    pub version: String,
 }
 
 /// Why a re-plan failed.
@@ -85,6 +108,11 @@ pub enum ReplanError {
     Database(#[from] DbErr),
     #[error("the planner refused the problem: {0}")]
     Planner(String),
+    /// The schedule changed since the preview that is being applied.
+    #[error(
+        "the schedule changed since this preview (someone confirmed, moved or booked meanwhile); run the preview again"
+    )]
+    Stale,
 }
 
 /// Plans the horizon again and, with `apply`, writes the result. `options` says how
@@ -96,6 +124,21 @@ pub async fn replan<C: Connection>(
     apply: bool,
     by: Author<'_>,
     options: &PlanOptions,
+) -> Result<ReplanSummary, ReplanError> {
+    replan_checked(db, calendar, horizon, apply, by, options, None).await
+}
+
+/// [`replan`], which with `expected` (the version of a preview) applies only if the
+/// schedule is still the one that preview was computed from, else fails with
+/// [`ReplanError::Stale`] and writes nothing.
+pub async fn replan_checked<C: Connection>(
+    db: &C,
+    calendar: &WorkCalendar,
+    horizon: DateRange,
+    apply: bool,
+    by: Author<'_>,
+    options: &PlanOptions,
+    expected: Option<&str>,
 ) -> Result<ReplanSummary, ReplanError> {
     let txn = db.begin().await?;
     lock(&txn).await?;
@@ -147,6 +190,19 @@ pub async fn replan<C: Connection>(
         .map(|r| r.enterprise_id)
         .chain(locked_visits.iter().map(|v| v.enterprise_id))
         .collect();
+    // Under the lock: what the plan is computed from, as the preview saw it or not.
+    let version = version(
+        &txn,
+        &locked_visits,
+        &proposed_visits,
+        &requests,
+        &enterprise_ids,
+    )
+    .await?;
+    if expected.is_some_and(|e| e != version) {
+        txn.rollback().await?;
+        return Err(ReplanError::Stale);
+    }
     let enterprises = enterprise::Entity::find()
         .filter(enterprise::Column::Id.is_in(enterprise_ids.iter().copied()))
         .all(&txn)
@@ -228,7 +284,47 @@ pub async fn replan<C: Connection>(
         newly_unscheduled: 0,
         moved: 0,
         changes: Vec::new(),
+        visits_added: Vec::new(),
+        visits_removed: Vec::new(),
+        version,
     };
+    let names: BTreeMap<Uuid, String> =
+        enterprises.iter().map(|e| (e.id, e.name.clone())).collect();
+    let name_of = |id: Uuid| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+    let codes: BTreeMap<Uuid, String> = agency::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let request_of: BTreeMap<Uuid, &inspection_request::Model> =
+        requests.iter().map(|r| (r.id, r)).collect();
+    // Proposed visits before, and the plan's visits but the locked ones it keeps.
+    let slots_before: BTreeSet<(NaiveDate, Uuid)> = proposed_visits
+        .iter()
+        .map(|v| (v.visit_date, v.enterprise_id))
+        .collect();
+    let slots_after: BTreeSet<(NaiveDate, Uuid)> = plan
+        .visits
+        .iter()
+        .filter(|v| !v.id.parse().is_ok_and(|id: Uuid| locked_ids.contains(&id)))
+        .filter_map(|v| Some((v.date, v.enterprise.parse().ok()?)))
+        .collect();
+    let slot = |&(date, enterprise_id): &(NaiveDate, Uuid)| VisitChange {
+        date,
+        enterprise_id,
+        enterprise: name_of(enterprise_id),
+    };
+    summary.visits_added = slots_after
+        .difference(&slots_before)
+        .take(1_000)
+        .map(slot)
+        .collect();
+    summary.visits_removed = slots_before
+        .difference(&slots_after)
+        .take(1_000)
+        .map(slot)
+        .collect();
     let now = Utc::now();
     let mut audit_entries = Vec::new();
     for (request, from) in &before {
@@ -244,8 +340,13 @@ pub async fn replan<C: Connection>(
             .because(reasons.get(request).cloned());
         audit_entries.push(audit::entry(by, now, change));
         if summary.changes.len() < 1_000 {
+            let held = request_of.get(request);
             summary.changes.push(RequestChange {
                 request_id: *request,
+                enterprise: held.map(|r| name_of(r.enterprise_id)).unwrap_or_default(),
+                agency: held
+                    .and_then(|r| codes.get(&r.agency_id).cloned())
+                    .unwrap_or_default(),
                 from: *from,
                 to,
                 reason: reasons.get(request).cloned(),
@@ -261,6 +362,52 @@ pub async fn replan<C: Connection>(
     store::insert_chunked(&txn, audit_entries).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// The version of the schedule a re-plan starts from: a SHA-256 digest of the horizon's
+/// visits (status, day, last change), the requests it places (status, visit, last
+/// change) and the schedule versions of their enterprises (teams and inspectors).
+async fn version(
+    txn: &DatabaseTransaction,
+    locked: &[joint_visit::Model],
+    proposed: &[joint_visit::Model],
+    requests: &[inspection_request::Model],
+    enterprises: &BTreeSet<Uuid>,
+) -> Result<String, DbErr> {
+    let mut lines: Vec<String> = locked
+        .iter()
+        .chain(proposed)
+        .map(|v| {
+            let at = v.updated_at.timestamp_micros();
+            format!("v {} {} {} {at}", v.id, v.status.as_str(), v.visit_date)
+        })
+        .chain(requests.iter().map(|r| {
+            let visit = r.visit_id.map(|v| v.to_string()).unwrap_or_default();
+            let at = r.updated_at.timestamp_micros();
+            format!("r {} {} {visit} {at}", r.id, r.status.as_str())
+        }))
+        .collect();
+    let ids: Vec<Uuid> = enterprises.iter().copied().collect();
+    for chunk in ids.chunks(CHUNK) {
+        for row in schedule_version::Entity::find()
+            .filter(schedule_version::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            lines.push(format!("s {} {}", row.enterprise_id, row.version));
+        }
+    }
+    lines.sort();
+    let mut digest = Sha256::new();
+    for line in &lines {
+        digest.update(line.as_bytes());
+        digest.update(b"\n");
+    }
+    Ok(digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Splits `proposed` into the visits the office acted on (their log has an entry) and

@@ -252,6 +252,128 @@ pub async fn confirm_visit(
     ))
 }
 
+/// The most visits one confirmation takes at once.
+pub const MAX_CONFIRM_AT_ONCE: usize = 200;
+
+/// Visits to confirm together.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmManyBody {
+    /// 1 to 200 visits.
+    #[schema(min_items = 1, max_items = 200)]
+    pub visit_ids: Vec<Uuid>,
+}
+
+/// What happened to one visit of a confirmation of several.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmOutcome {
+    pub visit_id: Uuid,
+    /// Whether this visit was confirmed now.
+    pub confirmed: bool,
+    /// The visit's status after the confirmation (absent for an unknown visit).
+    pub status: Option<String>,
+    pub date: Option<NaiveDate>,
+    /// The verification code of a visit confirmed now.
+    pub verification_code: Option<String>,
+    /// Why it was not confirmed: not found, a step its status does not allow, or a
+    /// change made meanwhile.
+    pub reason: Option<String>,
+}
+
+impl ConfirmOutcome {
+    fn refused(visit_id: Uuid, visit: Option<&joint_visit::Model>, reason: String) -> Self {
+        Self {
+            visit_id,
+            confirmed: false,
+            status: visit.map(|v| v.status.as_str().to_owned()),
+            date: visit.map(|v| v.visit_date),
+            verification_code: None,
+            reason: Some(reason),
+        }
+    }
+}
+
+/// Confirms several visits in one transaction (the office), each as
+/// [`confirm_visit`] would: those whose status allows it are confirmed, and each of the
+/// others is reported with why not, in the order asked; the same visit asked twice is
+/// taken once. Nothing is written unless the whole transaction commits.
+pub async fn confirm_visits(
+    cx: Context<'_>,
+    caller: &Caller,
+    body: &ConfirmManyBody,
+) -> Result<Vec<ConfirmOutcome>, ServiceError> {
+    caller.require(&OFFICE)?;
+    let mut ids: Vec<Uuid> = Vec::with_capacity(body.visit_ids.len());
+    for id in &body.visit_ids {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+    if ids.is_empty() {
+        return Err(ServiceError::field(
+            "visit_ids",
+            "choose at least one visit",
+        ));
+    }
+    if ids.len() > MAX_CONFIRM_AT_ONCE {
+        return Err(ServiceError::field(
+            "visit_ids",
+            format!("at most {MAX_CONFIRM_AT_ONCE} visits at once"),
+        ));
+    }
+    let found: BTreeMap<Uuid, joint_visit::Model> = joint_visit::Entity::find()
+        .filter(joint_visit::Column::Id.is_in(ids.iter().copied()))
+        .all(cx.db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    // The enterprises' locks in one order, so two confirmations cannot wait on each other.
+    let mut order: Vec<&joint_visit::Model> = found.values().collect();
+    order.sort_by_key(|v| (v.enterprise_id, v.id));
+    let txn = cx.db.begin().await?;
+    let mut done: BTreeMap<Uuid, ConfirmOutcome> = BTreeMap::new();
+    for visit in order {
+        let outcome = match visit.status.0.step(VisitStatus::Confirmed) {
+            Err(e) => ConfirmOutcome::refused(visit.id, Some(visit), e.to_string()),
+            Ok(next) => match step_visit(&txn, visit, caller, "confirm", next, None).await {
+                Ok(()) => {
+                    let a = answer(
+                        cx.code_key,
+                        visit,
+                        "confirm",
+                        next,
+                        visit.visit_date,
+                        Vec::new(),
+                    );
+                    ConfirmOutcome {
+                        visit_id: visit.id,
+                        confirmed: true,
+                        status: Some(a.status),
+                        date: Some(a.date),
+                        verification_code: a.verification_code,
+                        reason: None,
+                    }
+                }
+                // Changed since it was read: nothing of it was written.
+                Err(ServiceError::Conflict(why)) => {
+                    ConfirmOutcome::refused(visit.id, Some(visit), why)
+                }
+                Err(other) => return Err(other),
+            },
+        };
+        done.insert(visit.id, outcome);
+    }
+    txn.commit().await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            done.remove(&id)
+                .unwrap_or_else(|| ConfirmOutcome::refused(id, None, "no such visit".to_owned()))
+        })
+        .collect())
+}
+
 /// Cancels a visit with a reason (the office): its inspectors are freed and its
 /// requests are open again.
 pub async fn cancel_visit(

@@ -21,6 +21,7 @@ use onevisit_service::entities::{evidence_file, hazard, hazard_event, inspection
 use onevisit_service::hazards::evidence::{self, Chunks};
 use onevisit_service::hazards::ledger::{self, DistrictTotals, LedgerFilter, LedgerRow};
 use onevisit_service::hazards::notice::{self, NoticeView};
+use onevisit_service::hazards::office::{self, Escalation, EscalationBody};
 use onevisit_service::hazards::{self, Context, NewFinding, Step};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -657,6 +658,30 @@ pub async fn refuse_extension(
         },
     )
     .await
+}
+
+/// The office escalates an overdue hazard to its responsible agency's leadership, with a
+/// note: recorded in the hazard's audit trail and notified (`hazard.escalated`).
+#[utoipa::path(post, path = "/hazards/{id}/escalate", operation_id = "escalate_hazard", tag = "hazards", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = EscalationBody,
+    responses(
+        (status = 200, description = "Escalated", body = Escalation),
+        (status = 403, description = "Only the office escalates", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such hazard", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The hazard is not overdue", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No note", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn escalate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ValidJson(body): ValidJson<EscalationBody>,
+) -> Result<Json<Escalation>, ApiError> {
+    let (today, now) = (state.clock.today(), state.clock.now());
+    Ok(Json(
+        office::escalate(&state.db, &caller, id, &body, today, now).await?,
+    ))
 }
 
 /// The multipart form of an upload.

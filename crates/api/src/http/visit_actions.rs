@@ -15,11 +15,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onevisit_service::verification::{self, Verification, VisitVerification};
 use onevisit_service::visit_actions::{
-    self, CancelBody, Context, RescheduleBody, VisitAction, VisitCompletion,
+    self, CancelBody, ConfirmManyBody, ConfirmOutcome, Context, RescheduleBody, VisitAction,
+    VisitCompletion,
 };
 use uuid::Uuid;
 
-fn context(state: &AppState) -> Context<'_> {
+pub fn context(state: &AppState) -> Context<'_> {
     Context {
         db: &state.db,
         clock: &state.clock,
@@ -101,6 +102,26 @@ pub async fn confirm(
 ) -> Result<Json<VisitAction>, ApiError> {
     Ok(Json(
         visit_actions::confirm_visit(context(&state), &caller, id).await?,
+    ))
+}
+
+/// Confirms several visits at once, in one transaction: each whose status allows it is
+/// confirmed; each of the others is answered with why not (in the order asked).
+#[utoipa::path(post, path = "/visits/confirm", operation_id = "confirm_visits", tag = "visits", security(("bearer" = [])),
+    request_body = ConfirmManyBody,
+    responses(
+        (status = 200, description = "What happened to each visit", body = [ConfirmOutcome]),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the office confirms", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No visit, or more than 200", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<ConfirmManyBody>,
+) -> Result<Json<Vec<ConfirmOutcome>>, ApiError> {
+    Ok(Json(
+        visit_actions::confirm_visits(context(&state), &caller, &body).await?,
     ))
 }
 

@@ -10,6 +10,7 @@
 pub mod evidence;
 pub mod ledger;
 pub mod notice;
+pub mod office;
 
 use crate::ServiceError;
 use crate::audit::{self, Change, Subject};

@@ -5,7 +5,10 @@
 //! service functions the JSON API calls, so a page shows what the API shows the clerk.
 
 use super::session::{Session, csrf_holds, new_csrf};
-use super::{Lang, Names, failed, form_lang, layout, page_with_status, refused, see_other, words};
+use super::{
+    Lang, Names, agencies_of, failed, form_lang, layout, page_with_status, refused, see_other,
+    words,
+};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
@@ -155,7 +158,7 @@ fn landing(lang: Lang, request: &RequestView, visit: Option<&VisitView>) -> Mark
                 " (" (words::visit_status(lang, &visit.status)) ") · "
                 (lang.t("参加部门：", "agencies: "))
                 span class="agencies" {
-                    (visit.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join("、"))
+                    (agencies_of(lang, visit))
                 }
             }
         } @else if let Some(reason) = &request.unscheduled_reason {
@@ -293,7 +296,7 @@ fn calendar(lang: Lang, today: NaiveDate, visits: &[VisitView]) -> Markup {
                                                 li class="visit" data-visit=(v.id) {
                                                     (v.enterprise_name) br;
                                                     (words::visit_status(lang, &v.status)) " · "
-                                                    (v.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join("、"))
+                                                    (agencies_of(lang, v))
                                                 }
                                             }
                                         }

@@ -7,6 +7,11 @@
 mod agency;
 mod chart;
 mod office;
+mod office_forms;
+mod office_hazards;
+mod office_replan;
+mod office_tipoffs;
+mod office_visits;
 mod portal;
 pub mod session;
 mod words;
@@ -43,6 +48,46 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
         .route(
             "/ui/office/enterprises/{id}/timeline.csv",
             get(office::timeline_export),
+        )
+        .route("/ui/office/visits", get(office_visits::list))
+        .route(
+            "/ui/office/visits/confirm",
+            post(office_visits::confirm_many),
+        )
+        .route("/ui/office/visits/{id}", get(office_visits::visit))
+        .route(
+            "/ui/office/visits/{id}/confirm",
+            post(office_visits::confirm),
+        )
+        .route(
+            "/ui/office/visits/{id}/reschedule",
+            post(office_visits::reschedule),
+        )
+        .route("/ui/office/visits/{id}/cancel", post(office_visits::cancel))
+        .route(
+            "/ui/office/replan",
+            get(office_replan::form).post(office_replan::preview),
+        )
+        .route("/ui/office/replan/apply", post(office_replan::apply))
+        .route("/ui/office/hazards", get(office_hazards::overdue))
+        .route(
+            "/ui/office/hazards/{id}/escalate",
+            post(office_hazards::escalate),
+        )
+        .route("/ui/office/extensions", get(office_hazards::extensions))
+        .route(
+            "/ui/office/hazards/{id}/extension/approve",
+            post(office_hazards::approve),
+        )
+        .route(
+            "/ui/office/hazards/{id}/extension/refuse",
+            post(office_hazards::refuse),
+        )
+        .route("/ui/office/tipoffs", get(office_tipoffs::list))
+        .route("/ui/office/tipoffs/{id}/act", post(office_tipoffs::act))
+        .route(
+            "/ui/office/tipoffs/{id}/dismiss",
+            post(office_tipoffs::dismiss),
         )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
@@ -167,6 +212,16 @@ impl Names {
     }
 }
 
+/// A visit's agencies, listed.
+pub fn agencies_of(lang: Lang, visit: &onevisit_service::views::VisitView) -> String {
+    visit
+        .teams
+        .iter()
+        .map(|t| t.agency_name.as_str())
+        .collect::<Vec<_>>()
+        .join(lang.t("、", ", "))
+}
+
 /// The style sheet, inside every page: system fonts, text contrast above 7:1, a focus
 /// ring for keyboard users, one column at phone width.
 const STYLE: &str = r#"
@@ -205,6 +260,9 @@ textarea{font:inherit;padding:.35rem .5rem;border:1px solid #555;border-radius:.
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;list-style:none;padding:0}
 .legend span{display:inline-block;width:.9rem;height:.9rem;border:1px solid #555;vertical-align:middle;margin-right:.3rem}
 .exports{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0}
+.field-error{display:block;color:#7a1010;font-weight:600}
+form.stack fieldset label{flex-direction:row;flex-wrap:wrap;align-items:center;gap:.4rem}
+.done{border:2px solid #0b5d1e;color:#0b5d1e;padding:.5rem;border-radius:.3rem}
 @media (max-width:40rem){main{padding:.6rem}.figures dd{font-size:1.2rem}}
 "#;
 

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 /// The office's session; anyone else gets the page that refuses them.
 #[derive(Debug)]
-pub struct Office(Session);
+pub struct Office(pub Session);
 
 impl FromRequestParts<AppState> for Office {
     type Rejection = Response;
@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for Office {
 }
 
 /// The review filters of a page's query string (its `lang` is the page's own).
-fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
+pub(super) fn filters(raw: Option<&str>) -> Result<ReviewQuery, ApiError> {
     crate::http::json::parse_query(&without_lang(raw))
 }
 
@@ -51,7 +51,10 @@ struct Choices {
 }
 
 /// Every agency's code and name in the page's language, by code.
-async fn agency_names(state: &AppState, names: &Names) -> Result<Vec<(String, String)>, ApiError> {
+pub(super) async fn agency_names(
+    state: &AppState,
+    names: &Names,
+) -> Result<Vec<(String, String)>, ApiError> {
     Ok(agencies::list(&state.db)
         .await?
         .into_iter()
@@ -63,7 +66,7 @@ async fn agency_names(state: &AppState, names: &Names) -> Result<Vec<(String, St
 }
 
 /// The name of the agency of `code` among `agencies`, else the code.
-fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
+pub(super) fn agency_name<'a>(agencies: &'a [(String, String)], code: &'a str) -> &'a str {
     agencies
         .iter()
         .find(|(c, _)| c == code)
@@ -291,6 +294,7 @@ fn dashboard_body(
         })
         .collect();
     html! {
+        (super::office_forms::office_links(lang))
         (filter_form(lang, query, scope, choices))
         h2 { (lang.t("总览", "Overview")) " " (totals.from) " – " (totals.to) }
         dl class="figures" {

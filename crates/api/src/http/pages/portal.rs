@@ -3,7 +3,7 @@
 //! through `access::visits`, so it shows what `GET /visits` shows the same user.
 
 use super::session::{Session, csrf_holds};
-use super::{CsrfForm, Lang, Names, failed, form_lang, layout, refused, words};
+use super::{CsrfForm, Lang, Names, agencies_of, failed, form_lang, layout, refused, words};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::ApiError;
@@ -80,7 +80,7 @@ async fn portal_body(
                             tr data-visit=(visit.id) data-enterprise=(visit.enterprise_id) {
                                 td { time datetime=(visit.date) { (visit.date) } }
                                 td { (words::visit_status(lang, &visit.status)) }
-                                td { (visit.teams.iter().map(|t| t.agency_name.as_str()).collect::<Vec<_>>().join(lang.t("、", ", "))) }
+                                td { (agencies_of(lang, visit)) }
                                 td class="code" {
                                     @match code {
                                         Some(code) => { (code) },

@@ -143,6 +143,13 @@ pub fn field(lang: Lang, field: &str) -> &str {
         ("status", "状态", "status"),
         ("offset", "页码", "page"),
         ("Idempotency-Key", "表单编号", "form number"),
+        ("date", "日期", "date"),
+        ("visit_ids", "检查", "visits"),
+        ("start", "开始日期", "start"),
+        ("end", "结束日期", "end"),
+        ("enterprise", "企业", "enterprise"),
+        ("agencies", "部门", "agencies"),
+        ("new_deadline", "新期限", "new deadline"),
     ];
     word(lang, WORDS, field)
 }
@@ -186,6 +193,52 @@ pub fn field_message(lang: Lang, message: &str) -> String {
             "was used before with another body",
             "此表单已提交过，请重新填写",
         ),
+        ("must not be empty", "不能为空"),
+        ("must be at most", "内容过长"),
+        ("the visit is already on", "检查已在这一天"),
+        ("a horizon is at most", "期间过长（最多 366 天）"),
+        ("choose at least one visit", "请至少选择一项检查"),
+        ("visits at once", "一次最多确认 200 项检查"),
+        ("at least one agency is sent", "请至少选择一个部门"),
+        (
+            "no enterprise has this credit code",
+            "没有使用此统一社会信用代码的企业",
+        ),
+        ("no such agency", "没有这个部门"),
+        ("must be a date like", "日期格式不正确（应为 2026-12-03）"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(english, _)| message.contains(english))
+        .map_or_else(|| message.to_owned(), |(_, zh)| (*zh).to_owned())
+}
+
+/// Why a step was refused (a conflict), in Chinese where the pages know the message;
+/// anything else is shown as the service said it.
+pub fn conflict(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_owned();
+    }
+    const KNOWN: &[(&str, &str)] = &[
+        (
+            "visit cannot become",
+            "此检查当前的状态不允许这一步（例如已取消或已完成的检查不能再确认）",
+        ),
+        ("cannot be rescheduled", "只有拟定或已确认的检查可以改期"),
+        ("changed meanwhile", "此检查刚被他人修改，请刷新后重试"),
+        (
+            "the schedule changed since this preview",
+            "预览之后排期已有变动（有人确认、改期或新增了请求），请重新预览后再应用",
+        ),
+        ("the tip-off was", "此举报已处理过"),
+        ("is not overdue", "此隐患未逾期，只能上报逾期隐患"),
+        (
+            "hazard cannot",
+            "此隐患当前的状态不允许这一步（例如没有待审批的延期申请）",
+        ),
+        ("no such visit", "没有这项检查"),
+        ("not a working day", "这一天不是工作日"),
+        ("quiet period", "这一天在企业的免检期内"),
     ];
     KNOWN
         .iter()
@@ -203,5 +256,13 @@ mod tests {
         assert_eq!(visit_status(Lang::En, "in_progress"), "in progress");
         assert_eq!(hazard_status(Lang::Zh, "closed"), "已销号");
         assert_eq!(visit_status(Lang::Zh, "postponed"), "postponed");
+    }
+
+    #[test]
+    fn a_known_refusal_is_said_in_chinese_and_an_unknown_one_as_the_service_said_it() {
+        let cancelled = "status: a cancelled visit cannot become confirmed; allowed: none";
+        assert!(conflict(Lang::Zh, cancelled).contains("已取消或已完成的检查不能再确认"));
+        assert_eq!(conflict(Lang::En, cancelled), cancelled);
+        assert_eq!(conflict(Lang::Zh, "something new"), "something new");
     }
 }
