@@ -6,6 +6,7 @@
 
 mod chart;
 mod office;
+mod office_asks;
 mod portal;
 pub mod session;
 mod words;
@@ -45,6 +46,18 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
         )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
+        .route(
+            "/ui/enterprise/hazards/{id}/extension",
+            post(portal::extension),
+        )
+        .route(
+            "/ui/enterprise/quiet-period-asks",
+            post(portal::ask_quiet_period),
+        )
+        .route("/ui/enterprise/recusal-asks", post(portal::ask_recusal))
+        .route("/ui/office/asks", get(office_asks::asks))
+        .route("/ui/office/asks/{id}/approve", post(office_asks::approve))
+        .route("/ui/office/asks/{id}/refuse", post(office_asks::refuse))
         .layer(axum::middleware::from_fn_with_state(state, session::renew))
 }
 

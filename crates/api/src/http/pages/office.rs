@@ -284,6 +284,7 @@ fn dashboard_body(
         })
         .collect();
     html! {
+        p { a id="office-asks" href={ "/ui/office/asks?lang=" (lang.code()) } { (lang.t("企业排期申请（静默期、检查人员回避）", "Enterprises' scheduling asks (quiet periods, recusals)")) } }
         (filter_form(lang, query, scope, choices))
         h2 { (lang.t("总览", "Overview")) " " (totals.from) " – " (totals.to) }
         dl class="figures" {
