@@ -7,6 +7,8 @@
 //! `ONEVISIT_REQUIRE_BROWSER=1` (as in CI), when they fail.
 
 mod common;
+#[path = "browser/enterprise.rs"]
+mod enterprise;
 
 use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;
