@@ -69,12 +69,9 @@ pub fn what(lang: Lang, a: &AskView) -> Markup {
     }
 }
 
-fn office_session(session: Session) -> Result<Session, Response> {
-    if session.caller.is_office() {
-        Ok(session)
-    } else {
-        Err(refused(&session))
-    }
+/// The page refusing a caller who is not the office, if they are not.
+fn not_office(session: &Session) -> Option<Response> {
+    (!session.caller.is_office()).then(|| refused(session))
 }
 
 async fn asks_body(state: &AppState, session: &Session) -> Result<Markup, ApiError> {
@@ -154,10 +151,9 @@ async fn asks_body(state: &AppState, session: &Session) -> Result<Markup, ApiErr
 
 /// `/ui/office/asks`: the office's queue.
 pub async fn asks(State(state): State<AppState>, session: Session) -> Response {
-    let session = match office_session(session) {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
+    if let Some(refusal) = not_office(&session) {
+        return refusal;
+    }
     let lang = session.lang;
     match asks_body(&state, &session).await {
         Ok(body) => layout(
@@ -184,16 +180,15 @@ pub struct DecisionForm {
 
 async fn decide(
     state: &AppState,
-    session: Session,
+    mut session: Session,
     headers: &HeaderMap,
     id: Uuid,
     form: DecisionForm,
     approve: bool,
 ) -> Response {
-    let mut session = match office_session(session) {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
+    if let Some(refusal) = not_office(&session) {
+        return refusal;
+    }
     session.lang = form_lang(form.lang.as_deref(), session.lang);
     if !csrf_holds(headers, &form.csrf) {
         return refused(&session);
