@@ -474,6 +474,34 @@ async fn scheduling_ask_forms_tell_their_errors_on_the_page_and_other_roles_are_
     assert_eq!(answer.status(), 422);
     let html = answer.text().await.expect("html");
     assert!(html.contains("说明") && html.contains("必填"), "{html}");
+    // Approved on the page, it is among the decisions; a second decision is told why not.
+    let decide = |action: &str| {
+        desk.post(app.url(&format!(
+            "/ui/office/asks/{}/{action}",
+            ask["id"].as_str().expect("id")
+        )))
+        .form(&[("csrf", csrf_of(&queue).as_str()), ("note", "同意")])
+        .send()
+    };
+    let approved = decide("approve").await.expect("the form");
+    assert_eq!(approved.status(), 303);
+    let queue_after = desk
+        .get(app.url("/ui/office/asks"))
+        .send()
+        .await
+        .expect("page");
+    let queue_after = queue_after.text().await.expect("html");
+    assert!(queue_after.contains(&format!(
+        "id=\"decided-{}\"",
+        ask["id"].as_str().expect("id")
+    )));
+    let again = decide("refuse").await.expect("the form");
+    assert_eq!(again.status(), 409);
+    let html = again.text().await.expect("html");
+    assert!(
+        html.contains("id=\"conflict\"") && html.contains("当前状态下无法执行此操作"),
+        "{html}"
+    );
 }
 
 /// The address of the page's language switch.

@@ -246,6 +246,30 @@ async fn asks_are_checked_by_field_scoped_to_their_enterprise_and_decided_once()
     )
     .await;
     assert_eq!(other_trail["total"], 0, "{other_trail}");
+
+    // An ask left waiting past its days is not approved any more.
+    let late = quiet(start + Days::new(10), start + Days::new(11), "检修");
+    let (status, waiting) = post(&app, &own, &quiet_path, late).await;
+    assert_eq!(status, 201, "{waiting}");
+    app.clock.advance(chrono::Duration::days(140));
+    let (status, problem) = post(
+        &app,
+        &office,
+        &format!(
+            "/scheduling-asks/{}/approve",
+            waiting["id"].as_str().expect("id")
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("is over"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]

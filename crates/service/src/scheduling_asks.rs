@@ -476,7 +476,7 @@ pub async fn approve(
     let now = Utc::now();
     let (quiet_period_id, replaced) = match ask.kind.0 {
         AskKind::QuietPeriod => (
-            Some(bind_quiet_period(&txn, caller, &ask, now).await?),
+            Some(bind_quiet_period(&txn, caller, &ask, today, now).await?),
             Vec::new(),
         ),
         AskKind::Recusal => (None, bind_recusal(&txn, caller, &ask, today, now).await?),
@@ -581,6 +581,7 @@ async fn bind_quiet_period(
     txn: &DatabaseTransaction,
     caller: &Caller,
     ask: &scheduling_ask::Model,
+    today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ServiceError> {
     let (Some(start), Some(end)) = (ask.start_date, ask.end_date) else {
@@ -589,6 +590,12 @@ async fn bind_quiet_period(
             ask.id
         )));
     };
+    // An ask left waiting past its days binds nothing any more.
+    if end < today {
+        return Err(ServiceError::Conflict(format!(
+            "the period {start} to {end} is over; refuse the ask instead"
+        )));
+    }
     if let Some(why) = overlapping_quiet(txn, ask.enterprise_id, (start, end), Some(ask.id)).await?
     {
         return Err(ServiceError::Conflict(format!("{start} to {end}: {why}")));
