@@ -12,6 +12,8 @@ mod office;
 
 #[path = "browser/agency.rs"]
 mod agency;
+#[path = "browser/enterprise.rs"]
+mod enterprise;
 
 use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;

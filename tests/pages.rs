@@ -297,6 +297,180 @@ async fn the_timeline_shows_statuses_kinds_and_sectors_in_the_user_s_words() {
     }
 }
 
+#[tokio::test]
+async fn scheduling_ask_forms_tell_their_errors_on_the_page_and_other_roles_are_refused() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let enterprises: serde_json::Value = app.get_json(&office, "/enterprises?limit=1").await;
+    let company = &enterprises["items"][0];
+    let credit_code = company["credit_code"].as_str().expect("code").to_owned();
+    let enterprise = browser_like();
+    assert_eq!(sign_in(&app, &enterprise, &credit_code).await.status(), 303);
+    let portal = enterprise
+        .get(app.url("/ui/enterprise"))
+        .send()
+        .await
+        .expect("portal")
+        .text()
+        .await
+        .expect("html");
+    let csrf = csrf_of(&portal);
+    let tomorrow = (onevisit_service::clock::today() + chrono::Days::new(1)).to_string();
+    let today = onevisit_service::clock::today().to_string();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let request = enterprise.post(app.url(path)).form(&form);
+        async move { request.send().await.expect("the form") }
+    };
+    for (form, field, why) in [
+        (
+            vec![
+                ("start", "2026-13-01".to_owned()),
+                ("end", tomorrow.clone()),
+            ],
+            "开始日期",
+            "日期格式不正确",
+        ),
+        (
+            vec![("start", today.clone()), ("end", tomorrow.clone())],
+            "开始日期",
+            "静默期须从明天或以后开始",
+        ),
+    ] {
+        let mut form = form;
+        form.extend([("csrf", csrf.clone()), ("reason", "检修".to_owned())]);
+        let answer = post("/ui/enterprise/quiet-period-asks", form).await;
+        assert_eq!(answer.status(), 422);
+        assert!(
+            answer.headers()["content-type"]
+                .to_str()
+                .expect("type")
+                .starts_with("text/html")
+        );
+        let html = answer.text().await.expect("html");
+        assert!(html.contains(field) && html.contains(why), "{html}");
+    }
+    let answer = post(
+        "/ui/enterprise/recusal-asks",
+        vec![("csrf", csrf.clone()), ("reason", "亲属".to_owned())],
+    )
+    .await;
+    assert_eq!(answer.status(), 422);
+    assert!(answer.text().await.expect("html").contains("检查人员"));
+    let forged = post(
+        "/ui/enterprise/quiet-period-asks",
+        vec![
+            ("csrf", "forged".to_owned()),
+            ("start", tomorrow.clone()),
+            ("end", tomorrow.clone()),
+            ("reason", "检修".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status(), 403, "no ask without the form's token");
+    let refused = enterprise
+        .get(app.url("/ui/office/asks"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(refused.status(), 403);
+
+    // An agency may neither ask for an enterprise nor open the office's queue.
+    let agency = browser_like();
+    assert_eq!(sign_in(&app, &agency, "fire").await.status(), 303);
+    let answer = agency
+        .post(app.url("/ui/enterprise/quiet-period-asks"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("start", tomorrow.as_str()),
+            ("end", tomorrow.as_str()),
+            ("reason", "检修"),
+        ])
+        .send()
+        .await
+        .expect("the form");
+    assert_eq!(answer.status(), 403);
+    assert!(
+        answer
+            .text()
+            .await
+            .expect("html")
+            .contains("id=\"refused\"")
+    );
+    let refused = agency
+        .get(app.url("/ui/office/asks"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(refused.status(), 403);
+
+    // The office's refusal without a note is told on its page, naming the note.
+    let token = app.token(&credit_code).await;
+    let asked = app
+        .post_as(
+            &token,
+            &format!(
+                "/enterprises/{}/quiet-period-asks",
+                company["id"].as_str().expect("id")
+            ),
+            &serde_json::json!({"start": onevisit_service::clock::today() + chrono::Days::new(300),
+                                "end": onevisit_service::clock::today() + chrono::Days::new(301),
+                                "reason": "检修"}),
+        )
+        .await;
+    assert_eq!(asked.status(), 201);
+    let ask: serde_json::Value = asked.json().await.expect("json");
+    let desk = browser_like();
+    assert_eq!(sign_in(&app, &desk, "office").await.status(), 303);
+    let queue = desk
+        .get(app.url("/ui/office/asks"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(queue.status(), 200);
+    let queue = queue.text().await.expect("html");
+    assert!(queue.contains(&format!("id=\"ask-{}\"", ask["id"].as_str().expect("id"))));
+    let answer = desk
+        .post(app.url(&format!(
+            "/ui/office/asks/{}/refuse",
+            ask["id"].as_str().expect("id")
+        )))
+        .form(&[("csrf", csrf_of(&queue).as_str()), ("note", " ")])
+        .send()
+        .await
+        .expect("the form");
+    assert_eq!(answer.status(), 422);
+    let html = answer.text().await.expect("html");
+    assert!(html.contains("说明") && html.contains("必填"), "{html}");
+    // Approved on the page, it is among the decisions; a second decision is told why not.
+    let decide = |action: &str| {
+        desk.post(app.url(&format!(
+            "/ui/office/asks/{}/{action}",
+            ask["id"].as_str().expect("id")
+        )))
+        .form(&[("csrf", csrf_of(&queue).as_str()), ("note", "同意")])
+        .send()
+    };
+    let approved = decide("approve").await.expect("the form");
+    assert_eq!(approved.status(), 303);
+    let queue_after = desk
+        .get(app.url("/ui/office/asks"))
+        .send()
+        .await
+        .expect("page");
+    let queue_after = queue_after.text().await.expect("html");
+    assert!(queue_after.contains(&format!(
+        "id=\"decided-{}\"",
+        ask["id"].as_str().expect("id")
+    )));
+    let again = decide("refuse").await.expect("the form");
+    assert_eq!(again.status(), 409);
+    let html = again.text().await.expect("html");
+    assert!(
+        html.contains("id=\"conflict\"") && html.contains("当前状态下无法执行此操作"),
+        "{html}"
+    );
+}
+
 /// The address of the page's language switch.
 fn language_switch(html: &str) -> String {
     let at = html.find("\" lang=\"").expect("a language switch");

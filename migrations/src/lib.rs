@@ -18,6 +18,7 @@ mod m20261128_000014_surprise_visits;
 mod m20261128_000015_schedule_versions;
 mod m20261203_000016_sessions;
 mod m20261204_000017_english_names;
+mod m20261204_000018_scheduling_asks;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000015_schedule_versions::Migration),
             Box::new(m20261203_000016_sessions::Migration),
             Box::new(m20261204_000017_english_names::Migration),
+            Box::new(m20261204_000018_scheduling_asks::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod enterprise;
 pub mod hazard;
 pub mod inspector;
 pub mod request;
+pub mod scheduling;
 pub mod text;
 pub mod visit;
 mod words;
@@ -30,6 +31,7 @@ pub use hazard::{
 };
 pub use inspector::{Inspector, InspectorCode, InspectorError};
 pub use request::{InspectionRequest, RequestError, RequestKind, RequestStatus, TeamSize};
+pub use scheduling::{AskKind, AskStatus};
 pub use text::{Name, TextError};
 pub use visit::{JointVisit, VisitError, VisitStatus};
 pub use words::{UnknownWord, Word};

@@ -4,7 +4,7 @@
 //! Each caller reads the entries about what they may see.
 
 use crate::booking::{AlsoWrite, Landing};
-use crate::entities::{audit_entry, hazard, inspection_request, joint_visit};
+use crate::entities::{audit_entry, hazard, inspection_request, joint_visit, scheduling_ask};
 use crate::{Caller, ServiceError, access};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -26,6 +26,8 @@ pub enum Subject {
     Visit(Uuid),
     Request(Uuid),
     Enterprise(Uuid),
+    /// An enterprise's scheduling ask (a quiet period, a recusal).
+    Ask(Uuid),
 }
 
 impl Subject {
@@ -35,12 +37,17 @@ impl Subject {
             Self::Visit(_) => "visit",
             Self::Request(_) => "request",
             Self::Enterprise(_) => "enterprise",
+            Self::Ask(_) => "scheduling_ask",
         }
     }
 
     pub fn id(self) -> Uuid {
         match self {
-            Self::Hazard(id) | Self::Visit(id) | Self::Request(id) | Self::Enterprise(id) => id,
+            Self::Hazard(id)
+            | Self::Visit(id)
+            | Self::Request(id)
+            | Self::Enterprise(id)
+            | Self::Ask(id) => id,
         }
     }
 }
@@ -212,7 +219,7 @@ pub struct AuditEntryView {
     pub reason: Option<String>,
 }
 
-const ENTITIES: [&str; 4] = ["hazard", "visit", "request", "enterprise"];
+const ENTITIES: [&str; 5] = ["hazard", "visit", "request", "enterprise", "scheduling_ask"];
 
 fn ids(
     column: impl sea_orm::sea_query::IntoColumnRef,
@@ -227,7 +234,7 @@ fn ids(
 }
 
 /// Entries about what the caller may see: the office all; others those of the
-/// hazards, visits and requests they may see.
+/// hazards, visits, requests and scheduling asks they may see.
 fn visible(caller: &Caller, today: NaiveDate) -> Condition {
     if caller.is_office() {
         return Condition::all();
@@ -262,6 +269,13 @@ fn visible(caller: &Caller, today: NaiveDate) -> Condition {
                 access::requests(caller),
             ),
         ))
+        .add(match crate::scheduling_asks::visible(caller) {
+            Ok(own) => about(
+                "scheduling_ask",
+                ids(scheduling_ask::Column::Id, scheduling_ask::Entity, own),
+            ),
+            Err(_) => Condition::all().add(sea_orm::sea_query::Expr::cust("1 = 0")),
+        })
 }
 
 /// One page of the trail of what the caller may see (about `entity`, one of hazard,

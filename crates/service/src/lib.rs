@@ -33,6 +33,7 @@ pub mod portal;
 pub mod replan;
 pub mod requests;
 pub mod review;
+pub mod scheduling_asks;
 pub mod seed;
 pub mod sessions;
 pub mod store;

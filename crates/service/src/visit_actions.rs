@@ -734,8 +734,9 @@ async fn check_move(
 }
 
 /// The same inspectors where they are free and eligible on `date`, otherwise the least
-/// loaded free eligible inspector of the same agency (ties by code).
-async fn staff(
+/// loaded free eligible inspector of the same agency (ties by code). An approved recusal
+/// uses it on the visit's own day to replace the inspector who stands down.
+pub(crate) async fn staff(
     txn: &DatabaseTransaction,
     visit: &joint_visit::Model,
     teams: &[visit_team::Model],

@@ -17,7 +17,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    /// hazard, visit, request or enterprise.
+    /// hazard, visit, request, enterprise or scheduling_ask.
     pub entity: Option<String>,
     pub entity_id: Option<Uuid>,
     /// How many items, 1 to 500 (default 50).

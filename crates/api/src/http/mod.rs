@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod plans;
 pub mod requests;
 pub mod review;
+pub mod scheduling_asks;
 pub mod tipoffs;
 pub mod visit_actions;
 pub mod visits;
@@ -65,6 +66,7 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
         (name = "review", description = "The office's load review: visits, capacity, burden caps, duplicates avoided"),
         (name = "hazards", description = "Hazards found in visits: findings, evidence, rectification to verified close, hazard lists and the ledger"),
         (name = "audit", description = "The append-only audit trail of hazards, visits and requests"),
+        (name = "scheduling-asks", description = "Two-way scheduling: enterprises ask for quiet periods and inspectors' recusals, the office decides"),
     )
 )]
 struct ApiDoc;
@@ -176,6 +178,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(hazards::get_notice))
         .routes(routes!(hazards::print_notice))
         .routes(routes!(audit::list))
+        .routes(routes!(scheduling_asks::ask_quiet_period))
+        .routes(routes!(scheduling_asks::ask_recusal))
+        .routes(routes!(scheduling_asks::list))
+        .routes(routes!(scheduling_asks::get))
+        .routes(routes!(scheduling_asks::approve))
+        .routes(routes!(scheduling_asks::refuse))
 }
 
 /// Routes with a body limit of their own: evidence uploads are larger than JSON bodies.

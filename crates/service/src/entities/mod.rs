@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod plan_request;
 pub mod quiet_period;
 pub mod schedule_version;
+pub mod scheduling_ask;
 pub mod session;
 mod stored;
 pub mod tipoff;

@@ -7,6 +7,7 @@
 mod agency;
 mod chart;
 mod office;
+mod office_asks;
 mod office_forms;
 mod office_hazards;
 mod office_replan;
@@ -101,6 +102,18 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
             "/ui/agency/inspectors/{id}/conflicts",
             post(agency::conflicts),
         )
+        .route(
+            "/ui/enterprise/hazards/{id}/extension",
+            post(portal::extension),
+        )
+        .route(
+            "/ui/enterprise/quiet-period-asks",
+            post(portal::ask_quiet_period),
+        )
+        .route("/ui/enterprise/recusal-asks", post(portal::ask_recusal))
+        .route("/ui/office/asks", get(office_asks::asks))
+        .route("/ui/office/asks/{id}/approve", post(office_asks::approve))
+        .route("/ui/office/asks/{id}/refuse", post(office_asks::refuse))
         .layer(axum::middleware::from_fn_with_state(state, session::renew))
 }
 

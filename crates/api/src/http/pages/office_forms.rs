@@ -238,6 +238,7 @@ pub fn office_links(lang: Lang) -> Markup {
                 li { a id="link-hazards" href={ "/ui/office/hazards?lang=" (l) } { (lang.t("逾期隐患", "Overdue hazards")) } }
                 li { a id="link-extensions" href={ "/ui/office/extensions?lang=" (l) } { (lang.t("延期申请", "Extension asks")) } }
                 li { a id="link-tipoffs" href={ "/ui/office/tipoffs?lang=" (l) } { (lang.t("举报处理", "Tip-offs")) } }
+                li { a id="office-asks" href={ "/ui/office/asks?lang=" (l) } { (lang.t("企业排期申请（静默期、回避）", "Scheduling asks (quiet periods, recusals)")) } }
             }
         }
     }

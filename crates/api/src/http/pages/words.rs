@@ -116,6 +116,25 @@ pub fn sector(lang: Lang, sector: &str) -> &str {
     word(lang, WORDS, sector)
 }
 
+/// What an enterprise asks the office about its schedule.
+pub fn ask_kind(lang: Lang, kind: &str) -> &str {
+    const WORDS: &Vocabulary = &[
+        ("quiet_period", "静默期", "quiet period"),
+        ("recusal", "检查人员回避", "inspector's recusal"),
+    ];
+    word(lang, WORDS, kind)
+}
+
+/// Where a scheduling ask stands.
+pub fn ask_status(lang: Lang, status: &str) -> &str {
+    const WORDS: &Vocabulary = &[
+        ("pending", "待审批", "pending"),
+        ("approved", "已批准", "approved"),
+        ("refused", "不予批准", "refused"),
+    ];
+    word(lang, WORDS, status)
+}
+
 /// A form or filter field's name.
 pub fn field(lang: Lang, field: &str) -> &str {
     const WORDS: &Vocabulary = &[
@@ -150,6 +169,10 @@ pub fn field(lang: Lang, field: &str) -> &str {
         ("enterprise", "企业", "enterprise"),
         ("agencies", "部门", "agencies"),
         ("new_deadline", "新期限", "new deadline"),
+        ("visit_id", "检查", "visit"),
+        ("inspector_id", "检查人员", "inspector"),
+        ("deadline", "整改期限", "deadline"),
+        ("rectification", "整改情况", "what was done"),
     ];
     word(lang, WORDS, field)
 }
@@ -206,6 +229,20 @@ pub fn field_message(lang: Lang, message: &str) -> String {
         ),
         ("no such agency", "没有这个部门"),
         ("must be a date like", "日期格式不正确（应为 2026-12-03）"),
+        ("is not a date", "日期格式不正确（应为 2026-12-03）"),
+        ("a quiet period is asked ahead", "静默期须从明天或以后开始"),
+        ("a quiet period lasts at most", "静默期最长 92 天"),
+        (
+            "is not an announced visit of the enterprise",
+            "不是本企业今后已公布的检查",
+        ),
+        ("is not on the visit's team", "不在该检查的检查组中"),
+        (
+            "must be after the current deadline",
+            "申请的期限必须晚于当前整改期限",
+        ),
+        ("is before the day of the request", "申请的期限早于今天"),
+        ("characters, got", "内容过长"),
     ];
     KNOWN
         .iter()
