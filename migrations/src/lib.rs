@@ -17,6 +17,7 @@ mod m20261128_000013_review_indexes;
 mod m20261128_000014_surprise_visits;
 mod m20261128_000015_schedule_versions;
 mod m20261203_000016_sessions;
+mod m20261204_000019_idempotency_keys;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000014_surprise_visits::Migration),
             Box::new(m20261128_000015_schedule_versions::Migration),
             Box::new(m20261203_000016_sessions::Migration),
+            Box::new(m20261204_000019_idempotency_keys::Migration),
         ]
     }
 }

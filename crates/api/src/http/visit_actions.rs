@@ -19,7 +19,7 @@ use onevisit_service::visit_actions::{
 };
 use uuid::Uuid;
 
-fn context(state: &AppState) -> Context<'_> {
+pub(crate) fn context(state: &AppState) -> Context<'_> {
     Context {
         db: &state.db,
         clock: &state.clock,

@@ -5,6 +5,7 @@
 //! same functions; they are outside the OpenAPI document.
 
 mod chart;
+mod inspector;
 mod office;
 mod portal;
 pub mod session;
@@ -43,6 +44,22 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
             "/ui/office/enterprises/{id}/timeline.csv",
             get(office::timeline_export),
         )
+        .route("/ui/inspector", get(inspector::root))
+        .route("/ui/inspector/", get(inspector::my_visits))
+        .route("/ui/inspector/sw.js", get(inspector::service_worker))
+        .route("/ui/inspector/app.js", get(inspector::app_script))
+        .route("/ui/inspector/session", get(inspector::session_state))
+        .route("/ui/inspector/visits/{id}", get(inspector::visit))
+        .route(
+            "/ui/inspector/visits/{id}/findings",
+            post(inspector::record_finding).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/ui/inspector/hazards/{id}/photos",
+            post(inspector::add_photo).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/ui/inspector/visits/{id}/complete", post(inspector::complete))
+        .route("/ui/inspector/notices/{id}/print", get(inspector::print_notice))
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
         .layer(axum::middleware::from_fn_with_state(state, session::renew))
@@ -325,12 +342,13 @@ async fn home(session: Session) -> Response {
     let target = match session.caller.role {
         Role::Admin | Role::Coordinator => "/ui/office",
         Role::Enterprise => "/ui/enterprise",
-        Role::Agency | Role::Inspector => return refused(&session),
+        Role::Inspector => "/ui/inspector/",
+        Role::Agency => return refused(&session),
     };
     see_other(&format!("{target}?lang={}", session.lang.code()))
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, value);
@@ -425,7 +443,7 @@ struct LoginForm {
     next: Option<String>,
 }
 
-fn form_lang(lang: Option<&str>, fallback: Lang) -> Lang {
+pub(crate) fn form_lang(lang: Option<&str>, fallback: Lang) -> Lang {
     match lang {
         Some("en") => Lang::En,
         Some("zh") => Lang::Zh,

@@ -92,6 +92,16 @@ pub fn field(lang: Lang, field: &str) -> &str {
         ("path", "地址", "address"),
         ("username", "用户名", "username"),
         ("password", "密码", "password"),
+        ("title", "隐患名称", "finding"),
+        ("description", "具体情况", "what was found"),
+        ("category", "类别", "category"),
+        ("severity", "等级", "severity"),
+        ("legal_basis", "依据", "legal basis"),
+        ("legal_basis.regulation", "法规条款", "regulation"),
+        ("regulation", "法规条款", "regulation"),
+        ("responsible_agency", "责任部门", "responsible agency"),
+        ("deadline", "整改期限", "deadline"),
+        ("Idempotency-Key", "重复提交标识", "idempotency key"),
     ];
     word(lang, WORDS, field)
 }
@@ -123,6 +133,13 @@ pub fn field_message(lang: Lang, message: &str) -> String {
             "日期格式不正确（应为 2026-12-03）",
         ),
         ("unknown agency", "没有这个部门"),
+        ("must not be empty", "不能为空"),
+        ("is before the visit day", "早于检查日期"),
+        ("did not take part in the visit", "该部门未参加本次检查"),
+        ("must be a date like", "日期格式不正确（应为 2026-12-03）"),
+        ("was used before with another body", "已用于另一条记录"),
+        ("its hazards are recorded from that day on", "检查当天起才能记录隐患"),
+        ("it cannot be completed before its day", "检查日期之前不能完成检查"),
     ];
     KNOWN
         .iter()
