@@ -7,6 +7,8 @@
 //! `ONEVISIT_REQUIRE_BROWSER=1` (as in CI), when they fail.
 
 mod common;
+#[path = "browser/inspector.rs"]
+mod inspector;
 
 use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;

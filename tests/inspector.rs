@@ -29,7 +29,13 @@ fn finding(title: &str) -> Value {
     })
 }
 
-async fn record(app: &TestApp, token: &str, visit: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
+async fn record(
+    app: &TestApp,
+    token: &str,
+    visit: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
     let mut request = app
         .client
         .post(app.url(&format!("/visits/{visit}/hazards")))
@@ -43,7 +49,13 @@ async fn record(app: &TestApp, token: &str, visit: &str, key: Option<&str>, body
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn upload(app: &TestApp, token: &str, hazard: &str, key: &str, bytes: Vec<u8>) -> (u16, Value) {
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    hazard: &str,
+    key: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name("gate.png");
     let response = app
         .client
@@ -59,7 +71,9 @@ async fn upload(app: &TestApp, token: &str, hazard: &str, key: &str, bytes: Vec<
 }
 
 fn files_in(app: &TestApp) -> usize {
-    std::fs::read_dir(app.evidence.path()).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(app.evidence.path())
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -75,17 +89,34 @@ async fn a_finding_sent_twice_with_one_key_is_recorded_once_and_two_keys_record_
     assert_eq!(status, 201, "{first}");
     let (status, again) = record(&app, &token, &visit, Some("phone-key-1"), &body).await;
     assert_eq!(status, 201, "{again}");
-    assert_eq!(again["id"], first["id"], "the retry answers the first hazard");
-    assert_eq!(count_rows(&db, "hazards").await, before + 1, "one hazard for one key");
+    assert_eq!(
+        again["id"], first["id"],
+        "the retry answers the first hazard"
+    );
+    assert_eq!(
+        count_rows(&db, "hazards").await,
+        before + 1,
+        "one hazard for one key"
+    );
 
     let (status, other) = record(&app, &token, &visit, Some("phone-key-2"), &body).await;
     assert_eq!(status, 201, "{other}");
     assert_ne!(other["id"], first["id"]);
-    assert_eq!(count_rows(&db, "hazards").await, before + 2, "two keys, two hazards");
+    assert_eq!(
+        count_rows(&db, "hazards").await,
+        before + 2,
+        "two keys, two hazards"
+    );
 
     // The same key with another finding is refused by name, and writes nothing.
-    let (status, problem) =
-        record(&app, &token, &visit, Some("phone-key-1"), &finding("另一处隐患")).await;
+    let (status, problem) = record(
+        &app,
+        &token,
+        &visit,
+        Some("phone-key-1"),
+        &finding("另一处隐患"),
+    )
+    .await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
     let (status, problem) = record(&app, &token, &visit, Some(" "), &body).await;
@@ -111,8 +142,14 @@ async fn a_photo_sent_twice_with_one_key_is_stored_once() {
     let Gate { app, visit, .. } = inspector_at_the_gate().await;
     let token = app.token(INSPECTOR).await;
     let db = app.db().await;
-    let (status, hazard) =
-        record(&app, &token, &visit.to_string(), Some("finding-a"), &finding("灭火器过期")).await;
+    let (status, hazard) = record(
+        &app,
+        &token,
+        &visit.to_string(),
+        Some("finding-a"),
+        &finding("灭火器过期"),
+    )
+    .await;
     assert_eq!(status, 201, "{hazard}");
     let hazard = hazard["id"].as_str().expect("id").to_owned();
     let rows = count_rows(&db, "evidence_files").await;
@@ -122,7 +159,10 @@ async fn a_photo_sent_twice_with_one_key_is_stored_once() {
     assert_eq!(status, 201, "{first}");
     let (status, again) = upload(&app, &token, &hazard, "photo-a", png(1)).await;
     assert_eq!(status, 201, "{again}");
-    assert_eq!(again, first, "the retry answers the first file, byte for byte");
+    assert_eq!(
+        again, first,
+        "the retry answers the first file, byte for byte"
+    );
     assert_eq!(count_rows(&db, "evidence_files").await, rows + 1);
     assert_eq!(files_in(&app), files + 1, "the retry's copy is not kept");
 
@@ -135,7 +175,10 @@ async fn a_photo_sent_twice_with_one_key_is_stored_once() {
     assert_eq!(files_in(&app), files + 2);
     let (_, view) = {
         let response = app.get_as(&token, &format!("/hazards/{hazard}")).await;
-        (response.status(), response.json::<Value>().await.expect("json"))
+        (
+            response.status(),
+            response.json::<Value>().await.expect("json"),
+        )
     };
     assert_eq!(view["evidence"].as_array().map(Vec::len), Some(2));
 }
@@ -152,15 +195,29 @@ fn browser_like() -> reqwest::Client {
 /// The value of the page's first hidden field `name`.
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("a field {name}")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a field {name}"))
+        + marker.len();
     html[start..].split('"').next().expect("a value").to_owned()
 }
 
 async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> reqwest::Response {
-    let form = client.get(app.url("/ui/login")).send().await.expect("form").text().await.expect("html");
+    let form = client
+        .get(app.url("/ui/login"))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
     client
         .post(app.url("/ui/login"))
-        .form(&[("username", username), ("password", DEMO_PASSWORD), ("csrf", &hidden(&form, "csrf"))])
+        .form(&[
+            ("username", username),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &hidden(&form, "csrf")),
+        ])
         .send()
         .await
         .expect("sign in")
@@ -180,10 +237,16 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
         .await
         .expect("visit page");
     assert_eq!(page.status(), 200);
-    let policy = page.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     assert!(policy.contains("script-src 'self'"), "{policy}");
     let html = page.text().await.expect("html");
-    assert!(html.contains("capture=\"environment\""), "the camera is offered");
+    assert!(
+        html.contains("capture=\"environment\""),
+        "the camera is offered"
+    );
     let state: Value = client
         .get(app.url("/ui/inspector/session"))
         .header("accept", "application/json")
@@ -218,7 +281,12 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
     let first = send("k-1", "通道占用", csrf.clone()).await.expect("post");
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.expect("json");
-    let again: Value = send("k-1", "通道占用", csrf.clone()).await.expect("post").json().await.expect("json");
+    let again: Value = send("k-1", "通道占用", csrf.clone())
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(again["hazard_id"], first["hazard_id"]);
     assert_eq!(count_rows(&db, "hazards").await, before + 1);
     let second = send("k-2", "通道占用", csrf.clone()).await.expect("post");
@@ -249,7 +317,9 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
     assert_eq!(refused["errors"][0]["message"], "不能为空");
 
     // Without the token: refused, nothing written.
-    let forged = send("k-4", "伪造", "not-the-token".to_owned()).await.expect("post");
+    let forged = send("k-4", "伪造", "not-the-token".to_owned())
+        .await
+        .expect("post");
     assert_eq!(forged.status(), 403);
     assert_eq!(count_rows(&db, "hazards").await, before + 2);
 
@@ -277,7 +347,10 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
             .text("regulation", "")
             .text("responsible_agency", "fire")
             .text("deadline", "2026-12-09")
-            .part("photo", reqwest::multipart::Part::bytes(png(7)).file_name("lamp.png"));
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(png(7)).file_name("lamp.png"),
+            );
         client
             .post(app.url(&format!("/ui/inspector/visits/{visit}/findings")))
             .multipart(form)
@@ -287,8 +360,14 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
     for _ in 0..2 {
         let answer = plain().await.expect("post");
         assert_eq!(answer.status(), 303);
-        let to = answer.headers()["location"].to_str().expect("ascii").to_owned();
-        assert!(to.starts_with(&format!("/ui/inspector/visits/{visit}?lang=zh#hazard-")), "{to}");
+        let to = answer.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(
+            to.starts_with(&format!("/ui/inspector/visits/{visit}?lang=zh#hazard-")),
+            "{to}"
+        );
     }
     assert_eq!(count_rows(&db, "hazards").await, before + 3);
     assert_eq!(count_rows(&db, "evidence_files").await, files + 1);
@@ -311,10 +390,18 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
         .await
         .expect("post");
     assert_eq!(page.status(), 422);
-    assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
     let html = page.text().await.expect("html");
     assert!(html.contains("id=\"error-deadline\""), "{html}");
-    assert!(html.contains("is before the visit day"), "English on the English page");
+    assert!(
+        html.contains("is before the visit day"),
+        "English on the English page"
+    );
 }
 
 #[tokio::test]
@@ -323,10 +410,17 @@ async fn other_roles_are_refused_and_a_visit_not_of_the_team_says_so() {
     for username in ["office", "fire"] {
         let client = browser_like();
         sign_in(&app, &client, username).await;
-        for path in ["/ui/inspector", "/ui/inspector/", &format!("/ui/inspector/visits/{visit}")] {
+        for path in [
+            "/ui/inspector",
+            "/ui/inspector/",
+            &format!("/ui/inspector/visits/{visit}"),
+        ] {
             let page = client.get(app.url(path)).send().await.expect("page");
             assert_eq!(page.status(), 403, "{username} {path}");
-            assert!(page.text().await.expect("html").contains("id=\"refused\""), "{username} {path}");
+            assert!(
+                page.text().await.expect("html").contains("id=\"refused\""),
+                "{username} {path}"
+            );
         }
     }
 
@@ -336,7 +430,10 @@ async fn other_roles_are_refused_and_a_visit_not_of_the_team_says_so() {
     let office = app.token("office").await;
     let today = app.clock.today();
     let visits: Value = app
-        .get_json(&office, &format!("/visits?from={today}&to={today}&agency=fire&limit=200"))
+        .get_json(
+            &office,
+            &format!("/visits?from={today}&to={today}&agency=fire&limit=200"),
+        )
         .await;
     let other = visits["items"]
         .as_array()
@@ -358,7 +455,11 @@ async fn other_roles_are_refused_and_a_visit_not_of_the_team_says_so() {
     assert!(html.contains("not one of your team"), "{html}");
 
     // The list shows the inspector's own visit.
-    let list = client.get(app.url("/ui/inspector/")).send().await.expect("list");
+    let list = client
+        .get(app.url("/ui/inspector/"))
+        .send()
+        .await
+        .expect("list");
     assert_eq!(list.status(), 200);
     let html = list.text().await.expect("html");
     assert!(html.contains(&format!("data-visit=\"{visit}\"")), "{html}");

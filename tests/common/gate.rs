@@ -10,7 +10,9 @@ use onevisit_domain::VisitStatus;
 use onevisit_scheduler::jobs::FixedClock;
 use onevisit_service::clock::Clock;
 use onevisit_service::entities::{Stored, agency, joint_visit, user, visit_inspector, visit_team};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -44,7 +46,9 @@ pub async fn inspector_at_the_gate() -> Gate {
         .await
         .expect("users")
         .expect("the demo's inspector account");
-    let me = account.inspector_id.expect("an inspector account names its inspector");
+    let me = account
+        .inspector_id
+        .expect("an inspector account names its inspector");
     let fire = agency::Entity::find()
         .filter(agency::Column::Code.eq("fire"))
         .one(&db)

@@ -8,8 +8,8 @@ use super::{Context, find_visible};
 use crate::Caller;
 use crate::ServiceError;
 use crate::audit::{self, Change, Subject};
-use crate::idempotency::{self, Operation};
 use crate::entities::evidence_file;
+use crate::idempotency::{self, Operation};
 use onevisit_domain::HazardStatus;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::json;
@@ -168,7 +168,9 @@ async fn stored_with(
     let file = evidence_file::Entity::find_by_id(id)
         .one(cx.db)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("idempotency key of a vanished file {id}")))?;
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("idempotency key of a vanished file {id}"))
+        })?;
     Ok(Some(file))
 }
 
@@ -212,14 +214,15 @@ pub async fn upload_once(
     let now = cx.clock.now();
     let txn = cx.db.begin().await?;
     if let Some(key) = &key
-        && !idempotency::claim(&txn, caller, key, Operation::UploadEvidence, &body_hash, id)
-            .await?
+        && !idempotency::claim(&txn, caller, key, Operation::UploadEvidence, &body_hash, id).await?
     {
         // A concurrent retry with the same key committed first: answer as it did.
         drop(txn);
-        return stored_with(cx, caller, key, &body_hash).await?.ok_or_else(|| {
-            ServiceError::Unavailable("the same file is being stored; try again".to_owned())
-        });
+        return stored_with(cx, caller, key, &body_hash)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Unavailable("the same file is being stored; try again".to_owned())
+            });
     }
     let stored = evidence_file::ActiveModel {
         id: Set(id),

@@ -12,7 +12,6 @@ pub mod ledger;
 pub mod notice;
 
 use crate::ServiceError;
-use crate::idempotency::{self, Operation};
 use crate::audit::{self, Change, Subject};
 use crate::booking::{self, AlsoWrite, BookingError, Landing, NewBooking};
 use crate::clock::Clock;
@@ -20,6 +19,7 @@ use crate::entities::{
     agency, enterprise, evidence_file, hazard, hazard_event, hazard_notice, inspection_request,
     joint_visit, visit_team,
 };
+use crate::idempotency::{self, Operation};
 use crate::{Caller, Role};
 use chrono::{DateTime, Datelike, Utc};
 use onevisit_domain::hazard::{
@@ -438,7 +438,11 @@ pub async fn record_once(
         drop(txn);
         return recorded_with(cx, caller, key, &body_hash)
             .await?
-            .ok_or_else(|| ServiceError::Unavailable("the same finding is being recorded; try again".to_owned()));
+            .ok_or_else(|| {
+                ServiceError::Unavailable(
+                    "the same finding is being recorded; try again".to_owned(),
+                )
+            });
     }
     row.insert(&txn).await?;
     append_event(&txn, id, 0, caller, &hazard.events()[0]).await?;

@@ -157,17 +157,26 @@ fn err_status(err: &ApiError) -> StatusCode {
 /// What a failure that is not a field's says, in the page's language.
 fn failure_text(lang: Lang, err: &ApiError) -> String {
     match err {
-        ApiError::NotFound => lang.t("没有找到这次检查或隐患。", "No such visit or hazard.").to_owned(),
-        ApiError::Forbidden => lang.t("您无权进行此操作。", "You may not do this.").to_owned(),
+        ApiError::NotFound => lang
+            .t("没有找到这次检查或隐患。", "No such visit or hazard.")
+            .to_owned(),
+        ApiError::Forbidden => lang
+            .t("您无权进行此操作。", "You may not do this.")
+            .to_owned(),
         ApiError::Conflict(why) => format!(
             "{}{}",
             lang.t("当前状态下无法进行：", "Not possible now: "),
             words::field_message(lang, why)
         ),
         ApiError::Unavailable(_) | ApiError::Internal(_) => lang
-            .t("服务器暂时无法处理，稍后会重试。", "The server could not handle it; it will be tried again.")
+            .t(
+                "服务器暂时无法处理，稍后会重试。",
+                "The server could not handle it; it will be tried again.",
+            )
             .to_owned(),
-        _ => lang.t("请求无法处理。", "The request could not be handled.").to_owned(),
+        _ => lang
+            .t("请求无法处理。", "The request could not be handled.")
+            .to_owned(),
     }
 }
 
@@ -285,8 +294,7 @@ pub async fn my_visits(
     for visit in &visits {
         let enterprise =
             enterprises::get_enterprise(&state.db, &session.caller, visit.enterprise_id).await;
-        let requests =
-            my_visits::visit_requests(&state.db, &session.caller, today, visit.id).await;
+        let requests = my_visits::visit_requests(&state.db, &session.caller, today, visit.id).await;
         match (enterprise, requests) {
             (Ok(e), Ok(r)) => cards.push((visit, e, r)),
             (Err(err), _) | (_, Err(err)) => return failed(lang, Some(&session), err.into()),
@@ -296,7 +304,7 @@ pub async fn my_visits(
         (style())
         (outbox(lang))
         h2 { (lang.t("我的检查", "My visits")) }
-        p { (lang.t("今天及之后", "Today and the next ")) (my_visits::DAYS_AHEAD) (lang.t(" 天内您所在检查组的检查。", " days: the visits whose team you are on.")) }
+        p { (lang.t("今天及之后 ", "Today and the next ")) (my_visits::DAYS_AHEAD) (lang.t(" 天内您所在检查组的检查。", " days: the visits whose team you are on.")) }
         @if cards.is_empty() {
             p id="no-visits" { (lang.t("近期没有安排您的检查。", "No visits for you in the coming days.")) }
         }
@@ -319,17 +327,14 @@ pub async fn my_visits(
 }
 
 /// A visit of the caller's own team, or the page (or JSON) that says why not.
-async fn my_visit(
-    state: &AppState,
-    me: &Inspector,
-    id: Uuid,
-) -> Result<VisitView, Response> {
+async fn my_visit(state: &AppState, me: &Inspector, id: Uuid) -> Result<VisitView, Response> {
     let lang = me.session.lang;
-    let visit = match visits::get_visit(&state.db, &me.session.caller, state.clock.today(), id).await {
-        Ok(visit) => visit,
-        Err(err) if me.json => return Err(json_failure(lang, err.into())),
-        Err(err) => return Err(failed(lang, Some(&me.session), err.into())),
-    };
+    let visit =
+        match visits::get_visit(&state.db, &me.session.caller, state.clock.today(), id).await {
+            Ok(visit) => visit,
+            Err(err) if me.json => return Err(json_failure(lang, err.into())),
+            Err(err) => return Err(failed(lang, Some(&me.session), err.into())),
+        };
     if my_visits::on_team(&me.session.caller, &visit) {
         return Ok(visit);
     }
@@ -338,7 +343,10 @@ async fn my_visit(
         "This visit is not one of your team's: you see and record only the visits whose team you are on.",
     );
     if me.json {
-        return Err(json_answer(StatusCode::FORBIDDEN, json!({ "message": text })));
+        return Err(json_answer(
+            StatusCode::FORBIDDEN,
+            json!({ "message": text }),
+        ));
     }
     Err(page_with_status(
         StatusCode::FORBIDDEN,
@@ -392,9 +400,10 @@ impl FindingForm {
     fn finding(&self) -> Result<NewFinding, ApiError> {
         let deadline = match self.deadline.trim() {
             "" => None,
-            day => Some(day.parse::<NaiveDate>().map_err(|_| {
-                ApiError::field("deadline", "must be a date like 2026-12-03")
-            })?),
+            day => Some(
+                day.parse::<NaiveDate>()
+                    .map_err(|_| ApiError::field("deadline", "must be a date like 2026-12-03"))?,
+            ),
         };
         let regulation = Some(self.regulation.trim())
             .filter(|r| !r.is_empty())
@@ -430,7 +439,11 @@ struct VisitPage {
     notices: Vec<hazard_notice::Model>,
 }
 
-async fn gather(state: &AppState, session: &Session, visit: VisitView) -> Result<VisitPage, ApiError> {
+async fn gather(
+    state: &AppState,
+    session: &Session,
+    visit: VisitView,
+) -> Result<VisitPage, ApiError> {
     let (db, caller, today) = (&state.db, &session.caller, state.clock.today());
     let enterprise = enterprises::get_enterprise(db, caller, visit.enterprise_id).await?;
     let requests = my_visits::visit_requests(db, caller, today, visit.id).await?;
@@ -560,7 +573,12 @@ fn finding_form(
     }
 }
 
-fn visit_body(state: &AppState, session: &Session, page: &VisitPage, refusal: Option<&Refusal<'_>>) -> Markup {
+fn visit_body(
+    state: &AppState,
+    session: &Session,
+    page: &VisitPage,
+    refusal: Option<&Refusal<'_>>,
+) -> Markup {
     let lang = session.lang;
     let today = state.clock.today();
     let visit = &page.visit;
@@ -569,12 +587,18 @@ fn visit_body(state: &AppState, session: &Session, page: &VisitPage, refusal: Op
         status,
         Some(VisitStatus::Confirmed | VisitStatus::InProgress | VisitStatus::Completed)
     ) && visit.date <= today;
-    let completable =
-        matches!(status, Some(VisitStatus::Confirmed | VisitStatus::InProgress)) && visit.date <= today;
+    let completable = matches!(
+        status,
+        Some(VisitStatus::Confirmed | VisitStatus::InProgress)
+    ) && visit.date <= today;
     let my_agency = visit
         .teams
         .iter()
-        .find(|t| t.inspectors.iter().any(|i| Some(i.id) == session.caller.inspector_id))
+        .find(|t| {
+            t.inspectors
+                .iter()
+                .any(|i| Some(i.id) == session.caller.inspector_id)
+        })
         .map(|t| t.agency.as_str());
     html! {
         (style())
@@ -656,7 +680,12 @@ async fn render_visit(
         Err(err) => return failed(lang, Some(session), err),
     };
     let title = page.visit.enterprise_name.clone();
-    let markup = layout(lang, &title, Some(session), visit_body(state, session, &page, refusal));
+    let markup = layout(
+        lang,
+        &title,
+        Some(session),
+        visit_body(state, session, &page, refusal),
+    );
     let status = if refusal.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -666,11 +695,7 @@ async fn render_visit(
 }
 
 /// `/ui/inspector/visits/{id}`: one visit of the inspector's team.
-pub async fn visit(
-    State(state): State<AppState>,
-    me: Inspector,
-    Path(id): Path<Uuid>,
-) -> Response {
+pub async fn visit(State(state): State<AppState>, me: Inspector, Path(id): Path<Uuid>) -> Response {
     let visit = match my_visit(&state, &me, id).await {
         Ok(visit) => visit,
         Err(page) => return page,
@@ -720,8 +745,15 @@ async fn store_photo(
     }
     let key = key.map(|k| k.as_bytes());
     let cx = Context::from(state);
-    evidence::upload_once(cx, &session.caller, hazard_id, &name, key, &mut FieldChunks(field))
-        .await?;
+    evidence::upload_once(
+        cx,
+        &session.caller,
+        hazard_id,
+        &name,
+        key,
+        &mut FieldChunks(field),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -749,22 +781,36 @@ pub async fn record_finding(
     let mut recorded = None;
     let mut photos = 0usize;
     let outcome: Result<(), ApiError> = async {
-        while let Some(field) = form.next_field().await.map_err(|e| ApiError::BadRequest(e.body_text()))? {
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?
+        {
             let name = field.name().unwrap_or_default().to_owned();
             match name.as_str() {
                 "csrf" => csrf = csrf || csrf_holds(&headers, &text_of(field).await?),
-                "lang" => me.session.lang = form_lang(Some(&text_of(field).await?), me.session.lang),
+                "lang" => {
+                    me.session.lang = form_lang(Some(&text_of(field).await?), me.session.lang)
+                }
                 "photo" => {
                     if !csrf {
                         return Err(ApiError::Forbidden);
                     }
-                    let key = header_key.clone().or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
+                    let key = header_key
+                        .clone()
+                        .or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
                     if recorded.is_none() {
-                        recorded = Some(record(&state, &me.session, id, &sent, key.as_deref()).await?);
+                        recorded =
+                            Some(record(&state, &me.session, id, &sent, key.as_deref()).await?);
                     }
-                    let hazard_id = recorded.as_ref().map_or(Uuid::nil(), |h: &onevisit_service::entities::hazard::Model| h.id);
+                    let hazard_id = recorded.as_ref().map_or(
+                        Uuid::nil(),
+                        |h: &onevisit_service::entities::hazard::Model| h.id,
+                    );
                     let photo_key = key.map(|k| format!("{k}.photo{photos}"));
-                    if store_photo(&state, &me.session, hazard_id, photo_key.as_deref(), field).await? {
+                    if store_photo(&state, &me.session, hazard_id, photo_key.as_deref(), field)
+                        .await?
+                    {
                         photos += 1;
                     }
                 }
@@ -778,7 +824,9 @@ pub async fn record_finding(
             return Err(ApiError::Forbidden);
         }
         if recorded.is_none() {
-            let key = header_key.clone().or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
+            let key = header_key
+                .clone()
+                .or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
             recorded = Some(record(&state, &me.session, id, &sent, key.as_deref()).await?);
         }
         Ok(())
@@ -818,7 +866,11 @@ pub async fn record_finding(
             };
             render_visit(&state, &me.session, visit, Some(&refusal)).await
         }
-        (Ok(()), None) => failed(lang, Some(&me.session), ApiError::Internal("no finding recorded".to_owned())),
+        (Ok(()), None) => failed(
+            lang,
+            Some(&me.session),
+            ApiError::Internal("no finding recorded".to_owned()),
+        ),
     }
 }
 
@@ -831,7 +883,14 @@ async fn record(
 ) -> Result<onevisit_service::entities::hazard::Model, ApiError> {
     let finding = sent.finding()?;
     let cx = Context::from(state);
-    Ok(hazards::record_once(cx, &session.caller, visit_id, &finding, key.map(str::as_bytes)).await?)
+    Ok(hazards::record_once(
+        cx,
+        &session.caller,
+        visit_id,
+        &finding,
+        key.map(str::as_bytes),
+    )
+    .await?)
 }
 
 /// `POST /ui/inspector/hazards/{id}/photos` (multipart, field `file`): one photo of a
@@ -858,13 +917,20 @@ pub async fn add_photo(
         .map(str::to_owned);
     let mut stored = false;
     let outcome: Result<(), ApiError> = async {
-        while let Some(field) = form.next_field().await.map_err(|e| ApiError::BadRequest(e.body_text()))? {
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?
+        {
             match field.name().unwrap_or_default() {
                 "csrf" => csrf = csrf || csrf_holds(&headers, &text_of(field).await?),
-                "lang" => me.session.lang = form_lang(Some(&text_of(field).await?), me.session.lang),
+                "lang" => {
+                    me.session.lang = form_lang(Some(&text_of(field).await?), me.session.lang)
+                }
                 "idempotency_key" => key = key.or(Some(text_of(field).await?)),
                 "file" | "photo" if csrf => {
-                    stored = store_photo(&state, &me.session, id, key.as_deref(), field).await? || stored;
+                    stored = store_photo(&state, &me.session, id, key.as_deref(), field).await?
+                        || stored;
                 }
                 _ => {}
             }
@@ -912,7 +978,10 @@ pub async fn complete(
     let cx = crate::http::visit_actions::context(&state);
     let lang = me.session.lang;
     match onevisit_service::visit_actions::complete_visit(cx, &me.session.caller, id).await {
-        Ok(_) => see_other(&format!("/ui/inspector/visits/{id}?lang={}#notices", lang.code())),
+        Ok(_) => see_other(&format!(
+            "/ui/inspector/visits/{id}?lang={}#notices",
+            lang.code()
+        )),
         Err(err) => {
             let err: ApiError = err.into();
             let Ok(visit) = my_visit(&state, &me, id).await else {
@@ -968,10 +1037,9 @@ fn javascript(source: &'static str, scope: Option<&'static str>) -> Response {
     )
         .into_response();
     if let Some(scope) = scope {
-        response.headers_mut().insert(
-            "service-worker-allowed",
-            HeaderValue::from_static(scope),
-        );
+        response
+            .headers_mut()
+            .insert("service-worker-allowed", HeaderValue::from_static(scope));
     }
     response
 }

@@ -58,8 +58,14 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
             "/ui/inspector/hazards/{id}/photos",
             post(inspector::add_photo).layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/ui/inspector/visits/{id}/complete", post(inspector::complete))
-        .route("/ui/inspector/notices/{id}/print", get(inspector::print_notice))
+        .route(
+            "/ui/inspector/visits/{id}/complete",
+            post(inspector::complete),
+        )
+        .route(
+            "/ui/inspector/notices/{id}/print",
+            get(inspector::print_notice),
+        )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
         .layer(axum::middleware::from_fn_with_state(state, session::renew))

@@ -138,8 +138,14 @@ pub fn field_message(lang: Lang, message: &str) -> String {
         ("did not take part in the visit", "该部门未参加本次检查"),
         ("must be a date like", "日期格式不正确（应为 2026-12-03）"),
         ("was used before with another body", "已用于另一条记录"),
-        ("its hazards are recorded from that day on", "检查当天起才能记录隐患"),
-        ("it cannot be completed before its day", "检查日期之前不能完成检查"),
+        (
+            "its hazards are recorded from that day on",
+            "检查当天起才能记录隐患",
+        ),
+        (
+            "it cannot be completed before its day",
+            "检查日期之前不能完成检查",
+        ),
     ];
     KNOWN
         .iter()
