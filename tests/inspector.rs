@@ -138,6 +138,36 @@ async fn a_finding_sent_twice_with_one_key_is_recorded_once_and_two_keys_record_
 }
 
 #[tokio::test]
+async fn retries_racing_with_one_key_record_one_hazard() {
+    let Gate { app, visit, .. } = inspector_at_the_gate().await;
+    let token = app.token(INSPECTOR).await;
+    let db = app.db().await;
+    let before = count_rows(&db, "hazards").await;
+    let mut racing = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let request = app
+            .client
+            .post(app.url(&format!("/visits/{visit}/hazards")))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "one-tap-many-retries")
+            .json(&finding("配电箱无防护"));
+        racing.spawn(async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(answer) = racing.join_next().await {
+        let (status, body) = answer.expect("a request");
+        assert_eq!(status, 201, "{body}");
+        ids.insert(body["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(ids.len(), 1, "every retry answers the one hazard");
+    assert_eq!(count_rows(&db, "hazards").await, before + 1);
+}
+
+#[tokio::test]
 async fn a_photo_sent_twice_with_one_key_is_stored_once() {
     let Gate { app, visit, .. } = inspector_at_the_gate().await;
     let token = app.token(INSPECTOR).await;
