@@ -154,7 +154,10 @@ async fn retries_racing_with_one_key_record_one_hazard() {
         racing.spawn(async move {
             let response = request.send().await.expect("request");
             let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         });
     }
     let mut ids = std::collections::BTreeSet::new();

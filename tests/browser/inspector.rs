@@ -252,6 +252,27 @@ async fn an_inspector_records_a_finding_with_a_photo_completes_the_visit_and_get
         vec![("安全出口堵塞".to_owned(), 1)]
     );
 
+    // A finding the server refuses for good leaves the queue, and says why on the page.
+    client
+        .execute(
+            "document.getElementById('f-deadline').value = '2026-01-01'",
+            Vec::new(),
+        )
+        .await
+        .expect("an early deadline");
+    record(&client, "期限有误", &photo(&files, "early.png")).await;
+    let refused = wait_for(&client, "#outbox-items li[data-state=\"failed\"]").await;
+    let why = refused.text().await.expect("text");
+    assert!(
+        why.contains("期限有误") && why.contains("早于检查日期"),
+        "{why}"
+    );
+    wait_pending(&client, "0", Duration::from_secs(10)).await;
+    assert_eq!(
+        on_the_server(&gate).await,
+        vec![("安全出口堵塞".to_owned(), 1)]
+    );
+
     wait_for(&client, "#complete")
         .await
         .click()
@@ -365,5 +386,78 @@ async fn findings_recorded_offline_reach_the_server_once_when_the_network_return
     );
     wait_for(&client, "#findings li[data-photos=\"1\"]").await;
     screenshot(&client, "inspector-offline-sent").await;
+    client.close().await.expect("close the browser");
+}
+
+#[tokio::test]
+async fn an_expired_session_keeps_the_queue_until_the_inspector_signs_in_again() {
+    let gate = inspector_at_the_gate().await;
+    let Some((_driver, client)) = browser("inspector signed out").await else {
+        return;
+    };
+    let files = tempfile::tempdir().expect("a folder");
+    phone(&client).await;
+    sign_in(&gate.app, &client, INSPECTOR).await;
+    client
+        .goto(
+            &gate
+                .app
+                .url(&format!("/ui/inspector/visits/{}?lang=zh", gate.visit)),
+        )
+        .await
+        .expect("the visit page");
+    wait_for(&client, "#finding-form").await;
+    wait_pending(&client, "0", Duration::from_secs(10)).await;
+
+    // The session is gone (expired, or signed out elsewhere): the finding waits.
+    client
+        .delete_cookie("ov_session")
+        .await
+        .expect("the session ends");
+    record(&client, "应急照明损坏", &photo(&files, "lamp.png")).await;
+    let again = wait_for(&client, "#sign-in-again").await;
+    wait_pending(&client, "1", Duration::from_secs(10)).await;
+    let problem = client
+        .find(Locator::Id("outbox-problem"))
+        .await
+        .expect("the line")
+        .text()
+        .await
+        .expect("text");
+    assert!(problem.contains("重新登录"), "{problem}");
+    assert!(on_the_server(&gate).await.is_empty());
+
+    // Signing in again brings the inspector back to the visit, and the queue goes out.
+    again.click().await.expect("to the sign-in page");
+    wait_for(&client, "#login-error").await;
+    for (id, text) in [
+        ("username", INSPECTOR),
+        ("password", onevisit_service::seed::DEMO_PASSWORD),
+    ] {
+        client
+            .find(Locator::Id(id))
+            .await
+            .expect("field")
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("sign in");
+    wait_for(&client, "#finding-form").await;
+    assert_eq!(
+        client.current_url().await.expect("url").path(),
+        format!("/ui/inspector/visits/{}", gate.visit)
+    );
+    wait_pending(&client, "0", Duration::from_secs(30)).await;
+    assert_eq!(
+        on_the_server(&gate).await,
+        vec![("应急照明损坏".to_owned(), 1)]
+    );
     client.close().await.expect("close the browser");
 }
