@@ -405,6 +405,34 @@ async fn the_pages_script_endpoint_honours_the_key_and_the_session() {
     assert_eq!(count_rows(&db, "hazards").await, before + 3);
     assert_eq!(count_rows(&db, "evidence_files").await, files + 1);
 
+    // A photo that is not one: the finding is in, the page says the photo is not.
+    let gif = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("lang", "zh")
+        .text("idempotency_key", "plain-gif")
+        .text("title", "配电柜门未关")
+        .text("description", "柜门敞开")
+        .text("category", "fire")
+        .text("severity", "general")
+        .text("legal_basis", "GB 50054")
+        .text("responsible_agency", "fire")
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(b"GIF89a....".to_vec()).file_name("door.gif"),
+        );
+    let page = client
+        .post(app.url(&format!("/ui/inspector/visits/{visit}/findings")))
+        .multipart(gif)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("隐患已记录，但以下照片未能保存"), "{html}");
+    assert!(html.contains("文件类型不受支持"), "{html}");
+    assert_eq!(count_rows(&db, "hazards").await, before + 4);
+    assert_eq!(count_rows(&db, "evidence_files").await, files + 1);
+
     // A deadline before the visit shows the field's error on the page.
     let early = reqwest::multipart::Form::new()
         .text("csrf", csrf.clone())

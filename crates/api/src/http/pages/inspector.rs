@@ -29,7 +29,7 @@ use maud::{Markup, html};
 use onevisit_domain::hazard::DeadlinePolicy;
 use onevisit_domain::{Severity, VisitStatus};
 use onevisit_service::enterprises::{self, EnterpriseView};
-use onevisit_service::entities::hazard_notice;
+use onevisit_service::entities::{hazard, hazard_notice};
 use onevisit_service::hazards::ledger::{self, LedgerFilter, LedgerRow};
 use onevisit_service::hazards::{self, Context, NewFinding, evidence, notice};
 use onevisit_service::my_visits;
@@ -423,7 +423,8 @@ impl FindingForm {
 
 /// A refused form: what was sent and each field's error.
 struct Refusal<'a> {
-    form: &'a FindingForm,
+    /// What was sent, shown again; none: a fresh form.
+    form: Option<&'a FindingForm>,
     errors: &'a [FieldError],
     /// A refusal that is no field's (the visit's state).
     other: Option<String>,
@@ -471,11 +472,6 @@ async fn gather(
     })
 }
 
-/// The deadline the policy gives a finding of `severity` on `day`.
-fn policy_deadline(policy: &DeadlinePolicy, severity: Severity, day: NaiveDate) -> NaiveDate {
-    policy.default_deadline(severity, day)
-}
-
 /// The error of `field` among `errors`, shown under it.
 fn field_error(lang: Lang, errors: &[FieldError], field: &str) -> Markup {
     let own: Vec<&FieldError> = errors
@@ -498,8 +494,8 @@ fn finding_form(
     refusal: Option<&Refusal<'_>>,
 ) -> Markup {
     let visit = &page.visit;
-    let general = policy_deadline(policy, Severity::General, visit.date);
-    let major = policy_deadline(policy, Severity::Major, visit.date);
+    let general = policy.default_deadline(Severity::General, visit.date);
+    let major = policy.default_deadline(Severity::Major, visit.date);
     let blank = FindingForm {
         idempotency_key: Uuid::new_v4().to_string(),
         severity: "general".to_owned(),
@@ -508,9 +504,12 @@ fn finding_form(
         deadline: general.to_string(),
         ..FindingForm::default()
     };
-    let (form, errors) = match refusal {
-        Some(r) => (r.form, r.errors),
-        None => (&blank, &[][..]),
+    let form = refusal.and_then(|r| r.form).unwrap_or(&blank);
+    let errors = refusal.map_or(&[][..], |r| r.errors);
+    // A form shown again keeps its key (the same finding); one that never had one gets one.
+    let key = match form.idempotency_key.as_str() {
+        "" => blank.idempotency_key.as_str(),
+        key => key,
     };
     let text = |name: &'static str, label: &'static str, value: &str, required: bool| {
         html! {
@@ -527,7 +526,7 @@ fn finding_form(
             data-visit=(visit.id) {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="lang" value=(lang.code());
-            input type="hidden" name="idempotency_key" value=(form.idempotency_key);
+            input type="hidden" name="idempotency_key" value=(key);
             (text("title", lang.t("隐患名称", "Finding"), &form.title, true))
             label for="f-description" { (lang.t("具体情况", "What was found"))
                 textarea id="f-description" name="description" rows="3" required { (form.description) }
@@ -778,7 +777,13 @@ pub async fn record_finding(
         .get(IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut recorded = None;
+    // The script's key, else the form's own.
+    let key_of = |sent: &FindingForm| {
+        header_key
+            .clone()
+            .or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()))
+    };
+    let mut recorded: Option<hazard::Model> = None;
     let mut photos = 0usize;
     let outcome: Result<(), ApiError> = async {
         while let Some(field) = form
@@ -792,21 +797,19 @@ pub async fn record_finding(
                 "lang" => {
                     me.session.lang = form_lang(Some(&text_of(field).await?), me.session.lang)
                 }
-                "photo" => {
-                    if !csrf {
-                        return Err(ApiError::Forbidden);
-                    }
-                    let key = header_key
-                        .clone()
-                        .or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
-                    if recorded.is_none() {
-                        recorded =
-                            Some(record(&state, &me.session, id, &sent, key.as_deref()).await?);
-                    }
-                    let hazard_id = recorded.as_ref().map_or(
-                        Uuid::nil(),
-                        |h: &onevisit_service::entities::hazard::Model| h.id,
-                    );
+                // The photos come last: the finding is recorded before the first streams in.
+                "photo" if csrf => {
+                    let key = key_of(&sent);
+                    let hazard_id = match &recorded {
+                        Some(hazard) => hazard.id,
+                        None => {
+                            let hazard =
+                                record(&state, &me.session, id, &sent, key.as_deref()).await?;
+                            let hazard_id = hazard.id;
+                            recorded = Some(hazard);
+                            hazard_id
+                        }
+                    };
                     let photo_key = key.map(|k| format!("{k}.photo{photos}"));
                     if store_photo(&state, &me.session, hazard_id, photo_key.as_deref(), field)
                         .await?
@@ -814,6 +817,7 @@ pub async fn record_finding(
                         photos += 1;
                     }
                 }
+                "photo" => return Err(ApiError::Forbidden),
                 other => {
                     let value = text_of(field).await?;
                     sent.set(other, value);
@@ -824,9 +828,7 @@ pub async fn record_finding(
             return Err(ApiError::Forbidden);
         }
         if recorded.is_none() {
-            let key = header_key
-                .clone()
-                .or_else(|| Some(sent.idempotency_key.clone()).filter(|k| !k.is_empty()));
+            let key = key_of(&sent);
             recorded = Some(record(&state, &me.session, id, &sent, key.as_deref()).await?);
         }
         Ok(())
@@ -845,32 +847,42 @@ pub async fn record_finding(
         )),
         (Err(ApiError::Forbidden), _) if !csrf => bad_token(&me),
         (Err(err), _) if me.json => json_failure(lang, err),
-        // The finding is in but a photo was refused: the page says so under the form.
-        (Err(err), recorded) => {
-            let (errors, other) = match &err {
-                ApiError::Validation(errors) => (errors.clone(), None),
-                other => (Vec::new(), Some(failure_text(lang, other))),
+        (outcome, recorded) => {
+            let err = outcome
+                .err()
+                .unwrap_or_else(|| ApiError::Internal("no finding recorded".to_owned()));
+            let errors = match &err {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
             };
-            let mut kept = sent.clone();
-            if recorded.is_some() {
-                // Recorded already: the form shown again is a new finding's.
-                kept = FindingForm {
-                    idempotency_key: Uuid::new_v4().to_string(),
-                    ..kept
-                };
-            }
-            let refusal = Refusal {
-                form: &kept,
-                errors: &errors,
-                other,
+            let refusal = match recorded {
+                // The finding is in but a photo was refused: a fresh form, and why.
+                Some(_) => Refusal {
+                    form: None,
+                    errors: &errors,
+                    other: Some(format!(
+                        "{}{}",
+                        lang.t(
+                            "隐患已记录，但以下照片未能保存：",
+                            "The finding was recorded, but a photo could not be kept: "
+                        ),
+                        if errors.is_empty() {
+                            failure_text(lang, &err)
+                        } else {
+                            String::new()
+                        }
+                    )),
+                },
+                None => Refusal {
+                    form: Some(&sent),
+                    errors: &errors,
+                    other: (errors.is_empty()).then(|| failure_text(lang, &err)),
+                },
             };
-            render_visit(&state, &me.session, visit, Some(&refusal)).await
+            let mut page = render_visit(&state, &me.session, visit, Some(&refusal)).await;
+            *page.status_mut() = err_status(&err);
+            page
         }
-        (Ok(()), None) => failed(
-            lang,
-            Some(&me.session),
-            ApiError::Internal("no finding recorded".to_owned()),
-        ),
     }
 }
 
@@ -880,7 +892,7 @@ async fn record(
     visit_id: Uuid,
     sent: &FindingForm,
     key: Option<&str>,
-) -> Result<onevisit_service::entities::hazard::Model, ApiError> {
+) -> Result<hazard::Model, ApiError> {
     let finding = sent.finding()?;
     let cx = Context::from(state);
     Ok(hazards::record_once(
@@ -987,9 +999,8 @@ pub async fn complete(
             let Ok(visit) = my_visit(&state, &me, id).await else {
                 return failed(lang, Some(&me.session), err);
             };
-            let blank = FindingForm::default();
             let refusal = Refusal {
-                form: &blank,
+                form: None,
                 errors: &[],
                 other: Some(failure_text(lang, &err)),
             };
