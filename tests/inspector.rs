@@ -525,4 +525,17 @@ async fn other_roles_are_refused_and_a_visit_not_of_the_team_says_so() {
     let html = list.text().await.expect("html");
     assert!(html.contains(&format!("data-visit=\"{visit}\"")), "{html}");
     assert!(!html.contains(&format!("data-visit=\"{other}\"")));
+    assert!(html.contains("我的检查"), "Chinese first");
+    let english = client
+        .get(app.url("/ui/inspector/?lang=en"))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        english.contains("My visits") && english.contains("Checks: "),
+        "{english}"
+    );
 }

@@ -121,7 +121,7 @@ fn signed_out(lang: Lang) -> Response {
 /// A failure as the script reads it: the status, a message and each field's error in
 /// the page's language.
 fn json_failure(lang: Lang, err: ApiError) -> Response {
-    let status = err_status(&err);
+    let status = err.status();
     let (message, errors) = match &err {
         ApiError::Validation(errors) => (
             lang.t("以下内容有误：", "Please correct:").to_owned(),
@@ -139,19 +139,6 @@ fn json_failure(lang: Lang, err: ApiError) -> Response {
         other => (failure_text(lang, other), Vec::new()),
     };
     json_answer(status, json!({ "message": message, "errors": errors }))
-}
-
-fn err_status(err: &ApiError) -> StatusCode {
-    match err {
-        ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ApiError::NotFound => StatusCode::NOT_FOUND,
-        ApiError::Forbidden => StatusCode::FORBIDDEN,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
-        ApiError::Rejected { status, .. } => *status,
-        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }
 
 /// What a failure that is not a field's says, in the page's language.
@@ -880,7 +867,7 @@ pub async fn record_finding(
                 },
             };
             let mut page = render_visit(&state, &me.session, visit, Some(&refusal)).await;
-            *page.status_mut() = err_status(&err);
+            *page.status_mut() = err.status();
             page
         }
     }
@@ -1005,7 +992,7 @@ pub async fn complete(
                 other: Some(failure_text(lang, &err)),
             };
             let mut page = render_visit(&state, &me.session, visit, Some(&refusal)).await;
-            *page.status_mut() = err_status(&err);
+            *page.status_mut() = err.status();
             page
         }
     }
