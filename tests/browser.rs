@@ -14,6 +14,8 @@ mod office;
 mod agency;
 #[path = "browser/enterprise.rs"]
 mod enterprise;
+#[path = "browser/inspector.rs"]
+mod inspector;
 
 use common::{TestApp, spawn_app};
 use fantoccini::elements::Element;

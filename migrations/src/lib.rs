@@ -19,6 +19,7 @@ mod m20261128_000015_schedule_versions;
 mod m20261203_000016_sessions;
 mod m20261204_000017_english_names;
 mod m20261204_000018_scheduling_asks;
+mod m20261204_000019_idempotency_keys;
 
 /// Runs OneVisit's migrations in order.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_sessions::Migration),
             Box::new(m20261204_000017_english_names::Migration),
             Box::new(m20261204_000018_scheduling_asks::Migration),
+            Box::new(m20261204_000019_idempotency_keys::Migration),
         ]
     }
 }

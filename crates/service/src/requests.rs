@@ -116,7 +116,7 @@ const MAX_KEY: usize = 200;
 
 /// The idempotency key as sent (the `Idempotency-Key` header's bytes), trimmed: 1 to
 /// [`MAX_KEY`] visible ASCII characters.
-fn idempotency_key(raw: Option<&[u8]>) -> Result<Option<String>, ServiceError> {
+pub(crate) fn idempotency_key(raw: Option<&[u8]>) -> Result<Option<String>, ServiceError> {
     let Some(raw) = raw else {
         return Ok(None);
     };

@@ -69,6 +69,11 @@ impl ApiError {
         }])
     }
 
+    /// The status the error is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             Self::BadRequest(_) => (

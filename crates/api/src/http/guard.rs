@@ -20,6 +20,12 @@ const DETAIL_BYTES: usize = 1024;
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The inspector's pages' policy: the page policy, and their own script, service
+/// worker and requests back to us (they keep findings offline and send them later).
+const INSPECTOR_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: blob:; \
+     script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The API documentation's policy (its scripts and styles come from the binary itself).
 const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
      frame-ancestors 'none'; base-uri 'none'";
@@ -126,6 +132,8 @@ fn secure(response: &mut Response<Body>, path: &str) {
     if is_html {
         let policy = if path.starts_with("/docs") {
             DOCS_POLICY
+        } else if path == "/ui/inspector" || path.starts_with("/ui/inspector/") {
+            INSPECTOR_POLICY
         } else {
             PAGE_POLICY
         };

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use onevisit_domain::{HazardEvent, HazardStatus, Severity};
@@ -300,9 +300,13 @@ async fn hazard_view(state: &AppState, row: hazard::Model) -> Result<HazardView,
 /// Records a hazard found in a visit: by the inspectors or staff of an agency that took
 /// part, or the office, on or after the visit day. The enterprise sees it once the visit
 /// is completed (its hazard list is issued then); on a visit already completed, the
-/// hazard is issued at once on a list of its own.
+/// hazard is issued at once on a list of its own. With an `Idempotency-Key` header (the
+/// caller's own: a phone that queued the finding offline makes one per finding), a retry
+/// with the same finding answers the hazard the first request recorded and records
+/// nothing; the same key with another finding is refused (422).
 #[utoipa::path(post, path = "/visits/{id}/hazards", operation_id = "record_hazard", tag = "hazards", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The visit")),
+    params(("id" = Uuid, Path, description = "The visit"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 200 visible ASCII characters, unique per finding")),
     request_body = FindingBody,
     responses(
         (status = 201, description = "Recorded", body = HazardView),
@@ -316,6 +320,7 @@ pub async fn record(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     ValidJson(body): ValidJson<FindingBody>,
 ) -> Result<(StatusCode, Json<HazardView>), ApiError> {
     let input = NewFinding {
@@ -328,7 +333,8 @@ pub async fn record(
         responsible_agency: body.responsible_agency,
         deadline: body.deadline,
     };
-    let row = hazards::record(Context::from(&state), &caller, id, &input).await?;
+    let key = headers.get(IDEMPOTENCY_KEY).map(|v| v.as_bytes());
+    let row = hazards::record_once(Context::from(&state), &caller, id, &input, key).await?;
     Ok((StatusCode::CREATED, Json(hazard_view(&state, row).await?)))
 }
 
@@ -692,6 +698,9 @@ pub struct EvidenceUpload {
     pub file: Vec<u8>,
 }
 
+/// The header that makes a finding or an upload safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
 /// A multipart field read chunk by chunk (the API's upload and the portal's form).
 #[derive(Debug)]
 pub struct FieldChunks<'a>(pub Field<'a>);
@@ -714,9 +723,12 @@ impl Chunks for FieldChunks<'_> {
 /// Adds an evidence file (multipart field `file`) to a hazard the caller may see: the
 /// enterprise for its rectification, the agencies and the office for the finding. The
 /// type is told by the content (JPEG, PNG, PDF); its SHA-256 is recorded. A refused
-/// upload leaves no file behind.
+/// upload leaves no file behind. With an `Idempotency-Key` header, a retry with the same
+/// file answers the file the first request stored and keeps nothing new; the same key
+/// with another file or hazard is refused (422).
 #[utoipa::path(post, path = "/hazards/{id}/evidence", operation_id = "upload_evidence", tag = "hazards", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 200 visible ASCII characters, unique per file")),
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = EvidenceView),
@@ -730,8 +742,10 @@ pub async fn upload_evidence(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
+    let key = headers.get(IDEMPOTENCY_KEY).map(|v| v.as_bytes());
     let cx = Context::from(&state);
     // Visibility first: a foreign hazard is 404 before anything is read.
     hazards::find_visible(&state.db, &caller, id).await?;
@@ -745,7 +759,8 @@ pub async fn upload_evidence(
             continue;
         }
         let name = field.file_name().unwrap_or("evidence").to_owned();
-        let stored = evidence::upload(cx, &caller, id, &name, &mut FieldChunks(field)).await?;
+        let mut chunks = FieldChunks(field);
+        let stored = evidence::upload_once(cx, &caller, id, &name, key, &mut chunks).await?;
         return Ok((StatusCode::CREATED, Json(EvidenceView::from(stored))));
     }
 }

@@ -15,6 +15,7 @@ pub mod evidence_file;
 pub mod hazard;
 pub mod hazard_event;
 pub mod hazard_notice;
+pub mod idempotency_key;
 pub mod inspection_plan;
 pub mod inspection_request;
 pub mod inspector;

@@ -9,6 +9,7 @@ use crate::Caller;
 use crate::ServiceError;
 use crate::audit::{self, Change, Subject};
 use crate::entities::evidence_file;
+use crate::idempotency::{self, Operation};
 use onevisit_domain::HazardStatus;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::json;
@@ -149,9 +150,54 @@ pub async fn upload(
     original_name: &str,
     chunks: &mut impl Chunks,
 ) -> Result<evidence_file::Model, ServiceError> {
+    upload_once(cx, caller, hazard_id, original_name, None, chunks).await
+}
+
+/// The evidence file the caller's earlier upload with `key` stored.
+async fn stored_with(
+    cx: Context<'_>,
+    caller: &Caller,
+    key: &str,
+    body_hash: &str,
+) -> Result<Option<evidence_file::Model>, ServiceError> {
+    let Some(id) =
+        idempotency::replay(cx.db, caller, key, Operation::UploadEvidence, body_hash).await?
+    else {
+        return Ok(None);
+    };
+    let file = evidence_file::Entity::find_by_id(id)
+        .one(cx.db)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("idempotency key of a vanished file {id}"))
+        })?;
+    Ok(Some(file))
+}
+
+/// [`upload`] with an idempotency key (the `Idempotency-Key` header's bytes): a retry
+/// with the same key, hazard and content returns the file the first one stored and
+/// keeps nothing new; the same key with another hazard or content is invalid.
+pub async fn upload_once(
+    cx: Context<'_>,
+    caller: &Caller,
+    hazard_id: Uuid,
+    original_name: &str,
+    key: Option<&[u8]>,
+    chunks: &mut impl Chunks,
+) -> Result<evidence_file::Model, ServiceError> {
+    let key = crate::requests::idempotency_key(key)?;
     // Whoever sees the hazard may add to it: the enterprise its rectification's
     // evidence, the agencies and the office the finding's; the role is recorded.
     let row = find_visible(cx.db, caller, hazard_id).await?;
+    let dir = &cx.config.evidence_dir;
+    let mut received = receive(dir, cx.config.max_evidence_bytes, chunks).await?;
+    // The content is known only once it is in: a retry's copy goes with its guard.
+    let body_hash = idempotency::hash(format!("{hazard_id} {}", received.sha256).as_bytes());
+    if let Some(key) = &key
+        && let Some(first) = stored_with(cx, caller, key, &body_hash).await?
+    {
+        return Ok(first);
+    }
     if row.status == HazardStatus::Closed {
         return Err(ServiceError::Conflict(
             "the hazard is closed: its evidence is final".to_owned(),
@@ -162,13 +208,22 @@ pub async fn upload(
         .filter(|c| !c.is_control())
         .take(255)
         .collect();
-    let dir = &cx.config.evidence_dir;
-    let mut received = receive(dir, cx.config.max_evidence_bytes, chunks).await?;
     let id = Uuid::now_v7();
     let file_name = format!("{}.{}", id.simple(), received.kind.extension);
     let final_path = dir.join(&file_name);
     let now = cx.clock.now();
     let txn = cx.db.begin().await?;
+    if let Some(key) = &key
+        && !idempotency::claim(&txn, caller, key, Operation::UploadEvidence, &body_hash, id).await?
+    {
+        // A concurrent retry with the same key committed first: answer as it did.
+        drop(txn);
+        return stored_with(cx, caller, key, &body_hash)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Unavailable("the same file is being stored; try again".to_owned())
+            });
+    }
     let stored = evidence_file::ActiveModel {
         id: Set(id),
         hazard_id: Set(hazard_id),

@@ -20,6 +20,7 @@ use crate::entities::{
     agency, enterprise, evidence_file, hazard, hazard_event, hazard_notice, inspection_request,
     joint_visit, visit_team,
 };
+use crate::idempotency::{self, Operation};
 use crate::{Caller, Role};
 use chrono::{DateTime, Datelike, Utc};
 use onevisit_domain::hazard::{
@@ -290,7 +291,7 @@ pub async fn find_visible<C: ConnectionTrait>(
 }
 
 /// A finding as a form gives it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewFinding {
     pub title: String,
     pub description: String,
@@ -318,12 +319,52 @@ pub async fn record(
     visit_id: Uuid,
     input: &NewFinding,
 ) -> Result<hazard::Model, ServiceError> {
+    record_once(cx, caller, visit_id, input, None).await
+}
+
+/// The hazard the caller's earlier finding with `key` recorded.
+async fn recorded_with(
+    cx: Context<'_>,
+    caller: &Caller,
+    key: &str,
+    body_hash: &str,
+) -> Result<Option<hazard::Model>, ServiceError> {
+    let Some(id) =
+        idempotency::replay(cx.db, caller, key, Operation::RecordHazard, body_hash).await?
+    else {
+        return Ok(None);
+    };
+    let row = hazard::Entity::find_by_id(id)
+        .one(cx.db)
+        .await?
+        .ok_or_else(|| internal(format!("idempotency key of a vanished hazard {id}")))?;
+    Ok(Some(row))
+}
+
+/// [`record`] with an idempotency key (the `Idempotency-Key` header's bytes): a retry
+/// with the same key and finding returns the hazard the first one recorded and writes
+/// nothing; the same key with another finding is invalid.
+pub async fn record_once(
+    cx: Context<'_>,
+    caller: &Caller,
+    visit_id: Uuid,
+    input: &NewFinding,
+    key: Option<&[u8]>,
+) -> Result<hazard::Model, ServiceError> {
     caller.require(&[
         Role::Admin,
         Role::Coordinator,
         Role::Agency,
         Role::Inspector,
     ])?;
+    let key = crate::requests::idempotency_key(key)?;
+    let sent = json!({ "visit_id": visit_id, "finding": input });
+    let body_hash = idempotency::hash(sent.to_string().as_bytes());
+    if let Some(key) = &key
+        && let Some(first) = recorded_with(cx, caller, key, &body_hash).await?
+    {
+        return Ok(first);
+    }
     let visit = joint_visit::Entity::find_by_id(visit_id)
         .filter(crate::access::visits(caller, cx.clock.today()))
         .one(cx.db)
@@ -391,6 +432,19 @@ pub async fn record(
         updated_at: Set(at),
     };
     let txn = cx.db.begin().await?;
+    if let Some(key) = &key
+        && !idempotency::claim(&txn, caller, key, Operation::RecordHazard, &body_hash, id).await?
+    {
+        // A concurrent retry with the same key committed first: answer as it did.
+        drop(txn);
+        return recorded_with(cx, caller, key, &body_hash)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Unavailable(
+                    "the same finding is being recorded; try again".to_owned(),
+                )
+            });
+    }
     row.insert(&txn).await?;
     append_event(&txn, id, 0, caller, &hazard.events()[0]).await?;
     let change = Change::new(Subject::Hazard(id), "record").from_to(

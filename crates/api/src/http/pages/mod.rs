@@ -6,6 +6,7 @@
 
 mod agency;
 mod chart;
+mod inspector;
 mod office;
 mod office_asks;
 mod office_forms;
@@ -89,6 +90,28 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
         .route(
             "/ui/office/tipoffs/{id}/dismiss",
             post(office_tipoffs::dismiss),
+        )
+        .route("/ui/inspector", get(inspector::root))
+        .route("/ui/inspector/", get(inspector::my_visits))
+        .route("/ui/inspector/sw.js", get(inspector::service_worker))
+        .route("/ui/inspector/app.js", get(inspector::app_script))
+        .route("/ui/inspector/session", get(inspector::session_state))
+        .route("/ui/inspector/visits/{id}", get(inspector::visit))
+        .route(
+            "/ui/inspector/visits/{id}/findings",
+            post(inspector::record_finding).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/ui/inspector/hazards/{id}/photos",
+            post(inspector::add_photo).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/ui/inspector/visits/{id}/complete",
+            post(inspector::complete),
+        )
+        .route(
+            "/ui/inspector/notices/{id}/print",
+            get(inspector::print_notice),
         )
         .route("/ui/enterprise", get(portal::portal))
         .route("/ui/enterprise/calendar-feed", post(portal::calendar_feed))
@@ -442,12 +465,12 @@ async fn home(session: Session) -> Response {
         Role::Admin | Role::Coordinator => "/ui/office",
         Role::Enterprise => "/ui/enterprise",
         Role::Agency => "/ui/agency",
-        Role::Inspector => return refused(&session),
+        Role::Inspector => "/ui/inspector/",
     };
     see_other(&format!("{target}?lang={}", session.lang.code()))
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, value);
@@ -542,7 +565,7 @@ struct LoginForm {
     next: Option<String>,
 }
 
-fn form_lang(lang: Option<&str>, fallback: Lang) -> Lang {
+pub(crate) fn form_lang(lang: Option<&str>, fallback: Lang) -> Lang {
     match lang {
         Some("en") => Lang::En,
         Some("zh") => Lang::Zh,

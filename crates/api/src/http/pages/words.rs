@@ -173,6 +173,14 @@ pub fn field(lang: Lang, field: &str) -> &str {
         ("inspector_id", "检查人员", "inspector"),
         ("deadline", "整改期限", "deadline"),
         ("rectification", "整改情况", "what was done"),
+        ("title", "隐患名称", "finding"),
+        ("description", "具体情况", "what was found"),
+        ("category", "类别", "category"),
+        ("severity", "等级", "severity"),
+        ("legal_basis", "依据", "legal basis"),
+        ("legal_basis.regulation", "法规条款", "regulation"),
+        ("regulation", "法规条款", "regulation"),
+        ("responsible_agency", "责任部门", "responsible agency"),
     ];
     word(lang, WORDS, field)
 }
@@ -243,6 +251,17 @@ pub fn field_message(lang: Lang, message: &str) -> String {
         ),
         ("is before the day of the request", "申请的期限早于今天"),
         ("characters, got", "内容过长"),
+        ("is before the visit day", "早于检查日期"),
+        ("did not take part in the visit", "该部门未参加本次检查"),
+        ("was used before with another body", "已用于另一条记录"),
+        (
+            "its hazards are recorded from that day on",
+            "检查当天起才能记录隐患",
+        ),
+        (
+            "it cannot be completed before its day",
+            "检查日期之前不能完成检查",
+        ),
     ];
     KNOWN
         .iter()
