@@ -12,7 +12,7 @@
 //! CSRF token in `X-CSRF-Token` and a 401 when the session is gone.
 
 use super::session::{Session, csrf_holds};
-use super::{Lang, failed, form_lang, layout, page_with_status, refused, see_other, words};
+use super::{Lang, Names, failed, form_lang, layout, page_with_status, refused, see_other, words};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::http::error::{ApiError, FieldError};
@@ -273,9 +273,15 @@ pub async fn my_visits(
 ) -> Response {
     let lang = session.lang;
     let today = state.clock.today();
-    let visits = match my_visits::my_visits(&state.db, &session.caller, today).await {
-        Ok(visits) => visits,
-        Err(err) => return failed(lang, Some(&session), err.into()),
+    let found = async {
+        let names = Names::of(&state, lang).await?;
+        let mut visits = my_visits::my_visits(&state.db, &session.caller, today).await?;
+        visits.iter_mut().for_each(|v| names.visit(v));
+        Ok::<_, ApiError>((names, visits))
+    };
+    let (names, visits) = match found.await {
+        Ok(found) => found,
+        Err(err) => return failed(lang, Some(&session), err),
     };
     let mut cards = Vec::with_capacity(visits.len());
     for visit in &visits {
@@ -283,7 +289,10 @@ pub async fn my_visits(
             enterprises::get_enterprise(&state.db, &session.caller, visit.enterprise_id).await;
         let requests = my_visits::visit_requests(&state.db, &session.caller, today, visit.id).await;
         match (enterprise, requests) {
-            (Ok(e), Ok(r)) => cards.push((visit, e, r)),
+            (Ok(mut e), Ok(r)) => {
+                names.enterprise(&mut e);
+                cards.push((visit, e, r));
+            }
             (Err(err), _) | (_, Err(err)) => return failed(lang, Some(&session), err.into()),
         }
     }
@@ -430,10 +439,13 @@ struct VisitPage {
 async fn gather(
     state: &AppState,
     session: &Session,
-    visit: VisitView,
+    mut visit: VisitView,
 ) -> Result<VisitPage, ApiError> {
     let (db, caller, today) = (&state.db, &session.caller, state.clock.today());
-    let enterprise = enterprises::get_enterprise(db, caller, visit.enterprise_id).await?;
+    let names = Names::of(state, session.lang).await?;
+    names.visit(&mut visit);
+    let mut enterprise = enterprises::get_enterprise(db, caller, visit.enterprise_id).await?;
+    names.enterprise(&mut enterprise);
     let requests = my_visits::visit_requests(db, caller, today, visit.id).await?;
     let filter = LedgerFilter {
         visit_id: Some(visit.id),
