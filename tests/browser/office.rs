@@ -180,7 +180,14 @@ async fn the_office_confirms_moves_cancels_replans_triages_decides_and_escalates
     type_into(&client, &format!("#approve-note-{asked}"), "同意延期").await;
     click(&client, &format!("#approve-{asked}")).await;
     wait_for(&client, "#done").await;
-    wait_for(&client, "#no-asks").await;
+    // Decided, it leaves the list (the demo's own asks stay).
+    assert!(
+        client
+            .find(Locator::Css(&format!("#ask-{asked}")))
+            .await
+            .is_err(),
+        "the decided ask is still listed"
+    );
     let hazard: Value = app.get_json(&office, &format!("/hazards/{asked}")).await;
     assert_eq!(hazard["deadline"], new_deadline.as_str());
 
