@@ -4,7 +4,7 @@
 //! page's language — instead of a page of its own.
 
 use super::session::{Session, csrf_holds};
-use super::{Lang, failed, form_lang, refused, words};
+use super::{Lang, failed, form_lang, layout, refused, words};
 use crate::http::error::ApiError;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
@@ -120,8 +120,18 @@ impl Answer {
     }
 }
 
-/// A page rendered with `answer` (if any) on it, with the answer's status.
-pub fn respond(answer: Option<&Answer>, page: Markup) -> Response {
+/// A page of the office's work in the frame, with the status of the `answer` it shows
+/// (if any); a body that could not be made gives the error page.
+pub fn framed(
+    session: &Session,
+    answer: Option<&Answer>,
+    title: &str,
+    body: Result<Markup, ApiError>,
+) -> Response {
+    let page = match body {
+        Ok(body) => layout(session.lang, title, Some(session), body),
+        Err(err) => return error_page(session, err),
+    };
     match answer {
         None => page.into_response(),
         Some(a) => (a.status(), page).into_response(),

@@ -6,11 +6,11 @@
 
 use super::office::{Office, agency_name, agency_names, filters};
 use super::office_forms::{
-    self, Answer, Fields, done, field_error, hidden, office_links, query_value, respond, said,
+    self, Answer, Fields, done, field_error, framed, hidden, office_links, query_value, said,
     said_unlisted,
 };
 use super::session::Session;
-use super::{Names, layout, see_other, words};
+use super::{Names, see_other, words};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use axum::body::Bytes;
@@ -117,18 +117,13 @@ async fn render_overdue(
     raw: Option<&str>,
     answer: Option<&Answer>,
 ) -> Response {
-    match overdue_body(state, session, raw, answer).await {
-        Ok(body) => respond(
-            answer,
-            layout(
-                session.lang,
-                session.lang.t("逾期隐患", "Overdue hazards"),
-                Some(session),
-                body,
-            ),
-        ),
-        Err(err) => office_forms::error_page(session, err),
-    }
+    let title = session.lang.t("逾期隐患", "Overdue hazards");
+    framed(
+        session,
+        answer,
+        title,
+        overdue_body(state, session, raw, answer).await,
+    )
 }
 
 /// `/ui/office/hazards`: the overdue hazards of the period, to escalate.
@@ -228,18 +223,13 @@ async fn render_extensions(
     raw: Option<&str>,
     answer: Option<&Answer>,
 ) -> Response {
-    match extensions_body(state, session, raw, answer).await {
-        Ok(body) => respond(
-            answer,
-            layout(
-                session.lang,
-                session.lang.t("延期申请", "Extension asks"),
-                Some(session),
-                body,
-            ),
-        ),
-        Err(err) => office_forms::error_page(session, err),
-    }
+    let title = session.lang.t("延期申请", "Extension asks");
+    framed(
+        session,
+        answer,
+        title,
+        extensions_body(state, session, raw, answer).await,
+    )
 }
 
 /// `/ui/office/extensions`: the pending asks for a later deadline.

@@ -4,10 +4,10 @@
 //! version; applying it after someone changed the schedule is refused with a clear
 //! message and a fresh preview to look at.
 
+use super::Lang;
 use super::office::Office;
-use super::office_forms::{self, Answer, Fields, field_error, hidden, office_links, respond, said};
+use super::office_forms::{self, Answer, Fields, field_error, framed, hidden, office_links, said};
 use super::session::Session;
-use super::{Lang, layout};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use axum::body::Bytes;
@@ -123,10 +123,11 @@ fn preview_body(session: &Session, s: &ReplanSummary, answer: Option<&Answer>) -
 }
 
 fn page(session: &Session, answer: Option<&Answer>, body: Markup) -> Response {
-    let lang = session.lang;
-    respond(
+    framed(
+        session,
         answer,
-        layout(lang, lang.t("重新排期", "Re-plan"), Some(session), body),
+        session.lang.t("重新排期", "Re-plan"),
+        Ok(body),
     )
 }
 

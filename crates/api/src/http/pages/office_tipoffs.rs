@@ -4,11 +4,11 @@
 
 use super::office::{Office, agency_names};
 use super::office_forms::{
-    self, Answer, Fields, done, field_error, hidden, office_links, query_value, respond, said,
+    self, Answer, Fields, done, field_error, framed, hidden, office_links, query_value, said,
     said_unlisted,
 };
 use super::session::Session;
-use super::{Names, layout, see_other};
+use super::{Names, see_other};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use axum::body::Bytes;
@@ -132,18 +132,13 @@ async fn render(
     raw: Option<&str>,
     answer: Option<&Answer>,
 ) -> Response {
-    match list_body(state, session, raw, answer).await {
-        Ok(body) => respond(
-            answer,
-            layout(
-                session.lang,
-                session.lang.t("举报处理", "Tip-offs"),
-                Some(session),
-                body,
-            ),
-        ),
-        Err(err) => office_forms::error_page(session, err),
-    }
+    let title = session.lang.t("举报处理", "Tip-offs");
+    framed(
+        session,
+        answer,
+        title,
+        list_body(state, session, raw, answer).await,
+    )
 }
 
 /// `/ui/office/tipoffs`: the tip-offs to triage (or those of another status).

@@ -5,10 +5,10 @@
 
 use super::office::Office;
 use super::office_forms::{
-    self, Answer, done, field_error, hidden, office_links, query_value, respond, said,
+    self, Answer, done, field_error, framed, hidden, office_links, query_value, said,
 };
 use super::session::Session;
-use super::{Names, agencies_of, layout, see_other, words};
+use super::{Names, agencies_of, see_other, words};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::visit_actions::context;
@@ -151,18 +151,13 @@ async fn render_list(
     raw: Option<&str>,
     answer: Option<&Answer>,
 ) -> Response {
-    match list_body(state, session, raw, answer).await {
-        Ok(body) => respond(
-            answer,
-            layout(
-                session.lang,
-                session.lang.t("确认检查", "Confirm visits"),
-                Some(session),
-                body,
-            ),
-        ),
-        Err(err) => office_forms::error_page(session, err),
-    }
+    let title = session.lang.t("确认检查", "Confirm visits");
+    framed(
+        session,
+        answer,
+        title,
+        list_body(state, session, raw, answer).await,
+    )
 }
 
 /// `/ui/office/visits`: the visits of a period (proposed ones by default), to confirm.
@@ -226,14 +221,11 @@ pub async fn confirm_many(
         }
         p { a id="back-to-list" href={ "/ui/office/visits?lang=" (lang.code()) } { (lang.t("← 返回检查列表", "← Back to the visits")) } }
     };
-    respond(
+    framed(
+        &session,
         None,
-        layout(
-            lang,
-            lang.t("确认结果", "What was confirmed"),
-            Some(&session),
-            body,
-        ),
+        lang.t("确认结果", "What was confirmed"),
+        Ok(body),
     )
 }
 
@@ -333,7 +325,7 @@ async fn render_visit(
     answer: Option<&Answer>,
 ) -> Response {
     match visit_body(state, session, id, raw, answer).await {
-        Ok((name, body)) => respond(answer, layout(session.lang, &name, Some(session), body)),
+        Ok((name, body)) => framed(session, answer, &name, Ok(body)),
         Err(err) => office_forms::error_page(session, err),
     }
 }
