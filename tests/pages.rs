@@ -715,3 +715,52 @@ async fn english_pages_name_agencies_and_districts_in_english() {
     assert_eq!(problem["errors"][0]["field"], "name_en", "{problem}");
     assert!(page("en").await.contains("港口管理局"));
 }
+
+/// An enterprise prints its own hazard lists from its page, signed in with its cookie;
+/// another enterprise's list is not found.
+#[tokio::test]
+async fn an_enterprise_prints_its_hazard_list_and_no_one_else_s() {
+    let app = spawn_app(true).await;
+    let office = app.token("office").await;
+    let ledger: serde_json::Value = app.get_json(&office, "/hazards?limit=500").await;
+    let rows = ledger["items"].as_array().expect("items");
+    let mine = rows[0]["credit_code"]
+        .as_str()
+        .expect("credit code")
+        .to_owned();
+    let other = rows
+        .iter()
+        .map(|r| r["credit_code"].as_str().expect("credit code"))
+        .find(|c| *c != mine)
+        .expect("a second enterprise with hazards")
+        .to_owned();
+    let client = browser_like();
+    assert_eq!(sign_in(&app, &client, &mine).await.status(), 303);
+    let portal = client
+        .get(app.url("/ui/enterprise"))
+        .send()
+        .await
+        .expect("portal")
+        .text()
+        .await
+        .expect("html");
+    let start = portal
+        .find("href=\"/ui/enterprise/notices/")
+        .expect("a link to print a hazard list")
+        + "href=\"".len();
+    let link = portal[start..]
+        .split('"')
+        .next()
+        .expect("the link")
+        .to_owned();
+    let printed = client.get(app.url(&link)).send().await.expect("print");
+    assert_eq!(printed.status(), 200);
+    let html = printed.text().await.expect("html");
+    let name = rows[0]["enterprise"].as_str().expect("name");
+    assert!(html.contains(name), "the list names {name}: {html}");
+
+    let stranger = browser_like();
+    assert_eq!(sign_in(&app, &stranger, &other).await.status(), 303);
+    let refused = stranger.get(app.url(&link)).send().await.expect("print");
+    assert_eq!(refused.status(), 404);
+}

@@ -1017,14 +1017,7 @@ pub async fn print_notice(
     Inspector { session, .. }: Inspector,
     Path(id): Path<Uuid>,
 ) -> Response {
-    match notice::view(&state.db, &session.caller, state.clock.today(), id).await {
-        Ok(view) => (
-            [(CONTENT_TYPE, "text/html; charset=utf-8")],
-            notice::html(&view),
-        )
-            .into_response(),
-        Err(err) => failed(session.lang, Some(&session), err.into()),
-    }
+    super::printed_notice(&state, &session, id).await
 }
 
 /// `/ui/inspector/session`: the script's check that the session is live, with the

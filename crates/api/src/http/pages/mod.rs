@@ -134,6 +134,10 @@ pub fn router(state: AppState, upload_limit: usize) -> Router<AppState> {
             post(portal::ask_quiet_period),
         )
         .route("/ui/enterprise/recusal-asks", post(portal::ask_recusal))
+        .route(
+            "/ui/enterprise/notices/{id}/print",
+            get(portal::print_notice),
+        )
         .route("/ui/office/asks", get(office_asks::asks))
         .route("/ui/office/asks/{id}/approve", post(office_asks::approve))
         .route("/ui/office/asks/{id}/refuse", post(office_asks::refuse))
@@ -245,6 +249,20 @@ impl Names {
     /// An enterprise as the page shows it: its district in the page's language.
     pub fn enterprise(&self, enterprise: &mut onevisit_service::enterprises::EnterpriseView) {
         enterprise.district = self.district(&enterprise.district).to_owned();
+    }
+}
+
+/// A hazard notice the session's user may see, printable, as `GET /notices/{id}/print`
+/// gives it to the API.
+pub async fn printed_notice(state: &AppState, session: &Session, id: uuid::Uuid) -> Response {
+    use onevisit_service::hazards::notice;
+    match notice::view(&state.db, &session.caller, state.clock.today(), id).await {
+        Ok(view) => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            notice::html(&view),
+        )
+            .into_response(),
+        Err(err) => failed(session.lang, Some(session), err.into()),
     }
 }
 

@@ -161,7 +161,9 @@ fn hazard_section(
                         @for n in notices {
                             @let on: Vec<&PortalHazard> = hazards.iter().filter(|h| h.row.notice_id == Some(n.id)).collect();
                             tr data-notice=(n.id) {
-                                td class="code" { (notice_number(n)) }
+                                td class="code" {
+                                    a href={ "/ui/enterprise/notices/" (n.id) "/print" } { (notice_number(n)) }
+                                }
                                 td { (n.issued_at.date_naive()) }
                                 td class="n" { (on.len()) }
                                 td class="n" { (on.iter().filter(|h| h.row.status != HazardStatus::Closed).count()) }
@@ -547,6 +549,15 @@ async fn render(
         Ok((name, body)) => layout(session.lang, &name, Some(session), body).into_response(),
         Err(err) => failed(session.lang, Some(session), err),
     }
+}
+
+/// `/ui/enterprise/notices/{id}/print`: one of its hazard lists, printable.
+pub async fn print_notice(
+    State(state): State<AppState>,
+    EnterpriseUser(session, _): EnterpriseUser,
+    Path(id): Path<Uuid>,
+) -> Response {
+    super::printed_notice(&state, &session, id).await
 }
 
 /// `/ui/enterprise`: the portal.
