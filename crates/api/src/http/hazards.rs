@@ -690,8 +690,9 @@ pub async fn escalate(
     ))
 }
 
-/// The multipart form of an upload.
+/// The multipart form of an upload: its one field is `file`.
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EvidenceUpload {
     /// The file: JPEG, PNG or PDF (told by the content), within the size limit.
     #[schema(value_type = String, format = Binary)]

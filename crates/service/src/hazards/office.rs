@@ -129,8 +129,8 @@ impl Names {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationBody {
-    /// What the leadership is asked to do, 1 to 2000 characters.
-    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    /// What the leadership is asked to do, 1 to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub note: String,
 }
 
